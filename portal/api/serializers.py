@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from portal import services
+from portal.api.fields import ScopedSlugRelatedField
+from portal.models import Desa, Kecamatan, Perangkat, User
+
+
+class KecamatanSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Kecamatan
+        fields = ["id", "kode", "nama", "kabupaten", "provinsi"]
+
+
+class DesaSerializer(serializers.ModelSerializer):
+    kecamatan = serializers.CharField(source="kecamatan.kode", read_only=True)
+    kecamatan_nama = serializers.CharField(source="kecamatan.nama", read_only=True)
+
+    class Meta:
+        model = Desa
+        fields = ["id", "kode", "nama", "jenis", "kecamatan", "kecamatan_nama"]
+
+
+class PerangkatSerializer(serializers.ModelSerializer):
+    desa = ScopedSlugRelatedField(slug_field="kode", queryset=Desa.objects.all(), help_text="Kode Kemendagri desa")
+    desa_nama = serializers.CharField(source="desa.nama", read_only=True)
+    jabatan_label = serializers.CharField(source="get_jabatan_display", read_only=True)
+
+    class Meta:
+        model = Perangkat
+        fields = [
+            "id",
+            "desa",
+            "desa_nama",
+            "nama",
+            "nik",
+            "nipd",
+            "jenis_kelamin",
+            "jabatan",
+            "jabatan_label",
+            "keterangan_jabatan",
+            "tanggal_mulai",
+            "tanggal_selesai",
+            "aktif",
+        ]
+        # Uniqueness and date order are checked by the service (model full_clean + DB constraints).
+        validators: list = []
+
+    def create(self, validated_data):
+        actor = self.context["request"].user
+        return services.perangkat_create(actor=actor, **validated_data)
+
+    def update(self, instance, validated_data):
+        actor = self.context["request"].user
+        return services.perangkat_update(actor=actor, perangkat=instance, **validated_data)
+
+
+class ScopeSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    kecamatan = KecamatanSerializer(allow_null=True)
+    desa = DesaSerializer(allow_null=True)
+
+
+class MeSerializer(serializers.ModelSerializer):
+    role_label = serializers.CharField(source="get_role_display")
+    scope = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "first_name", "last_name", "email", "role", "role_label", "scope"]
+
+    def get_scope(self, user: User) -> dict:
+        if user.is_portal_admin:
+            kind = "semua"
+        elif user.is_desa_user:
+            kind = "desa"
+        elif user.is_kecamatan_user:
+            kind = "kecamatan"
+        else:
+            kind = "tidak_ada"
+        return ScopeSerializer(
+            {
+                "type": kind,
+                "kecamatan": user.kecamatan if kind in ("desa", "kecamatan") else None,
+                "desa": user.desa if kind == "desa" else None,
+            }
+        ).data

@@ -1,0 +1,15 @@
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from portal.api import views
+
+router = DefaultRouter()
+router.register("kecamatan", views.KecamatanViewSet, basename="kecamatan")
+router.register("desa", views.DesaViewSet, basename="desa")
+router.register("perangkat", views.PerangkatViewSet, basename="perangkat")
+
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("me/", views.MeView.as_view(), name="api-me"),
+    path("", include(router.urls)),
+]

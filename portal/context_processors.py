@@ -1,0 +1,17 @@
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+
+def navigation(request):
+    """Navigation entries for the signed-in user's role. Apps add entries here as they arrive."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [
+        (_("Beranda"), reverse("dashboard")),
+        (_("Desa"), reverse("desa-list")),
+        (_("Perangkat"), reverse("perangkat-list")),
+    ]
+    if user.is_portal_admin:
+        items.append((_("Admin"), reverse("admin:index")))
+    return {"nav_items": items}

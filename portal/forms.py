@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Desa, Perangkat
+from portal.scoping import restrict
+
+
+class DateInput(forms.DateInput):
+    """Plain text input in dd/mm/yyyy: browsers' date pickers show the OS locale's order, not ours."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy", "class": "form-control"}, **kwargs)
+
+
+class PerangkatForm(forms.ModelForm):
+    class Meta:
+        model = Perangkat
+        fields = [
+            "desa",
+            "nama",
+            "jabatan",
+            "keterangan_jabatan",
+            "jenis_kelamin",
+            "nik",
+            "nipd",
+            "tanggal_mulai",
+            "tanggal_selesai",
+        ]
+        widgets = {"tanggal_mulai": DateInput(), "tanggal_selesai": DateInput()}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The desa choices are the user's scope: an operator sees (and can pick) only their own desa.
+        self.fields["desa"].queryset = restrict(Desa.objects.all(), user)
+        if user.is_desa_user:
+            self.fields["desa"].initial = user.desa_id
+            self.fields["desa"].disabled = True
+        for name, field in self.fields.items():
+            if name not in ("tanggal_mulai", "tanggal_selesai"):
+                css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+                field.widget.attrs.setdefault("class", css)
+
+
+class PerangkatImportForm(forms.Form):
+    berkas = forms.FileField(
+        label=_("Berkas Excel (.xlsx)"), widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".xlsx"})
+    )
+
+
+class DeactivateForm(forms.Form):
+    tanggal_selesai = forms.DateField(label=_("Tanggal selesai menjabat"), widget=DateInput(), required=False)

@@ -1,0 +1,150 @@
+"""Core data every app shares: the wilayah (Kecamatan, Desa), the perangkat desa and the portal's users.
+
+Scoping: every model that belongs to a desa names the path to it in ``SCOPE_DESA`` and to its kecamatan in
+``SCOPE_KECAMATAN``; ``portal.scoping.restrict`` reads these two attributes and nothing else, so adding a
+model to the scoping rules is one line on the model.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from portal.choices import DESA_ROLES, KECAMATAN_ROLES, Jabatan, JenisDesa, JenisKelamin, Role
+from portal.validators import validate_kode_desa, validate_kode_kecamatan, validate_nik, validate_nipd
+
+
+class Kecamatan(models.Model):
+    """A sub-district office; a kabupaten install holds many."""
+
+    SCOPE_DESA = None  # not owned by one desa: desa users see the kecamatan their desa belongs to
+    SCOPE_KECAMATAN = ""
+
+    kode = models.CharField(_("kode Kemendagri"), max_length=8, unique=True, validators=[validate_kode_kecamatan])
+    nama = models.CharField(_("nama"), max_length=100)
+    kabupaten = models.CharField(_("kabupaten"), max_length=100)
+    provinsi = models.CharField(_("provinsi"), max_length=100, blank=True)
+    alamat = models.CharField(_("alamat kantor"), max_length=255, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["kode"]
+        verbose_name = _("kecamatan")
+        verbose_name_plural = _("kecamatan")
+
+    def __str__(self) -> str:
+        return f"{self.nama} ({self.kode})"
+
+
+class Desa(models.Model):
+    SCOPE_DESA = ""
+    SCOPE_KECAMATAN = "kecamatan"
+
+    kode = models.CharField(_("kode Kemendagri"), max_length=13, unique=True, validators=[validate_kode_desa])
+    nama = models.CharField(_("nama"), max_length=100)
+    kecamatan = models.ForeignKey(Kecamatan, on_delete=models.PROTECT, related_name="desa_set")
+    jenis = models.CharField(_("jenis"), max_length=10, choices=JenisDesa, default=JenisDesa.DESA)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["kode"]
+        verbose_name = _("desa")
+        verbose_name_plural = _("desa")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kode__regex=r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$"), name="desa_kode_format"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.nama
+
+
+class Perangkat(models.Model):
+    """A village official (perangkat desa) in the Permendagri 84/2015 structure."""
+
+    SCOPE_DESA = "desa"
+    SCOPE_KECAMATAN = "desa__kecamatan"
+
+    desa = models.ForeignKey(Desa, on_delete=models.PROTECT, related_name="perangkat_set")
+    nama = models.CharField(_("nama"), max_length=150)
+    nik = models.CharField(_("NIK"), max_length=16, blank=True, validators=[validate_nik])
+    nipd = models.CharField(_("NIPD"), max_length=30, blank=True, validators=[validate_nipd])
+    jenis_kelamin = models.CharField(_("jenis kelamin"), max_length=1, choices=JenisKelamin, blank=True)
+    jabatan = models.CharField(_("jabatan"), max_length=30, choices=Jabatan)
+    keterangan_jabatan = models.CharField(
+        _("keterangan jabatan"), max_length=100, blank=True, help_text=_("Misalnya nama dusun untuk Kepala Dusun.")
+    )
+    tanggal_mulai = models.DateField(_("tanggal mulai menjabat"), null=True, blank=True)
+    tanggal_selesai = models.DateField(_("tanggal selesai menjabat"), null=True, blank=True)
+    aktif = models.BooleanField(_("aktif"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["desa__kode", "jabatan", "nama"]
+        verbose_name = _("perangkat desa")
+        verbose_name_plural = _("perangkat desa")
+        indexes = [models.Index(fields=["desa", "aktif"])]
+        constraints = [
+            models.UniqueConstraint(fields=["nik"], condition=~Q(nik=""), name="perangkat_nik_unique"),
+            models.CheckConstraint(
+                condition=Q(tanggal_selesai__isnull=True)
+                | Q(tanggal_mulai__isnull=True)
+                | Q(tanggal_selesai__gte=models.F("tanggal_mulai")),
+                name="perangkat_tanggal_urut",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.nama} — {self.get_jabatan_display()}"
+
+
+class User(AbstractUser):
+    """A portal account. Its role decides what it may do; its kecamatan or desa decides what it sees."""
+
+    role = models.CharField(_("peran"), max_length=20, choices=Role, blank=True)
+    kecamatan = models.ForeignKey(
+        Kecamatan, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
+    desa = models.ForeignKey(Desa, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta:
+        verbose_name = _("pengguna")
+        verbose_name_plural = _("pengguna")
+        constraints = [
+            # The database, not only the service, refuses an account whose scope does not fit its role.
+            models.CheckConstraint(
+                name="user_scope_fits_role",
+                condition=(
+                    Q(role__in=[r.value for r in DESA_ROLES], desa__isnull=False, kecamatan__isnull=False)
+                    | Q(role__in=[r.value for r in KECAMATAN_ROLES], desa__isnull=True, kecamatan__isnull=False)
+                    | Q(role__in=[Role.ADMIN.value, ""], desa__isnull=True)
+                ),
+            )
+        ]
+
+    @property
+    def is_desa_user(self) -> bool:
+        return self.role in DESA_ROLES
+
+    @property
+    def is_kecamatan_user(self) -> bool:
+        return self.role in KECAMATAN_ROLES
+
+    @property
+    def is_portal_admin(self) -> bool:
+        return self.is_superuser or self.role == Role.ADMIN
+
+    @property
+    def scope_label(self) -> str:
+        if self.is_desa_user and self.desa_id:
+            return f"Desa {self.desa.nama}"
+        if self.is_kecamatan_user and self.kecamatan_id:
+            return f"Kecamatan {self.kecamatan.nama}"
+        if self.is_portal_admin:
+            return str(_("Semua wilayah"))
+        return str(_("Tanpa cakupan"))

@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from portal import views
+from portal.auth_views import LoginView
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("desa/", views.desa_list, name="desa-list"),
+    path("desa/<str:kode>/", views.desa_detail, name="desa-detail"),
+    path("perangkat/", views.perangkat_list, name="perangkat-list"),
+    path("perangkat/tambah/", views.perangkat_create, name="perangkat-create"),
+    path("perangkat/ekspor/", views.perangkat_export, name="perangkat-export"),
+    path("perangkat/impor/", views.perangkat_import, name="perangkat-import"),
+    path("perangkat/impor/templat/", views.perangkat_template, name="perangkat-template"),
+    path("perangkat/<int:pk>/", views.perangkat_edit, name="perangkat-edit"),
+    path("perangkat/<int:pk>/nonaktifkan/", views.perangkat_deactivate, name="perangkat-deactivate"),
+    path("akun/masuk/", LoginView.as_view(), name="login"),
+    path("akun/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("portal.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+

@@ -1,0 +1,190 @@
+"""Web pages of the core: dashboard, desa, perangkat. Every queryset comes from a selector, i.e. through
+``portal.scoping.restrict``; an object outside the user's scope answers 404."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from portal import permissions, selectors, services
+from portal.choices import Jabatan
+from portal.exports import perangkat_workbook, xlsx_response
+from portal.forms import DeactivateForm, PerangkatForm, PerangkatImportForm
+from portal.perangkat_import import ImportRejected, build_template, perangkat_import_xlsx
+from portal.scoping import get_in_scope_or_404
+
+
+@login_required
+def dashboard(request):
+    counts = selectors.dashboard_counts(user=request.user)
+    desa = selectors.desa_list_with_counts(user=request.user)[:50]
+    return render(request, "portal/dashboard.html", {"counts": counts, "desa_list": desa})
+
+
+@login_required
+def desa_list(request):
+    queryset = selectors.desa_list_with_counts(user=request.user)
+    q = request.GET.get("q", "").strip()
+    if q:
+        queryset = queryset.filter(Q(nama__icontains=q) | Q(kode__icontains=q))
+    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    return render(request, "portal/desa_list.html", {"page": page, "q": q})
+
+
+@login_required
+def desa_detail(request, kode: str):
+    desa = get_in_scope_or_404(selectors.desa_list(user=request.user), request.user, kode=kode)
+    perangkat = selectors.perangkat_list(user=request.user).filter(desa=desa)
+    return render(request, "portal/desa_detail.html", {"desa": desa, "perangkat_list": perangkat})
+
+
+def _require_manage(user) -> None:
+    if not permissions.can_manage_perangkat(user):
+        raise PermissionDenied
+
+
+def _filtered_perangkat(request):
+    queryset = selectors.perangkat_list(user=request.user)
+    filters = {
+        "q": request.GET.get("q", "").strip(),
+        "desa": request.GET.get("desa", "").strip(),
+        "jabatan": request.GET.get("jabatan", "").strip(),
+        "status": request.GET.get("status", "aktif"),
+    }
+    if filters["q"]:
+        queryset = queryset.filter(Q(nama__icontains=filters["q"]) | Q(nik__icontains=filters["q"]))
+    if filters["desa"]:
+        queryset = queryset.filter(desa__kode=filters["desa"])
+    if filters["jabatan"]:
+        queryset = queryset.filter(jabatan=filters["jabatan"])
+    if filters["status"] == "aktif":
+        queryset = queryset.filter(aktif=True)
+    elif filters["status"] == "nonaktif":
+        queryset = queryset.filter(aktif=False)
+    return queryset, filters
+
+
+@login_required
+def perangkat_list(request):
+    queryset, filters = _filtered_perangkat(request)
+    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "filters": filters,
+        "desa_choices": selectors.desa_list(user=request.user),
+        "jabatan_choices": Jabatan.choices,
+        "can_manage": permissions.can_manage_perangkat(request.user),
+        "querystring": request.GET.urlencode(),
+    }
+    return render(request, "portal/perangkat_list.html", context)
+
+
+@login_required
+def perangkat_export(request):
+    queryset, _filters = _filtered_perangkat(request)
+    return xlsx_response(perangkat_workbook(queryset), "perangkat-desa.xlsx")
+
+
+def _form_errors_from(exc: ValidationError, form) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+def perangkat_create(request):
+    _require_manage(request.user)
+    form = PerangkatForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        desa = data.pop("desa")
+        try:
+            perangkat = services.perangkat_create(actor=request.user, desa=desa, **data)
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("Perangkat %(nama)s ditambahkan.") % {"nama": perangkat.nama})
+            return redirect("perangkat-list")
+    return render(request, "portal/perangkat_form.html", {"form": form, "title": _("Tambah perangkat")})
+
+
+@login_required
+def perangkat_edit(request, pk: int):
+    perangkat = get_in_scope_or_404(selectors.perangkat_list(user=request.user), request.user, pk=pk)
+    _require_manage(request.user)
+    form = PerangkatForm(request.POST or None, instance=perangkat, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        desa = data.pop("desa")
+        try:
+            services.perangkat_update(actor=request.user, perangkat=perangkat, desa=desa, **data)
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("Data perangkat disimpan."))
+            return redirect("perangkat-list")
+    history = perangkat.history.select_related("history_user")[:20]
+    context = {"form": form, "title": _("Ubah perangkat"), "perangkat": perangkat, "history": history,
+               "deactivate_form": DeactivateForm()}
+    return render(request, "portal/perangkat_form.html", context)
+
+
+@login_required
+@require_POST
+def perangkat_deactivate(request, pk: int):
+    perangkat = get_in_scope_or_404(selectors.perangkat_list(user=request.user), request.user, pk=pk)
+    _require_manage(request.user)
+    form = DeactivateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Tanggal selesai tidak valid; gunakan format dd/mm/yyyy."))
+        return redirect("perangkat-edit", pk=pk)
+    try:
+        services.perangkat_deactivate(
+            actor=request.user, perangkat=perangkat, tanggal_selesai=form.cleaned_data["tanggal_selesai"]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("perangkat-edit", pk=pk)
+    messages.success(request, _("%(nama)s dinonaktifkan.") % {"nama": perangkat.nama})
+    return redirect("perangkat-list")
+
+
+@login_required
+def perangkat_import(request):
+    _require_manage(request.user)
+    form = PerangkatImportForm(request.POST or None, request.FILES or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["berkas"]
+        if upload.size > 5 * 1024 * 1024:
+            errors = [_("Berkas terlalu besar (maksimal 5 MB).")]
+        else:
+            try:
+                result = perangkat_import_xlsx(actor=request.user, data=upload.read())
+            except ImportRejected as exc:
+                errors = exc.errors
+            else:
+                messages.success(
+                    request,
+                    _("Impor berhasil: %(c)d perangkat baru, %(u)d diperbarui.") % {"c": result.created, "u": result.updated},
+                )
+                return redirect("perangkat-list")
+    return render(request, "portal/perangkat_import.html", {"form": form, "errors": errors})
+
+
+@login_required
+def perangkat_template(request):
+    response = HttpResponse(
+        build_template(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = 'attachment; filename="templat-perangkat-desa.xlsx"'
+    return response
