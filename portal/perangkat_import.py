@@ -68,19 +68,19 @@ def build_template() -> bytes:
     ws = wb.active
     ws.title = "Perangkat"
     ws.append([label for _key, label in COLUMNS])
-    ws.append(["35.24.13.2001", "Siti Aminah", "Sekretaris Desa", "", "3524134501850001", "", "P", "02/01/2020"])
     for column, width in zip("ABCDEFGH", (16, 30, 26, 22, 20, 16, 18, 24), strict=True):
         ws.column_dimensions[column].width = width
-    jabatan_list = ",".join(choice.label for choice in Jabatan)
+    jabatan_list = ",".join(str(choice.label) for choice in Jabatan)
     validation = DataValidation(type="list", formula1=f'"{jabatan_list}"', allow_blank=False)
     ws.add_data_validation(validation)
     validation.add("C2:C2000")
     info = wb.create_sheet("Petunjuk")
     info.append(["Kolom", "Keterangan"])
     info.append(["Kode Desa", "Kode Kemendagri desa, misalnya 35.24.13.2001. Operator Desa boleh mengosongkan."])
-    info.append(["Jabatan", "Salah satu: " + ", ".join(choice.label for choice in Jabatan)])
+    info.append(["Jabatan", "Salah satu: " + ", ".join(str(choice.label) for choice in Jabatan)])
     info.append(["NIK", "16 angka, boleh kosong. Jika diisi, baris dengan NIK yang sama akan diperbarui."])
     info.append(["Tanggal Mulai", "Format dd/mm/yyyy, boleh kosong."])
+    info.append(["Contoh baris", "35.24.13.2001 | Siti Aminah | Sekretaris Desa | | 3524134501850001 | | P | 02/01/2020"])
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

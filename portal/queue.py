@@ -20,6 +20,7 @@ def enqueue(task_name: str, *args, **kwargs) -> None:
     transaction.on_commit(send)
 
 
-def send_now(task_name: str, *args, **kwargs):
-    """Send outside any transaction and return the AsyncResult (for callers that wait on a result)."""
-    return _app().tasks[task_name].apply_async(args=args, kwargs=kwargs)
+def send_now(task_name: str, *args, options: dict | None = None, **kwargs):
+    """Send now (outside any transaction) and return the AsyncResult, for callers that wait on a result.
+    ``options`` go to ``apply_async`` (queue, countdown …)."""
+    return _app().tasks[task_name].apply_async(args=args, kwargs=kwargs, **(options or {}))

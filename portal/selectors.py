@@ -19,7 +19,7 @@ def desa_list(*, user: User) -> QuerySet[Desa]:
 def desa_list_with_counts(*, user: User) -> QuerySet[Desa]:
     return desa_list(user=user).annotate(
         perangkat_aktif=Count("perangkat_set", filter=Q(perangkat_set__aktif=True))
-    )
+    ).order_by("kode")
 
 
 def perangkat_list(*, user: User) -> QuerySet[Perangkat]:

@@ -153,6 +153,8 @@ else:
         "control_folder": str(CELERY_BROKER_DIR / "control"),
     }
     CELERY_RESULT_BACKEND = f"file://{CELERY_BROKER_DIR / 'results'}"
+    for _dir in (_queue_dir, CELERY_BROKER_DIR / "control", CELERY_BROKER_DIR / "results"):
+        _dir.mkdir(parents=True, exist_ok=True)
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -279,9 +281,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # Demo steps run by `manage.py load_demo`, in order; each app appends its own.
 DEMO_LOADERS = ["portal.demo.demo_load"]
 CELERY_APP = "workers.celery.app"
+API_URLCONFS = ["portal.api.urls"]

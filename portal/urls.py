@@ -1,9 +1,14 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from portal import views
 from portal.auth_views import LoginView
+
+# Every app's API lives under /api/v1/ in the "api" namespace; apps list their urlconf in settings.API_URLCONFS
+# so that portal imports no app.
+api_patterns = [path("", include(module)) for module in settings.API_URLCONFS]
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -20,7 +25,7 @@ urlpatterns = [
     path("akun/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("portal.api.urls")),
+    path("api/v1/", include((api_patterns, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -1,9 +1,9 @@
 from django.urls import include, path
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 
 from portal.api import views
 
-router = DefaultRouter()
+router = SimpleRouter()
 router.register("kecamatan", views.KecamatanViewSet, basename="kecamatan")
 router.register("desa", views.DesaViewSet, basename="desa")
 router.register("perangkat", views.PerangkatViewSet, basename="perangkat")

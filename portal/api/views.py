@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from axes.handlers.proxy import AxesProxyHandler
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -14,7 +16,17 @@ from portal.models import Desa, Kecamatan, Perangkat
 
 
 class TokenView(ObtainAuthToken):
-    """POST username + password, receive ``{"token": "…"}``; send it as ``Authorization: Token …``."""
+    """POST username + password, receive ``{"token": "…"}``; send it as ``Authorization: Token …``.
+    Shares django-axes' lockout with the web login: a locked account gets 429, not a token."""
+
+    def post(self, request, *args, **kwargs):
+        credentials = {"username": request.data.get("username", "")}
+        if not AxesProxyHandler.is_allowed(request._request, credentials):
+            return Response(
+                {"detail": _("Terlalu banyak percobaan masuk yang gagal; akun dikunci sementara."), "code": "locked"},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
+        return super().post(request, *args, **kwargs)
 
 
 class KecamatanViewSet(ScopedReadOnlyViewSet):

@@ -1,0 +1,22 @@
+"""Test settings: the real settings plus speed (MD5 hasher), in-memory mail, eager Celery by default.
+Tests that need a real worker, Redis or PostgreSQL ask for them through fixtures in tests/conftest.py."""
+
+import os
+import secrets
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(40))
+# Each run gets its own var/ (broker folders, media) so runs never see each other's files.
+os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="pantau-test-"))
+
+from portal.settings import *  # noqa: E402,F403
+from portal.settings import STORAGES  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+AXES_FAILURE_LIMIT = 3
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (whitenoise warns when it is missing)

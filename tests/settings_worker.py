@@ -1,0 +1,13 @@
+"""Settings for worker processes started by tests: the test settings, but tasks really run on the broker
+(not eagerly) and the database is the test database the pytest process created."""
+
+import os
+
+from tests.settings import *  # noqa: F403
+from tests.settings import DATABASES
+
+CELERY_TASK_ALWAYS_EAGER = False
+# pytest-django runs tests against "test_<name>"; a worker started by a test must use the same database.
+_test_name = os.environ.get("PANTAU_TEST_DB_NAME")
+if _test_name:
+    DATABASES["default"]["NAME"] = _test_name

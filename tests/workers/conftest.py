@@ -1,0 +1,85 @@
+"""A real Celery worker process for tests: on Redis when REDIS_URL is set (always under CI), otherwise on
+kombu's filesystem broker in this test run's VAR_DIR. It listens on a queue of its own, so a `make run`
+worker on the same Redis never steals the test's tasks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import IN_CI
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class WorkerProcess:
+    def __init__(self, queue: str, extra_env: dict | None = None):
+        self.queue = queue
+        env = dict(os.environ)
+        env.update({"DJANGO_SETTINGS_MODULE": "tests.settings_worker", "PYTHONUNBUFFERED": "1"})
+        env.update(extra_env or {})
+        self.log_path = Path(os.environ["VAR_DIR"]) / f"worker-{queue}.log"
+        self._log = self.log_path.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "workers", "worker", "--pool", "solo", "--loglevel", "INFO",
+             "-Q", queue, "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"worker exited early:\n{self.log()}")
+            if "ready." in self.log():
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"worker not ready after {timeout}s:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self._log.close()
+
+
+@pytest.fixture
+def broker_kind() -> str:
+    if os.environ.get("REDIS_URL"):
+        return "redis"
+    if IN_CI:
+        pytest.fail("REDIS_URL is required under CI=true: Celery is tested on real Redis")
+    return "filesystem"
+
+
+@pytest.fixture
+def celery_worker_process(broker_kind, settings):
+    """Start a real worker; make this process send to the broker instead of running tasks eagerly."""
+    from workers.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    app.conf.task_always_eager = False
+    worker = WorkerProcess(queue)
+    try:
+        worker.wait_ready()
+        yield worker
+    finally:
+        worker.stop()
+        app.conf.task_always_eager = True
