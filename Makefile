@@ -33,7 +33,8 @@ run: install $(if $(SECRET_KEY),,var/secret_key)
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input -v0
 	$(BIN)/python manage.py load_demo
-	$(BIN)/honcho start -f Procfile
+	# The venv first on PATH: Procfile commands (gunicorn, celery) run from it.
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
 chromium:
 	bash scripts/ensure-chromium

@@ -16,13 +16,80 @@ from portal.choices import Jabatan, JenisKelamin, Role
 from portal.models import Desa, Kecamatan, Perangkat, User
 from portal.services import user_create, wilayah_load_csv
 
-MEN = ["Ahmad", "Muhammad", "Slamet", "Sugeng", "Bambang", "Agus", "Imam", "Suparno", "Hadi", "Sutrisno", "Abdul",
-       "Moch.", "Joko", "Heru", "Eko", "Didik", "Wahyudi", "Nur", "Syaiful", "Rohman", "Mustofa", "Zainal"]
-WOMEN = ["Siti", "Sri", "Nur", "Dwi", "Endang", "Lilik", "Umi", "Khoirun", "Anik", "Yuli", "Ratna", "Erna",
-         "Dewi", "Fitri", "Mutmainah", "Rina"]
-SECOND = ["Hidayat", "Santoso", "Wibowo", "Hariyanto", "Susanto", "Fauzi", "Kholil", "Ma'ruf", "Arifin",
-          "Rohmah", "Aminah", "Fatimah", "Setiawan", "Prasetyo", "Hasanah", "Mujiono", "Suprapto", "Khoiriyah",
-          "Maslahah", "Ulum", "Zuhri", "Basori", "Ansori", "Wahyuni"]
+MEN = [
+    "Ahmad",
+    "Muhammad",
+    "Slamet",
+    "Sugeng",
+    "Bambang",
+    "Agus",
+    "Imam",
+    "Suparno",
+    "Hadi",
+    "Sutrisno",
+    "Abdul",
+    "Moch.",
+    "Joko",
+    "Heru",
+    "Eko",
+    "Didik",
+    "Wahyudi",
+    "Nur",
+    "Syaiful",
+    "Rohman",
+    "Mustofa",
+    "Zainal",
+]
+WOMEN = [
+    "Siti",
+    "Sri",
+    "Nur",
+    "Dwi",
+    "Endang",
+    "Lilik",
+    "Umi",
+    "Khoirun",
+    "Anik",
+    "Yuli",
+    "Ratna",
+    "Erna",
+    "Dewi",
+    "Fitri",
+    "Mutmainah",
+    "Rina",
+]
+SECOND_MEN = [
+    "Hidayat",
+    "Santoso",
+    "Wibowo",
+    "Hariyanto",
+    "Susanto",
+    "Fauzi",
+    "Kholil",
+    "Ma'ruf",
+    "Arifin",
+    "Setiawan",
+    "Prasetyo",
+    "Mujiono",
+    "Suprapto",
+    "Ulum",
+    "Zuhri",
+    "Basori",
+    "Ansori",
+]
+SECOND_WOMEN = [
+    "Rohmah",
+    "Aminah",
+    "Fatimah",
+    "Hasanah",
+    "Khoiriyah",
+    "Maslahah",
+    "Wahyuni",
+    "Lestari",
+    "Rahayu",
+    "Ningsih",
+    "Handayani",
+]
 DUSUN = ["Krajan", "Mojo", "Sidomulyo", "Kedungrejo", "Sumberrejo", "Ngasem", "Tlogo", "Bakalan", "Jatirejo"]
 
 KECAMATAN_ACCOUNTS = [
@@ -41,8 +108,9 @@ def accounts_file() -> Path:
 
 
 def _name(rng: random.Random, jk: str) -> str:
-    first = rng.choice(MEN if jk == JenisKelamin.LAKI_LAKI else WOMEN)
-    return f"{first} {rng.choice(SECOND)}"
+    if jk == JenisKelamin.LAKI_LAKI:
+        return f"{rng.choice(MEN)} {rng.choice(SECOND_MEN)}"
+    return f"{rng.choice(WOMEN)} {rng.choice(SECOND_WOMEN)}"
 
 
 def _nik(rng: random.Random, desa: Desa, jk: str, born: dt.date) -> str:
@@ -81,8 +149,13 @@ def _create_perangkat(desa: Desa) -> int:
         born = dt.date(rng.randint(1965, 1998), rng.randint(1, 12), rng.randint(1, 28))
         rows.append(
             Perangkat(
-                desa=desa, nama=_name(rng, jk), jabatan=jabatan, keterangan_jabatan=keterangan, jenis_kelamin=jk,
-                nik=_nik(rng, desa, jk, born), tanggal_mulai=dt.date(rng.randint(2012, 2024), rng.randint(1, 12), 1),
+                desa=desa,
+                nama=_name(rng, jk),
+                jabatan=jabatan,
+                keterangan_jabatan=keterangan,
+                jenis_kelamin=jk,
+                nik=_nik(rng, desa, jk, born),
+                tanggal_mulai=dt.date(rng.randint(2012, 2024), rng.randint(1, 12), 1),
             )
         )
     Perangkat.objects.bulk_create(rows)
@@ -93,8 +166,16 @@ def _ensure_user(username: str, role: str, *, desa=None, kecamatan=None, full_na
     if User.objects.filter(username=username).exists():
         return username, None
     password = secrets.token_urlsafe(9)
-    user_create(username=username, role=role, password=password, desa=desa, kecamatan=kecamatan,
-                full_name=full_name, email=f"{username}@pantau-desa.invalid", validate_password=False)
+    user_create(
+        username=username,
+        role=role,
+        password=password,
+        desa=desa,
+        kecamatan=kecamatan,
+        full_name=full_name,
+        email=f"{username}@pantau-desa.invalid",
+        validate_password=False,
+    )
     return username, password
 
 
@@ -111,19 +192,38 @@ def demo_load() -> list[tuple[str, str, str, str]]:
 
     remember(*_ensure_user("admin", Role.ADMIN, full_name="Administrator Portal"), Role.ADMIN, "semua wilayah")
     for username, role, full_name in KECAMATAN_ACCOUNTS:
-        remember(*_ensure_user(username, role, kecamatan=kecamatan, full_name=full_name), role, f"Kec. {kecamatan.nama}")
+        remember(
+            *_ensure_user(username, role, kecamatan=kecamatan, full_name=full_name), role, f"Kec. {kecamatan.nama}"
+        )
     for desa in Desa.objects.filter(kecamatan=kecamatan).select_related("kecamatan"):
         _create_perangkat(desa)
         slug = desa.nama.lower().replace(" ", "")
-        remember(*_ensure_user(f"operator.{slug}", Role.OPERATOR_DESA, desa=desa, full_name=f"Operator {desa.nama}"),
-                 Role.OPERATOR_DESA, f"Desa {desa.nama}")
-        remember(*_ensure_user(f"kades.{slug}", Role.KEPALA_DESA, desa=desa, full_name=f"Kepala Desa {desa.nama}"),
-                 Role.KEPALA_DESA, f"Desa {desa.nama}")
+        remember(
+            *_ensure_user(f"operator.{slug}", Role.OPERATOR_DESA, desa=desa, full_name=f"Operator {desa.nama}"),
+            Role.OPERATOR_DESA,
+            f"Desa {desa.nama}",
+        )
+        remember(
+            *_ensure_user(f"kades.{slug}", Role.KEPALA_DESA, desa=desa, full_name=f"Kepala Desa {desa.nama}"),
+            Role.KEPALA_DESA,
+            f"Desa {desa.nama}",
+        )
     if created:
-        path = accounts_file()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as handle:
-            for row in created:
-                handle.write("\t".join(row) + "\n")
-        path.chmod(0o600)
+        _remember_accounts(created)
     return created
+
+
+def _remember_accounts(created: list[tuple[str, str, str, str]]) -> None:
+    """Keep one line per account; a fresh database (new passwords) replaces the stale lines."""
+    path = accounts_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows: dict[str, tuple[str, ...]] = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            fields = tuple(line.split("\t"))
+            if len(fields) == 4:
+                rows[fields[0]] = fields
+    for row in created:
+        rows[row[0]] = row
+    path.write_text("".join("\t".join(row) + "\n" for row in rows.values()), encoding="utf-8")
+    path.chmod(0o600)

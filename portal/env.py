@@ -44,9 +44,7 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if lowered in _FALSE:
         return False
-    raise ImproperlyConfigured(
-        f"Unexpected value {name}={value!r}: use one of true/false, 1/0, yes/no, on/off."
-    )
+    raise ImproperlyConfigured(f"Unexpected value {name}={value!r}: use one of true/false, 1/0, yes/no, on/off.")
 
 
 def env_int(name: str, default: int, *, minimum: int | None = None) -> int:

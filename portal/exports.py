@@ -23,16 +23,38 @@ def perangkat_workbook(queryset) -> Workbook:
     wb = Workbook()
     ws = wb.active
     ws.title = "Perangkat"
-    header = ["Kode Desa", "Desa", "Nama", "Jabatan", "Keterangan Jabatan", "NIK", "NIPD", "Jenis Kelamin",
-              "Tanggal Mulai", "Tanggal Selesai", "Aktif"]
+    header = [
+        "Kode Desa",
+        "Desa",
+        "Nama",
+        "Jabatan",
+        "Keterangan Jabatan",
+        "NIK",
+        "NIPD",
+        "Jenis Kelamin",
+        "Tanggal Mulai",
+        "Tanggal Selesai",
+        "Aktif",
+    ]
     ws.append(header)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for p in queryset.iterator(chunk_size=2000):
-        ws.append([
-            p.desa.kode, p.desa.nama, p.nama, p.get_jabatan_display(), p.keterangan_jabatan, p.nik, p.nipd,
-            p.jenis_kelamin, p.tanggal_mulai, p.tanggal_selesai, "Ya" if p.aktif else "Tidak",
-        ])
+        ws.append(
+            [
+                p.desa.kode,
+                p.desa.nama,
+                p.nama,
+                p.get_jabatan_display(),
+                p.keterangan_jabatan,
+                p.nik,
+                p.nipd,
+                p.jenis_kelamin,
+                p.tanggal_mulai,
+                p.tanggal_selesai,
+                "Ya" if p.aktif else "Tidak",
+            ]
+        )
     for row in ws.iter_rows(min_row=2, min_col=9, max_col=10):
         for cell in row:
             cell.number_format = "DD/MM/YYYY"

@@ -45,7 +45,8 @@ class PerangkatForm(forms.ModelForm):
 
 class PerangkatImportForm(forms.Form):
     berkas = forms.FileField(
-        label=_("Berkas Excel (.xlsx)"), widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".xlsx"})
+        label=_("Berkas Excel (.xlsx)"),
+        widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".xlsx"}),
     )
 
 

@@ -106,9 +106,7 @@ class User(AbstractUser):
     """A portal account. Its role decides what it may do; its kecamatan or desa decides what it sees."""
 
     role = models.CharField(_("peran"), max_length=20, choices=Role, blank=True)
-    kecamatan = models.ForeignKey(
-        Kecamatan, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
-    )
+    kecamatan = models.ForeignKey(Kecamatan, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
     desa = models.ForeignKey(Desa, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 

@@ -80,7 +80,9 @@ def build_template() -> bytes:
     info.append(["Jabatan", "Salah satu: " + ", ".join(str(choice.label) for choice in Jabatan)])
     info.append(["NIK", "16 angka, boleh kosong. Jika diisi, baris dengan NIK yang sama akan diperbarui."])
     info.append(["Tanggal Mulai", "Format dd/mm/yyyy, boleh kosong."])
-    info.append(["Contoh baris", "35.24.13.2001 | Siti Aminah | Sekretaris Desa | | 3524134501850001 | | P | 02/01/2020"])
+    info.append(
+        ["Contoh baris", "35.24.13.2001 | Siti Aminah | Sekretaris Desa | | 3524134501850001 | | P | 02/01/2020"]
+    )
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -124,7 +126,9 @@ def _parse_date(value, row_no: int, label: str, errors: list[str]) -> dt.date | 
             return dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    errors.append(_("Baris %(row)d: %(col)s '%(val)s' bukan tanggal dd/mm/yyyy") % {"row": row_no, "col": label, "val": text})
+    errors.append(
+        _("Baris %(row)d: %(col)s '%(val)s' bukan tanggal dd/mm/yyyy") % {"row": row_no, "col": label, "val": text}
+    )
     return None
 
 
@@ -172,7 +176,8 @@ def _validate_row(row_no: int, raw: dict, *, actor: User, desa_by_kode: dict[str
     jk_text = _cell_text(raw["jenis_kelamin"]).upper()[:1]
     if jk_text and jk_text not in JenisKelamin.values:
         errors.append(
-            _("Baris %(row)d: jenis kelamin '%(val)s' harus L atau P") % {"row": row_no, "val": _cell_text(raw["jenis_kelamin"])}
+            _("Baris %(row)d: jenis kelamin '%(val)s' harus L atau P")
+            % {"row": row_no, "val": _cell_text(raw["jenis_kelamin"])}
         )
     fields = {
         "nama": nama,
@@ -221,14 +226,14 @@ def perangkat_import_xlsx(*, actor: User, data: bytes) -> ImportResult:
                 continue
             seen_nik[fields["nik"]] = row_no
         valid.append((row_no, desa, fields))
-    existing = {
-        p.nik: p for p in Perangkat.objects.filter(nik__in=list(seen_nik)).select_related("desa")
-    }
+    existing = {p.nik: p for p in Perangkat.objects.filter(nik__in=list(seen_nik)).select_related("desa")}
     in_scope_ids = set(restrict(Perangkat.objects.filter(nik__in=list(seen_nik)), actor).values_list("id", flat=True))
     for row_no, _desa, fields in valid:
         match = existing.get(fields["nik"]) if fields["nik"] else None
         if match is not None and match.id not in in_scope_ids:
-            errors.append(_("Baris %(row)d: NIK %(nik)s sudah terdaftar di desa lain") % {"row": row_no, "nik": fields["nik"]})
+            errors.append(
+                _("Baris %(row)d: NIK %(nik)s sudah terdaftar di desa lain") % {"row": row_no, "nik": fields["nik"]}
+            )
     if errors:
         raise ImportRejected(errors)
     result = ImportResult()

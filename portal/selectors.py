@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, When
 
+from portal.choices import Jabatan
 from portal.models import Desa, Kecamatan, Perangkat, User
 from portal.scoping import restrict
 
@@ -17,13 +18,21 @@ def desa_list(*, user: User) -> QuerySet[Desa]:
 
 
 def desa_list_with_counts(*, user: User) -> QuerySet[Desa]:
-    return desa_list(user=user).annotate(
-        perangkat_aktif=Count("perangkat_set", filter=Q(perangkat_set__aktif=True))
-    ).order_by("kode")
+    return (
+        desa_list(user=user)
+        .annotate(perangkat_aktif=Count("perangkat_set", filter=Q(perangkat_set__aktif=True)))
+        .order_by("kode")
+    )
+
+
+# Rank of each jabatan in the SOTK, so lists read top-down: Kepala Desa, Sekretaris, Kaur, Kasi, Kasun, staf.
+JABATAN_ORDER = Case(*[When(jabatan=value, then=rank) for rank, value in enumerate(Jabatan.values)], default=99)
 
 
 def perangkat_list(*, user: User) -> QuerySet[Perangkat]:
-    return restrict(Perangkat.objects.select_related("desa", "desa__kecamatan"), user)
+    return restrict(Perangkat.objects.select_related("desa", "desa__kecamatan"), user).order_by(
+        "desa__kode", JABATAN_ORDER, "nama"
+    )
 
 
 def dashboard_counts(*, user: User) -> dict[str, int]:

@@ -47,7 +47,9 @@ def wilayah_load(*, rows: Iterable[dict[str, str]]) -> WilayahLoadResult:
             kecamatan_by_kode[kec_kode] = kecamatan
         kode = row["kode"].strip()
         if not kode.startswith(kec_kode + "."):
-            raise ValidationError(_("Kode desa %(kode)s tidak berada di kecamatan %(kec)s.") % {"kode": kode, "kec": kec_kode})
+            raise ValidationError(
+                _("Kode desa %(kode)s tidak berada di kecamatan %(kec)s.") % {"kode": kode, "kec": kec_kode}
+            )
         _desa, created = Desa.objects.update_or_create(
             kode=kode, defaults={"nama": row["nama"].strip(), "kecamatan": kecamatan}
         )
@@ -71,7 +73,9 @@ def _scope_for_role(role: str, desa: Desa | None, kecamatan: Kecamatan | None) -
         return desa, desa.kecamatan
     if role in KECAMATAN_ROLES:
         if kecamatan is None or desa is not None:
-            raise ValidationError(_("Peran %(role)s memerlukan kecamatan (--kecamatan KODE) dan bukan desa.") % {"role": role})
+            raise ValidationError(
+                _("Peran %(role)s memerlukan kecamatan (--kecamatan KODE) dan bukan desa.") % {"role": role}
+            )
         return None, kecamatan
     if role == Role.ADMIN:
         if desa is not None or kecamatan is not None:

@@ -133,8 +133,13 @@ def perangkat_edit(request, pk: int):
             messages.success(request, _("Data perangkat disimpan."))
             return redirect("perangkat-list")
     history = perangkat.history.select_related("history_user")[:20]
-    context = {"form": form, "title": _("Ubah perangkat"), "perangkat": perangkat, "history": history,
-               "deactivate_form": DeactivateForm()}
+    context = {
+        "form": form,
+        "title": _("Ubah perangkat"),
+        "perangkat": perangkat,
+        "history": history,
+        "deactivate_form": DeactivateForm(),
+    }
     return render(request, "portal/perangkat_form.html", context)
 
 
@@ -175,7 +180,8 @@ def perangkat_import(request):
             else:
                 messages.success(
                     request,
-                    _("Impor berhasil: %(c)d perangkat baru, %(u)d diperbarui.") % {"c": result.created, "u": result.updated},
+                    _("Impor berhasil: %(c)d perangkat baru, %(u)d diperbarui.")
+                    % {"c": result.created, "u": result.updated},
                 )
                 return redirect("perangkat-list")
     return render(request, "portal/perangkat_import.html", {"form": form, "errors": errors})

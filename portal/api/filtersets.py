@@ -1,7 +1,7 @@
 import django_filters
 
-from portal.models import Desa, Perangkat
 from portal.choices import Jabatan
+from portal.models import Desa, Perangkat
 
 
 class DesaFilterSet(django_filters.FilterSet):

@@ -29,7 +29,9 @@ def test_it_issues_a_token_that_authenticates(tenancy):
 
 
 def test_it_refuses_a_wrong_password_with_the_common_error_body(tenancy):
-    response = tenancy.client(None).post(reverse("api:api-token"), {"username": "op_a", "password": "salah"}, format="json")
+    response = tenancy.client(None).post(
+        reverse("api:api-token"), {"username": "op_a", "password": "salah"}, format="json"
+    )
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "invalid"
@@ -103,7 +105,10 @@ def test_desa_filter_and_search(tenancy):
 
 def test_perangkat_list_is_scoped(tenancy):
     names = lambda r: sorted(row["nama"] for row in r.json()["results"])  # noqa: E731
-    assert names(tenancy.client(tenancy.kasi_tapem).get(reverse("api:perangkat-list"))) == ["Siti Aminah", "Slamet Riyadi"]
+    assert names(tenancy.client(tenancy.kasi_tapem).get(reverse("api:perangkat-list"))) == [
+        "Siti Aminah",
+        "Slamet Riyadi",
+    ]
     assert names(tenancy.client(tenancy.operator_a).get(reverse("api:perangkat-list"))) == ["Slamet Riyadi"]
     assert names(tenancy.client(tenancy.outsider).get(reverse("api:perangkat-list"))) == ["Joko Susilo"]
 
@@ -138,7 +143,9 @@ def test_outsider_cannot_create_in_foreign_kecamatan(tenancy):
 def test_kepala_desa_reads_but_cannot_write(tenancy):
     client = tenancy.client(tenancy.kades_a)
     assert client.get(reverse("api:perangkat-list")).status_code == 200
-    response = client.post(reverse("api:perangkat-list"), {"desa": "35.24.13.2001", "nama": "X", "jabatan": "staf"}, format="json")
+    response = client.post(
+        reverse("api:perangkat-list"), {"desa": "35.24.13.2001", "nama": "X", "jabatan": "staf"}, format="json"
+    )
     assert response.status_code == 403
     assert response.json()["code"] == "permission_denied"
 

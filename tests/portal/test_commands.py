@@ -78,8 +78,16 @@ def test_load_demo_once_and_again(settings, tmp_path):
     assert min(counts) >= 8 and max(counts) <= 12
     assert User.objects.filter(role="operator_desa").count() == 17
     assert set(User.objects.values_list("role", flat=True)) >= {
-        "admin", "camat", "sekcam", "kasi_tapem", "kasi_pmd", "kasi_ekbang", "kasi_trantibum", "staf_kecamatan",
-        "kepala_desa", "operator_desa",
+        "admin",
+        "camat",
+        "sekcam",
+        "kasi_tapem",
+        "kasi_pmd",
+        "kasi_ekbang",
+        "kasi_trantibum",
+        "staf_kecamatan",
+        "kepala_desa",
+        "operator_desa",
     }
     accounts = (tmp_path / "demo-accounts.txt").read_text().splitlines()
     username, password, *_ = accounts[1].split("\t")

@@ -19,7 +19,11 @@ def start_django(tmp_path, **overrides) -> subprocess.CompletedProcess:
     environ.update(overrides)
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('started')"],
-        cwd=ROOT, env=environ, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

@@ -104,7 +104,9 @@ def test_kepala_desa_cannot_open_the_create_form(client, tenancy):
 
 def test_deactivate_keeps_the_row(client, tenancy):
     login(client, tenancy.operator_a)
-    response = client.post(reverse("perangkat-deactivate", args=[tenancy.perangkat_a.pk]), {"tanggal_selesai": "31/10/2026"})
+    response = client.post(
+        reverse("perangkat-deactivate", args=[tenancy.perangkat_a.pk]), {"tanggal_selesai": "31/10/2026"}
+    )
     assert response.status_code == 302
     tenancy.perangkat_a.refresh_from_db()
     assert not tenancy.perangkat_a.aktif

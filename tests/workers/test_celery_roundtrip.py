@@ -18,9 +18,8 @@ def test_a_task_sent_by_the_web_side_runs_on_a_real_worker(celery_worker_process
 def test_enqueue_waits_for_the_commit(django_capture_on_commit_callbacks, monkeypatch):
     sent = []
     monkeypatch.setattr("celery.app.task.Task.apply_async", lambda self, args=None, kwargs=None, **o: sent.append(args))
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with transaction.atomic():
-            queue.enqueue("workers.tasks.ping_task", "x")
-            assert sent == []  # not before the commit: the worker must see committed rows
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        queue.enqueue("workers.tasks.ping_task", "x")
+        assert sent == []  # not before the commit: the worker must see committed rows
     assert len(callbacks) == 1
     assert sent == [("x",)]

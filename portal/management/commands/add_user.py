@@ -44,9 +44,16 @@ class Command(BaseCommand):
                 raise CommandError(f"Kecamatan dengan kode {kecamatan} tidak ditemukan.")
         try:
             user = user_create(
-                username=username, role=role, password=self._password(), desa=desa_obj, kecamatan=kec_obj,
-                email=email, full_name=name,
+                username=username,
+                role=role,
+                password=self._password(),
+                desa=desa_obj,
+                kecamatan=kec_obj,
+                email=email,
+                full_name=name,
             )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
-        self.stdout.write(self.style.SUCCESS(f"Akun {user.username} ({user.get_role_display()}) dibuat: {user.scope_label}."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Akun {user.username} ({user.get_role_display()}) dibuat: {user.scope_label}.")
+        )
