@@ -131,3 +131,9 @@ def test_english_is_available(client, tenancy):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     body = client.get(reverse("perangkat-list")).content.decode()
     assert "Village officials" in body
+
+
+def test_an_english_browser_still_gets_indonesian(client, tenancy):
+    login(client, tenancy.kasi_tapem)
+    body = client.get(reverse("perangkat-list"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "Perangkat desa" in body and "Village officials" not in body
