@@ -26,7 +26,11 @@ def build(kecamatan_count: int, desa_per_kecamatan: int, perangkat_per_desa: int
         ]
     )
     Perangkat.objects.bulk_create(
-        [Perangkat(desa=d, nama=f"P {d.kode} {n}", jabatan=Jabatan.STAF) for d in desa for n in range(perangkat_per_desa)]
+        [
+            Perangkat(desa=d, nama=f"P {d.kode} {n}", jabatan=Jabatan.STAF)
+            for d in desa
+            for n in range(perangkat_per_desa)
+        ]
     )
     return User.objects.create(username="bench-admin", role=Role.ADMIN, is_superuser=True)
 
