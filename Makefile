@@ -4,9 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-# The local default keeps a generated secret key in var/ (settings refuse to start without one when DEBUG is off).
+# `make run` keeps a generated secret key in var/ (settings refuse to start without one when DEBUG is off).
 ifndef SECRET_KEY
-export SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
+run: export SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
 endif
 
 .PHONY: install run web test lint bench chromium clean-var messages

@@ -5,6 +5,8 @@ import os
 import secrets
 import tempfile
 
+# Hermetic: a SECRET_KEY_FILE from the developer's shell must not leak into the tests.
+os.environ.pop("SECRET_KEY_FILE", None)
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(40))
 # Each run gets its own var/ (broker folders, media) so runs never see each other's files.
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="pantau-test-"))
