@@ -118,8 +118,8 @@ class User(AbstractUser):
             models.CheckConstraint(
                 name="user_scope_fits_role",
                 condition=(
-                    Q(role__in=[r.value for r in DESA_ROLES], desa__isnull=False, kecamatan__isnull=False)
-                    | Q(role__in=[r.value for r in KECAMATAN_ROLES], desa__isnull=True, kecamatan__isnull=False)
+                    Q(role__in=sorted(r.value for r in DESA_ROLES), desa__isnull=False, kecamatan__isnull=False)
+                    | Q(role__in=sorted(r.value for r in KECAMATAN_ROLES), desa__isnull=True, kecamatan__isnull=False)
                     | Q(role__in=[Role.ADMIN.value, ""], desa__isnull=True)
                 ),
             )
