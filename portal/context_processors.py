@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.urls import reverse
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 
@@ -12,6 +14,8 @@ def navigation(request):
         (_("Desa"), reverse("desa-list")),
         (_("Perangkat"), reverse("perangkat-list")),
     ]
+    for dotted in settings.NAV_PROVIDERS:
+        items.extend(import_string(dotted)(user))
     if user.is_portal_admin:
         items.append((_("Admin"), reverse("admin:index")))
     return {"nav_items": items}

@@ -146,3 +146,47 @@ class User(AbstractUser):
         if self.is_portal_admin:
             return str(_("Semua wilayah"))
         return str(_("Tanpa cakupan"))
+
+
+class HariLibur(models.Model):
+    """A day off in the working-day calendar: national holidays and cuti bersama (seeded from the
+    ``holidays`` package, editable: the government changes the list mid-year) and a kecamatan's own.
+
+    A row with ``kecamatan`` empty applies everywhere; a kecamatan's row on the same date overrides it for
+    that kecamatan. ``libur=False`` records a cancelled holiday: the date is a working day again.
+    """
+
+    SCOPE_DESA = None
+    SCOPE_KECAMATAN = "kecamatan"
+    SCOPE_INCLUDE_GLOBAL = True  # rows without a kecamatan are national and visible to everyone
+
+    class Jenis(models.TextChoices):
+        NASIONAL = "nasional", _("Libur nasional")
+        CUTI_BERSAMA = "cuti_bersama", _("Cuti bersama")
+        LOKAL = "lokal", _("Libur lokal kecamatan")
+
+    tanggal = models.DateField(_("tanggal"))
+    nama = models.CharField(_("nama"), max_length=200)
+    jenis = models.CharField(_("jenis"), max_length=20, choices=Jenis)
+    kecamatan = models.ForeignKey(Kecamatan, on_delete=models.CASCADE, null=True, blank=True, related_name="hari_libur")
+    libur = models.BooleanField(_("hari libur"), default=True, help_text=_("Kosongkan bila libur ini dibatalkan."))
+    diubah_manual = models.BooleanField(
+        _("diubah manual"), default=False, help_text=_("Baris yang diubah manual tidak ditimpa sinkronisasi.")
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["tanggal"]
+        verbose_name = _("hari libur")
+        verbose_name_plural = _("hari libur")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tanggal"], condition=Q(kecamatan__isnull=True), name="harilibur_unique_nasional"
+            ),
+            models.UniqueConstraint(
+                fields=["tanggal", "kecamatan"], condition=Q(kecamatan__isnull=False), name="harilibur_unique_lokal"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tanggal:%d/%m/%Y} {self.nama}"

@@ -15,3 +15,24 @@ def can_manage_perangkat(user) -> bool:
 
 def is_kecamatan_staff(user) -> bool:
     return user.is_authenticated and (user.is_portal_admin or user.role in KECAMATAN_ROLES)
+
+
+GRANTING_ROLES = frozenset({Role.CAMAT, Role.SEKCAM, Role.KASI_TAPEM})
+
+
+def can_verify(user) -> bool:
+    """Verify desa submissions: the Kasi Tapem or another kecamatan role."""
+    return is_kecamatan_staff(user)
+
+
+def can_grant(user) -> bool:
+    """Grant an extension (dispensasi) or mark an obligation not applicable."""
+    return user.is_authenticated and (user.is_portal_admin or user.role in GRANTING_ROLES)
+
+
+def can_submit_for_desa(user) -> bool:
+    return user.is_authenticated and user.role in (Role.OPERATOR_DESA, Role.KEPALA_DESA)
+
+
+def can_manage_holidays(user) -> bool:
+    return is_kecamatan_staff(user)

@@ -5,7 +5,8 @@ A model takes part by declaring two class attributes:
 
 * ``SCOPE_DESA`` — the ORM path from the model to its ``Desa`` ("" for Desa itself, ``None`` when the row is
   not owned by a single desa);
-* ``SCOPE_KECAMATAN`` — the ORM path to its ``Kecamatan`` ("" for Kecamatan itself).
+* ``SCOPE_KECAMATAN`` — the ORM path to its ``Kecamatan`` ("" for Kecamatan itself);
+* optionally ``SCOPE_INCLUDE_GLOBAL = True`` when rows without a kecamatan are shared by all (national holidays).
 
 Out-of-scope rows are simply absent from the queryset, so a lookup by id answers 404, never 403: an
 outsider cannot even learn that the row exists.
@@ -16,6 +17,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from django.db import models
+from django.db.models import Q
 from django.http import Http404
 
 M = TypeVar("M", bound=models.Model)
@@ -42,11 +44,17 @@ def restrict(queryset: models.QuerySet[M], user) -> models.QuerySet[M]:
     kecamatan_path = model.SCOPE_KECAMATAN
     if user.is_desa_user and user.desa_id:
         if desa_path is None:
-            return queryset.filter(**{_path(kecamatan_path, "id"): user.kecamatan_id})
-        return queryset.filter(**{_path(desa_path, "id"): user.desa_id})
-    if user.is_kecamatan_user and user.kecamatan_id:
-        return queryset.filter(**{_path(kecamatan_path, "id"): user.kecamatan_id})
-    return queryset.none()
+            condition = Q(**{_path(kecamatan_path, "id"): user.kecamatan_id})
+        else:
+            condition = Q(**{_path(desa_path, "id"): user.desa_id})
+    elif user.is_kecamatan_user and user.kecamatan_id:
+        condition = Q(**{_path(kecamatan_path, "id"): user.kecamatan_id})
+    else:
+        return queryset.none()
+    if getattr(model, "SCOPE_INCLUDE_GLOBAL", False):
+        # Rows that belong to no kecamatan (national holidays …) are shared by everyone.
+        condition |= Q(**{_path(kecamatan_path, "isnull"): True})
+    return queryset.filter(condition)
 
 
 def get_in_scope_or_404(queryset: models.QuerySet[M], user, **lookup) -> M:

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "simple_history",
     "axes",
+    "monev",
 ]
 
 MIDDLEWARE = [
@@ -285,6 +286,9 @@ LOGGING = {
 }
 
 # Demo steps run by `manage.py load_demo`, in order; each app appends its own.
-DEMO_LOADERS = ["portal.demo.demo_load"]
+DEMO_LOADERS = ["portal.demo.demo_load", "monev.demo.demo_load"]
 CELERY_APP = "workers.celery.app"
-API_URLCONFS = ["portal.api.urls"]
+API_URLCONFS = ["portal.api.urls", "monev.api.urls"]
+# Each app's web pages and navigation entries (portal imports no app).
+WEB_URLCONFS = ["monev.urls"]
+NAV_PROVIDERS = ["monev.nav.items"]

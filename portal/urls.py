@@ -24,6 +24,7 @@ urlpatterns = [
     path("akun/masuk/", LoginView.as_view(), name="login"),
     path("akun/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    *[path("", include(module)) for module in settings.WEB_URLCONFS],
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_patterns, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

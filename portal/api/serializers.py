@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from portal import services
 from portal.api.fields import ScopedSlugRelatedField
-from portal.models import Desa, Kecamatan, Perangkat, User
+from portal.models import Desa, HariLibur, Kecamatan, Perangkat, User
 
 
 class KecamatanSerializer(serializers.ModelSerializer):
@@ -86,3 +86,23 @@ class MeSerializer(serializers.ModelSerializer):
                 "desa": user.desa if kind == "desa" else None,
             }
         ).data
+
+
+class HariLiburSerializer(serializers.ModelSerializer):
+    kecamatan = serializers.CharField(source="kecamatan.kode", read_only=True, default=None)
+    date = serializers.DateField(source="tanggal")
+    name = serializers.CharField(source="nama")
+    kind = serializers.ChoiceField(source="jenis", choices=HariLibur.Jenis.choices, default=HariLibur.Jenis.LOKAL)
+    is_holiday = serializers.BooleanField(source="libur", default=True)
+
+    class Meta:
+        model = HariLibur
+        fields = ["id", "date", "name", "kind", "kecamatan", "is_holiday", "diubah_manual"]
+        read_only_fields = ["diubah_manual"]
+        validators: list = []
+
+
+class NonWorkingDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    name = serializers.CharField()
+    kind = serializers.CharField()

@@ -7,9 +7,11 @@ router = SimpleRouter()
 router.register("kecamatan", views.KecamatanViewSet, basename="kecamatan")
 router.register("desa", views.DesaViewSet, basename="desa")
 router.register("perangkat", views.PerangkatViewSet, basename="perangkat")
+router.register("holidays", views.HariLiburViewSet, basename="holiday")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("me/", views.MeView.as_view(), name="api-me"),
+    path("calendar/non-working-days/", views.NonWorkingDaysView.as_view(), name="non-working-days"),
     path("", include(router.urls)),
 ]

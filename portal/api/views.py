@@ -2,17 +2,26 @@ from __future__ import annotations
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from portal import permissions, services
 from portal.api.base import RolePermission, ScopedReadOnlyViewSet, ScopedViewSet
 from portal.api.filtersets import DesaFilterSet, PerangkatFilterSet
-from portal.api.serializers import DesaSerializer, KecamatanSerializer, MeSerializer, PerangkatSerializer
-from portal.models import Desa, Kecamatan, Perangkat
+from portal.api.serializers import (
+    DesaSerializer,
+    HariLiburSerializer,
+    KecamatanSerializer,
+    MeSerializer,
+    NonWorkingDaySerializer,
+    PerangkatSerializer,
+)
+from portal.calendar import non_working_days
+from portal.models import Desa, HariLibur, Kecamatan, Perangkat
 
 
 class TokenView(ObtainAuthToken):
@@ -75,3 +84,61 @@ class MeView(generics.RetrieveAPIView):
 
     def get_object(self):
         return self.request.user
+
+
+class HariLiburViewSet(ScopedViewSet):
+    """The editable holiday table. National rows (no kecamatan) are read by everyone and changed only by an
+    admin; kecamatan staff add and change their own kecamatan's rows (a local holiday, or ``is_holiday=false``
+    to cancel a national one for their kecamatan)."""
+
+    queryset = HariLibur.objects.select_related("kecamatan")
+    serializer_class = HariLiburSerializer
+    permission_classes = [RolePermission]
+    filterset_fields = {"tanggal": ["gte", "lte", "year"], "jenis": ["exact"]}
+    pagination_class = None
+
+    @staticmethod
+    def can_write(user) -> bool:
+        return permissions.can_manage_holidays(user)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        year = self.request.query_params.get("year")
+        return queryset.filter(tanggal__year=int(year)) if year and year.isdigit() else queryset
+
+    def _check_owner(self, row: HariLibur) -> None:
+        if not self.request.user.is_portal_admin and row.kecamatan_id != self.request.user.kecamatan_id:
+            raise PermissionDenied(_("Hari libur nasional hanya dapat diubah administrator."))
+
+    def perform_create(self, serializer):
+        kecamatan = None if self.request.user.is_portal_admin else self.request.user.kecamatan
+        serializer.save(kecamatan=kecamatan, diubah_manual=True)
+
+    def perform_update(self, serializer):
+        self._check_owner(serializer.instance)
+        serializer.save(diubah_manual=True)
+
+    def perform_destroy(self, instance):
+        self._check_owner(instance)
+        instance.delete()
+
+
+class NonWorkingDaysView(generics.GenericAPIView):
+    """Every day off of a year for the user's kecamatan: weekends, national holidays, cuti bersama and
+    local days (``kind``: akhir_pekan, nasional, cuti_bersama, lokal)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = NonWorkingDaySerializer
+    pagination_class = None
+
+    @extend_schema(parameters=[OpenApiParameter("year", int, required=True), OpenApiParameter("kecamatan", str)])
+    def get(self, request):
+        year = request.query_params.get("year", "")
+        if not year.isdigit() or not 1946 <= int(year) <= 2100:
+            raise ValidationError({"year": [_("Tahun wajib diisi, mis. ?year=2026.")]})
+        kecamatan_id = request.user.kecamatan_id
+        if request.user.is_portal_admin and request.query_params.get("kecamatan"):
+            kecamatan = Kecamatan.objects.filter(kode=request.query_params["kecamatan"]).first()
+            kecamatan_id = kecamatan.id if kecamatan else None
+        days = non_working_days(kecamatan_id=kecamatan_id, year=int(year))
+        return Response(NonWorkingDaySerializer(days, many=True).data)

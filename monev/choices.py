@@ -1,0 +1,53 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RuleKind(models.TextChoices):
+    FIXED = "fixed", _("Tanggal tetap dalam setahun")
+    OFFSET = "offset", _("Sekian hari setelah peristiwa pemicu")
+    PERIODIC = "periodic", _("Berkala (bulanan/triwulan/semester)")
+    YEARLY_TABLE = "yearly_table", _("Tanggal ditetapkan per tahun (PMK/Perbup)")
+
+
+class OffsetUnit(models.TextChoices):
+    CALENDAR = "calendar", _("hari kalender")
+    WORKING = "working", _("hari kerja")
+
+
+class Periodicity(models.TextChoices):
+    MONTHLY = "monthly", _("Bulanan")
+    QUARTERLY = "quarterly", _("Triwulan")
+    SEMESTER = "semester", _("Semester")
+
+
+class Responsible(models.TextChoices):
+    DESA = "desa", _("Desa")
+    KECAMATAN = "kecamatan", _("Kecamatan")
+
+
+class State(models.TextChoices):
+    """The states users see. ``terlambat`` is stored by the overdue pass; the board also derives it from the
+    due date so that it is right even between two passes."""
+
+    BELUM = "belum", _("Belum dikirim")
+    TERLAMBAT = "terlambat", _("Terlambat")
+    DIKIRIM = "dikirim", _("Dikirim")
+    DIKEMBALIKAN = "dikembalikan", _("Dikembalikan")
+    DITERIMA = "diterima", _("Diterima")
+    DISPENSASI = "dispensasi", _("Dispensasi")
+    TIDAK_BERLAKU = "tidak_berlaku", _("Tidak berlaku")
+
+
+OPEN_STATES = frozenset({State.BELUM, State.TERLAMBAT, State.DISPENSASI})
+
+
+class SubmissionStatus(models.TextChoices):
+    MENUNGGU = "menunggu", _("Menunggu verifikasi")
+    DITERIMA = "diterima", _("Diterima")
+    DIKEMBALIKAN = "dikembalikan", _("Dikembalikan")
+    DIGANTI = "diganti", _("Diganti versi baru")
+
+
+class FileRole(models.TextChoices):
+    DOCUMENT = "dokumen", _("Dokumen")
+    ATTACHMENT = "lampiran", _("Lampiran data")

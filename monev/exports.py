@@ -1,0 +1,94 @@
+"""Excel exports of the board (every desa, not a page) and of the obligation list. They receive scoped
+querysets or call scoped selectors; scoping is never decided here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+
+from monev import rules, selectors
+from monev.choices import State
+from monev.models import Obligation
+from portal.models import Desa
+from portal.scoping import restrict
+
+STATE_LABELS = dict(State.choices)
+FILLS = {
+    State.TERLAMBAT: "F8D7DA", State.DIKEMBALIKAN: "FFE5B4", State.DIKIRIM: "CFE2FF", State.DITERIMA: "D1E7DD",
+    State.DISPENSASI: "E2D9F3", State.TIDAK_BERLAKU: "E9ECEF", State.BELUM: "FFFFFF",
+}  # fmt: skip
+
+
+def _local(moment: dt.datetime | None) -> dt.datetime | None:
+    """Excel has no time zones: write the wall-clock time of the portal's zone (Asia/Jakarta)."""
+    return timezone.localtime(moment).replace(tzinfo=None) if moment else None
+
+
+def _bold_header(ws, header: list[str]) -> None:
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+
+
+def matrix_workbook(*, user, year: int, today: dt.date, document_type: str | None, kecamatan: str | None) -> Workbook:
+    types = selectors.document_types(code=document_type)
+    desa_qs = restrict(Desa.objects.select_related("kecamatan").order_by("kode"), user)
+    if kecamatan:
+        desa_qs = desa_qs.filter(kecamatan__kode=kecamatan)
+    cells: dict[tuple[int, int], list[Obligation]] = defaultdict(list)
+    obligations = selectors.obligation_list(user=user).filter(year=year, document_type__in=types, desa__in=desa_qs)
+    for o in obligations.order_by("due_date").iterator(chunk_size=5000):
+        cells[(o.desa_id, o.document_type_id)].append(o)
+    wb = Workbook(write_only=False)
+    ws = wb.active
+    ws.title = f"Matriks {year}"
+    _bold_header(ws, ["Kode Desa", "Desa", "Kecamatan", *[t.code for t in types], "Skor ketepatan waktu"])
+    for desa in desa_qs.iterator(chunk_size=2000):
+        row, score_rows = [desa.kode, desa.nama, desa.kecamatan.nama], []
+        for t in types:
+            state, days = selectors.Cell(cells.get((desa.id, t.id), [])).worst(today)
+            text = STATE_LABELS.get(state, "–")
+            if days is not None and state in (State.BELUM, State.TERLAMBAT, State.DISPENSASI):
+                text += f" ({'H' + str(-days) if days <= 0 else 'H-' + str(days)})" if days else " (hari ini)"
+            row.append(text)
+            for o in cells.get((desa.id, t.id), []):
+                basis = o.basis_submitted_at.date() if o.basis_submitted_at else None
+                score_rows.append((o.state, o.due_date, o.on_time, basis))
+        score = rules.timeliness_score(score_rows, today)
+        row.append(None if score is None else round(score * 100, 1))
+        ws.append(row)
+        for column, t in enumerate(types, start=4):
+            state, _days = selectors.Cell(cells.get((desa.id, t.id), [])).worst(today)
+            if state in FILLS:
+                ws.cell(ws.max_row, column).fill = PatternFill("solid", fgColor=FILLS[state])
+    return wb
+
+
+def list_workbook(queryset, *, today: dt.date) -> Workbook:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Kewajiban"
+    _bold_header(
+        ws,
+        ["Kode Desa", "Desa", "Kode Jenis", "Jenis Dokumen", "Tahun", "Periode", "Tenggat", "Status",
+         "Pertama Dikirim", "Diterima", "Tepat Waktu", "Hari Terlambat"],
+    )  # fmt: skip
+    for o in queryset.order_by("desa__kode", "document_type__sort_order", "period").iterator(chunk_size=5000):
+        state = rules.display_state(o.state, o.due_date, today)
+        ws.append([
+            o.desa.kode, o.desa.nama, o.document_type.code, o.document_type.name, o.year, o.period_label, o.due_date,
+            STATE_LABELS[state],
+            _local(o.first_submitted_at),
+            _local(o.accepted_at),
+            {True: "Ya", False: "Tidak"}.get(o.on_time, ""), o.days_late,
+        ])  # fmt: skip
+    for row in ws.iter_rows(min_row=2, min_col=7, max_col=7):
+        row[0].number_format = "DD/MM/YYYY"
+    for row in ws.iter_rows(min_row=2, min_col=9, max_col=10):
+        for cell in row:
+            cell.number_format = "DD/MM/YYYY HH:MM"
+    return wb

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from portal.forms import DateInput
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"class": "form-control", "accept": ".xlsx,.pdf"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data]
+        return [super().clean(data, initial)] if data else []
+
+
+class SubmissionForm(forms.Form):
+    document = forms.FileField(
+        label=_("Dokumen (PDF)"), widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".pdf"})
+    )
+    attachments = MultipleFileField(label=_("Lampiran data (Excel/PDF, boleh kosong)"), required=False)
+    document_number = forms.CharField(
+        label=_("Nomor dokumen"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    document_date = forms.DateField(label=_("Tanggal ditetapkan/diundangkan"), required=False, widget=DateInput())
+    notes = forms.CharField(
+        label=_("Catatan"), required=False, widget=forms.Textarea(attrs={"class": "form-control", "rows": 2})
+    )
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Keputusan"),
+        choices=[("accept", _("Terima")), ("return", _("Kembalikan untuk perbaikan"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Catatan untuk desa"), required=False, widget=forms.Textarea(attrs={"class": "form-control", "rows": 2})
+    )
+
+
+class TriggerForm(forms.Form):
+    trigger_date = forms.DateField(label=_("Tanggal pemicu"), widget=DateInput())
+
+
+class ExtensionForm(forms.Form):
+    new_due_date = forms.DateField(label=_("Tenggat baru"), widget=DateInput())
+    reason = forms.CharField(label=_("Alasan"), widget=forms.Textarea(attrs={"class": "form-control", "rows": 2}))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Alasan"), widget=forms.Textarea(attrs={"class": "form-control", "rows": 2}))
+
+
+class EventObligationForm(forms.Form):
+    label = forms.CharField(
+        label=_("Nomor/judul Perdes"), max_length=100, widget=forms.TextInput(attrs={"class": "form-control"})
+    )
+    trigger_date = forms.DateField(label=_("Tanggal diundangkan"), widget=DateInput())

@@ -1,0 +1,124 @@
+"""Pure deadline and status rules: no database, no clock. Everything here takes its inputs as arguments
+so it can be tested on unsaved objects and with hypothesis."""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+import datetime as dt
+from dataclasses import dataclass
+
+from monev.choices import OffsetUnit, Periodicity, RuleKind, State
+from portal.calendar import WorkCalendar
+
+MONTHS_ID = [
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+]  # fmt: skip
+ROMAN = ["I", "II", "III", "IV"]
+
+
+@dataclass(frozen=True)
+class Period:
+    code: str  # "" for a once-a-year obligation
+    label: str
+    end: dt.date | None = None  # last day of the period (periodic rules)
+    due_date: dt.date | None = None  # given directly (yearly table)
+
+
+def _clamped(year: int, month: int, day: int) -> dt.date:
+    return dt.date(year, month, min(day, pycalendar.monthrange(year, month)[1]))
+
+
+def periods_for(doc_type, year: int, schedules: list | None = None) -> list[Period]:
+    """The periods one desa owes in a budget year for this document type."""
+    if doc_type.rule_kind == RuleKind.PERIODIC:
+        if doc_type.periodicity == Periodicity.MONTHLY:
+            return [Period(f"M{m:02d}", MONTHS_ID[m - 1], _clamped(year, m, 31)) for m in range(1, 13)]
+        if doc_type.periodicity == Periodicity.QUARTERLY:
+            return [Period(f"Q{q}", f"Triwulan {ROMAN[q - 1]}", _clamped(year, q * 3, 31)) for q in range(1, 5)]
+        return [
+            Period("S1", "Semester I", dt.date(year, 6, 30)),
+            Period("S2", "Semester II", dt.date(year, 12, 31)),
+        ]
+    if doc_type.rule_kind == RuleKind.YEARLY_TABLE:
+        return [Period(s.period, s.period_label, due_date=s.due_date) for s in schedules or [] if s.year == year]
+    return [Period("", "")]
+
+
+def _offset(start: dt.date, days: int, unit: str, cal: WorkCalendar) -> dt.date:
+    if unit == OffsetUnit.WORKING:
+        return cal.add_working_days(start, days)
+    return start + dt.timedelta(days=days)
+
+
+def rule_due_date(
+    doc_type, year: int, period: Period, trigger_date: dt.date | None, cal: WorkCalendar
+) -> dt.date | None:
+    """The due date the rule gives, or None while an event-based obligation waits for its trigger."""
+    if doc_type.rule_kind == RuleKind.FIXED:
+        due = _clamped(year + doc_type.year_offset, doc_type.fixed_month, doc_type.fixed_day)
+    elif doc_type.rule_kind == RuleKind.OFFSET:
+        if trigger_date is None:
+            return None
+        due = _offset(trigger_date, doc_type.offset_days, doc_type.offset_unit, cal)
+    elif doc_type.rule_kind == RuleKind.PERIODIC:
+        due = _offset(period.end, doc_type.offset_days, doc_type.offset_unit, cal)
+    else:
+        due = period.due_date
+    if due is not None and doc_type.roll_to_working_day:
+        due = cal.next_working_day(due)
+    return due
+
+
+def display_state(state: str, due_date: dt.date | None, today: dt.date) -> str:
+    """What the user sees: an open obligation past its due date is late even before the overdue pass ran."""
+    if state in (State.BELUM, State.DISPENSASI) and due_date is not None and today > due_date:
+        return State.TERLAMBAT
+    return state
+
+
+def days_until(due_date: dt.date | None, today: dt.date) -> int | None:
+    """Positive: days to go; negative: days late; None: no date yet."""
+    return None if due_date is None else (due_date - today).days
+
+
+def timeliness(basis_day: dt.date, due_date: dt.date | None) -> tuple[bool | None, int | None]:
+    """(on time?, days late) of an accepted obligation, judged by the day of its counted submission."""
+    if due_date is None:
+        return None, None
+    late = (basis_day - due_date).days
+    return late <= 0, max(late, 0)
+
+
+def basis_after_resubmission(
+    basis: dt.datetime | None, submitted_at: dt.datetime, submitted_day: dt.date, correction_due: dt.date | None
+) -> dt.datetime:
+    """Which submission time counts. The first one does; a returned submission resubmitted within its
+    correction deadline keeps it; a resubmission after that deadline counts from its own time."""
+    if basis is None:
+        return submitted_at
+    if correction_due is not None and submitted_day > correction_due:
+        return submitted_at
+    return basis
+
+
+def timeliness_score(
+    rows: list[tuple[str, dt.date | None, bool | None, dt.date | None]], today: dt.date
+) -> float | None:
+    """Share of a desa's due obligations that were submitted on time.
+
+    ``rows`` are (state, due_date, on_time, basis_day). Due = the due date has passed or something was sent;
+    not applicable rows do not count. Accepted rows use their recorded ``on_time``; sent-but-unreviewed rows
+    are judged by their counted submission day; open rows past their date count as late."""
+    due = on_time = 0
+    for state, due_date, accepted_on_time, basis_day in rows:
+        if state == State.TIDAK_BERLAKU or due_date is None:
+            continue
+        if basis_day is None and today <= due_date:
+            continue  # not yet due, nothing sent
+        due += 1
+        if state == State.DITERIMA:
+            on_time += bool(accepted_on_time)
+        elif basis_day is not None:
+            on_time += basis_day <= due_date
+    return None if due == 0 else on_time / due

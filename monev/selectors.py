@@ -1,0 +1,164 @@
+"""Reads on obligations, already scoped. The board is one query for its rows, one for its cells and one
+for its column totals, whatever the number of desa."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.core.paginator import Paginator
+from django.db.models import BooleanField, Case, Count, QuerySet, Value, When
+
+from monev import rules
+from monev.choices import State
+from monev.models import DocumentType, Obligation, Submission, SubmissionFile, Transition
+from portal.models import Desa, User
+from portal.scoping import restrict
+
+STATE_ORDER = [s.value for s in State]
+
+
+def obligation_list(*, user: User) -> QuerySet[Obligation]:
+    return restrict(Obligation.objects.select_related("desa", "desa__kecamatan", "document_type"), user)
+
+
+def submission_list(*, user: User) -> QuerySet[Submission]:
+    return restrict(Submission.objects.select_related("obligation", "submitted_by", "reviewed_by"), user)
+
+
+def submission_file_list(*, user: User) -> QuerySet[SubmissionFile]:
+    return restrict(SubmissionFile.objects.select_related("submission__obligation__desa"), user)
+
+
+def document_types(*, code: str | None = None) -> list[DocumentType]:
+    qs = DocumentType.objects.filter(active=True)
+    if code:
+        qs = qs.filter(code=code)
+    return list(qs)
+
+
+@dataclass
+class Cell:
+    obligations: list[Obligation] = field(default_factory=list)
+
+    def worst(self, today: dt.date) -> tuple[str, int | None]:
+        """The cell shows its most pressing obligation (a periodic type has several per year)."""
+        severity = [State.TERLAMBAT, State.DIKEMBALIKAN, State.DIKIRIM, State.DISPENSASI, State.BELUM,
+                    State.DITERIMA, State.TIDAK_BERLAKU]  # fmt: skip
+        best = None
+        for o in self.obligations:
+            state = rules.display_state(o.state, o.due_date, today)
+            key = (severity.index(state), o.due_date or dt.date.max)
+            if best is None or key < best[0]:
+                best = (key, state, rules.days_until(o.due_date, today))
+        return (best[1], best[2]) if best else ("", None)
+
+
+@dataclass
+class BoardRow:
+    desa: Desa
+    cells: list[tuple[DocumentType, str, int | None, list[Obligation]]]
+    totals: Counter
+    score: float | None
+
+
+@dataclass
+class Board:
+    year: int
+    types: list[DocumentType]
+    rows: list[BoardRow]
+    page: object
+    column_totals: dict[int, Counter]
+    grand_totals: Counter
+
+
+def _state_filter(obligations: list[Obligation], state: str | None, today: dt.date) -> list[Obligation]:
+    if not state:
+        return obligations
+    return [o for o in obligations if rules.display_state(o.state, o.due_date, today) == state]
+
+
+def board(
+    *,
+    user: User,
+    year: int,
+    today: dt.date,
+    document_type: str | None = None,
+    state: str | None = None,
+    kecamatan: str | None = None,
+    page: int | str | None = 1,
+    per_page: int = 50,
+) -> Board:
+    types = document_types(code=document_type)
+    desa_qs = restrict(Desa.objects.select_related("kecamatan").order_by("kode"), user)
+    if kecamatan:
+        desa_qs = desa_qs.filter(kecamatan__kode=kecamatan)
+    desa_page = Paginator(desa_qs, per_page).get_page(page)
+    desa_ids = [d.id for d in desa_page]
+    obligations = list(
+        Obligation.objects.filter(year=year, desa_id__in=desa_ids, document_type__in=types).order_by(
+            "due_date", "period"
+        )
+    )
+    by_cell: dict[tuple[int, int], list[Obligation]] = defaultdict(list)
+    for o in obligations:
+        by_cell[(o.desa_id, o.document_type_id)].append(o)
+    rows = []
+    for desa in desa_page:
+        cells, totals, score_rows = [], Counter(), []
+        for t in types:
+            items = _state_filter(by_cell.get((desa.id, t.id), []), state, today)
+            cell_state, days = Cell(items).worst(today)
+            cells.append((t, cell_state, days, items))
+            for o in items:
+                totals[rules.display_state(o.state, o.due_date, today)] += 1
+                basis = o.basis_submitted_at.date() if o.basis_submitted_at else None
+                score_rows.append((o.state, o.due_date, o.on_time, basis))
+        rows.append(BoardRow(desa, cells, totals, rules.timeliness_score(score_rows, today)))
+    column_totals = _column_totals(user, year, types, kecamatan, today, state)
+    grand = Counter()
+    for counter in column_totals.values():
+        grand.update(counter)
+    return Board(year, types, rows, desa_page, column_totals, grand)
+
+
+def _column_totals(user, year, types, kecamatan, today, state) -> dict[int, Counter]:
+    """Totals over every desa in scope (not only the page), counted by the database in one query. Open rows
+    past their date count as late even before the overdue pass has moved them."""
+    qs = obligation_list(user=user).filter(year=year, document_type__in=types)
+    if kecamatan:
+        qs = qs.filter(desa__kecamatan__kode=kecamatan)
+    overdue = Case(
+        When(state__in=[State.BELUM, State.DISPENSASI], due_date__lt=today, then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    totals: dict[int, Counter] = defaultdict(Counter)
+    for row in qs.annotate(overdue=overdue).values("document_type_id", "state", "overdue").annotate(n=Count("id")):
+        shown = State.TERLAMBAT if row["overdue"] else row["state"]
+        if not state or shown == state:
+            totals[row["document_type_id"]][shown] += row["n"]
+    return totals
+
+
+def desa_timeline(*, user: User, desa: Desa, year: int) -> list[Obligation]:
+    return list(
+        obligation_list(user=user)
+        .filter(desa=desa, year=year)
+        .prefetch_related("submissions__files", "submissions__submitted_by", "transitions__by", "extensions")
+        .order_by("due_date", "document_type__sort_order", "period")
+    )
+
+
+def upcoming_for_desa(*, user: User, desa: Desa, today: dt.date, limit: int = 10) -> list[Obligation]:
+    open_states = [State.BELUM, State.TERLAMBAT, State.DISPENSASI, State.DIKEMBALIKAN]
+    return list(
+        obligation_list(user=user)
+        .filter(desa=desa, state__in=open_states, due_date__isnull=False)
+        .order_by("due_date")[:limit]
+    )
+
+
+def transitions_of(*, user: User, obligation: Obligation) -> QuerySet[Transition]:
+    return restrict(Transition.objects.filter(obligation=obligation).select_related("by"), user)

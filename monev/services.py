@@ -1,0 +1,380 @@
+"""Writes on obligations. Keyword-only, typed, atomic. State changes lock the obligation row
+(``select_for_update``) and write a ``Transition`` in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from monev import rules
+from monev.choices import OPEN_STATES, FileRole, Responsible, RuleKind, State, SubmissionStatus
+from monev.models import (
+    DocumentType,
+    DocumentTypeSchedule,
+    Extension,
+    Obligation,
+    Submission,
+    SubmissionFile,
+    Transition,
+)
+from portal import files, permissions
+from portal.calendar import WorkCalendar, calendar_for
+from portal.models import Desa, User
+
+GENERATE_BATCH = 2000
+
+
+# Generation -------------------------------------------------------------------------------------------
+
+
+def _calendars(kecamatan_ids: Iterable[int], year: int) -> dict[int, WorkCalendar]:
+    years = range(year - 1, year + 3)
+    return {kid: calendar_for(kecamatan_id=kid, years=years) for kid in set(kecamatan_ids)}
+
+
+def obligations_generate(
+    *, year: int, desa_ids: Iterable[int] | None = None, document_type_ids: Iterable[int] | None = None
+) -> int:
+    """Create the year's obligations of every desa for every active document type. Idempotent: the unique
+    constraint makes an existing obligation a no-op, so it is safe from beat, commands and admin saves."""
+    types = list(DocumentType.objects.filter(active=True, per_event=False).prefetch_related("schedules"))
+    if document_type_ids is not None:
+        types = [t for t in types if t.id in set(document_type_ids)]
+    desa_qs = Desa.objects.order_by("id")
+    if desa_ids is not None:
+        desa_qs = desa_qs.filter(id__in=list(desa_ids))
+    desa_rows = list(desa_qs.values_list("id", "kecamatan_id"))
+    calendars = _calendars((k for _d, k in desa_rows), year)
+    periods = {t.id: rules.periods_for(t, year, list(t.schedules.all())) for t in types}
+    before = Obligation.objects.filter(year=year).count()
+    batch: list[Obligation] = []
+    for desa_id, kecamatan_id in desa_rows:
+        cal = calendars[kecamatan_id]
+        for doc_type in types:
+            for period in periods[doc_type.id]:
+                due = rules.rule_due_date(doc_type, year, period, None, cal)
+                batch.append(
+                    Obligation(
+                        desa_id=desa_id, document_type=doc_type, year=year, period=period.code,
+                        period_label=period.label, rule_due_date=due, due_date=due,
+                    )
+                )  # fmt: skip
+                if len(batch) >= GENERATE_BATCH:
+                    Obligation.objects.bulk_create(batch, ignore_conflicts=True)
+                    batch = []
+    Obligation.objects.bulk_create(batch, ignore_conflicts=True)
+    return Obligation.objects.filter(year=year).count() - before
+
+
+# Transitions ------------------------------------------------------------------------------------------
+
+
+def _move(obligation: Obligation, to_state: str, *, actor: User | None, note: str = "", at=None) -> None:
+    """Set the state of a locked obligation and write the history row (only when the state changes)."""
+    if obligation.state == to_state:
+        return
+    at = at or timezone.now()
+    Transition.objects.create(
+        obligation=obligation, from_state=obligation.state, to_state=to_state, at=at, by=actor,
+        due_date=obligation.due_date, note=note,
+    )  # fmt: skip
+    obligation.state = to_state
+    obligation.state_changed_at = at
+
+
+def _locked(obligation: Obligation) -> Obligation:
+    return Obligation.objects.select_for_update().select_related("document_type", "desa").get(pk=obligation.pk)
+
+
+def _calendar_of(obligation: Obligation) -> WorkCalendar:
+    return calendar_for(
+        kecamatan_id=obligation.desa.kecamatan_id, years=range(obligation.year - 1, obligation.year + 3)
+    )
+
+
+def _period_of(obligation: Obligation) -> rules.Period:
+    doc_type = obligation.document_type
+    schedules = list(DocumentTypeSchedule.objects.filter(document_type=doc_type, year=obligation.year))
+    for period in rules.periods_for(doc_type, obligation.year, schedules):
+        if period.code == obligation.period:
+            return period
+    return rules.Period(obligation.period, obligation.period_label)
+
+
+@transaction.atomic
+def obligation_set_trigger(*, actor: User, obligation: Obligation, trigger_date: dt.date) -> Obligation:
+    """Record the trigger event of an event-based obligation; its due date follows from the rule."""
+    obligation = _locked(obligation)
+    if obligation.document_type.rule_kind != RuleKind.OFFSET:
+        raise ValidationError({"trigger_date": _("Jenis dokumen ini tidak memakai tanggal pemicu.")})
+    if obligation.state in (State.DITERIMA, State.TIDAK_BERLAKU):
+        raise ValidationError(
+            {"trigger_date": _("Kewajiban yang sudah diterima atau tidak berlaku tidak dapat diubah.")}
+        )
+    due = rules.rule_due_date(
+        obligation.document_type, obligation.year, _period_of(obligation), trigger_date, _calendar_of(obligation)
+    )
+    obligation.trigger_date = trigger_date
+    obligation.rule_due_date = due
+    if not obligation.extensions.exists():
+        obligation.due_date = due
+    if obligation.state == State.TERLAMBAT and obligation.due_date and obligation.due_date >= timezone.localdate():
+        _move(obligation, State.BELUM, actor=actor, note=_("Tanggal pemicu diubah; tenggat belum lewat."))
+    obligation._change_reason = "trigger_date"
+    obligation.save()
+    return obligation
+
+
+@transaction.atomic
+def obligation_extend(*, actor: User, obligation: Obligation, new_due_date: dt.date, reason: str) -> Obligation:
+    if not permissions.can_grant(actor):
+        raise PermissionDenied
+    obligation = _locked(obligation)
+    if obligation.state not in OPEN_STATES:
+        raise ValidationError(_("Dispensasi hanya untuk kewajiban yang belum dikirim atau terlambat."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Alasan dispensasi wajib diisi.")})
+    if obligation.due_date and new_due_date <= obligation.due_date:
+        raise ValidationError({"new_due_date": _("Tenggat baru harus sesudah tenggat yang berlaku.")})
+    Extension.objects.create(
+        obligation=obligation, previous_due_date=obligation.due_date, new_due_date=new_due_date, reason=reason,
+        granted_by=actor,
+    )  # fmt: skip
+    obligation.due_date = new_due_date
+    _move(obligation, State.DISPENSASI, actor=actor, note=reason)
+    obligation.save()
+    return obligation
+
+
+@transaction.atomic
+def obligation_mark_not_applicable(*, actor: User, obligation: Obligation, reason: str) -> Obligation:
+    if not permissions.can_grant(actor):
+        raise PermissionDenied
+    obligation = _locked(obligation)
+    if obligation.state == State.DITERIMA:
+        raise ValidationError(_("Kewajiban yang sudah diterima tidak dapat dinyatakan tidak berlaku."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Alasan wajib diisi.")})
+    obligation.not_applicable_reason = reason
+    _move(obligation, State.TIDAK_BERLAKU, actor=actor, note=reason)
+    obligation.save()
+    return obligation
+
+
+@transaction.atomic
+def obligation_reopen(*, actor: User, obligation: Obligation, reason: str) -> Obligation:
+    """Undo 'tidak berlaku' (the obligation applies after all)."""
+    if not permissions.can_grant(actor):
+        raise PermissionDenied
+    obligation = _locked(obligation)
+    if obligation.state != State.TIDAK_BERLAKU:
+        raise ValidationError(_("Hanya kewajiban yang tidak berlaku yang dapat dibuka kembali."))
+    back = State.DIKIRIM if obligation.submissions.filter(status=SubmissionStatus.MENUNGGU).exists() else State.BELUM
+    _move(obligation, back, actor=actor, note=reason)
+    obligation.save()
+    return obligation
+
+
+def obligations_mark_overdue(*, today: dt.date, batch_size: int = 5000) -> int:
+    """Move open obligations whose due date has passed to 'terlambat'. Each row is claimed with a
+    compare-and-set UPDATE (``WHERE state = old``); a Transition is written only for rows this pass won,
+    so two passes at once never record the same change twice."""
+    moved = 0
+    for old_state in (State.BELUM, State.DISPENSASI):
+        while True:
+            with transaction.atomic():
+                ids = list(
+                    Obligation.objects.filter(state=old_state, due_date__lt=today)
+                    .order_by("id")
+                    .values_list("id", flat=True)[:batch_size]
+                )
+                if not ids:
+                    break
+                now = timezone.now()
+                won = _compare_and_set(ids, old_state, State.TERLAMBAT, now)
+                Transition.objects.bulk_create(
+                    Transition(obligation_id=oid, from_state=old_state, to_state=State.TERLAMBAT, at=now, due_date=due)
+                    for oid, due in won
+                )
+                moved += len(won)
+    return moved
+
+
+def _compare_and_set(ids: list[int], old: str, new: str, now) -> list[tuple[int, dt.date]]:
+    table = Obligation._meta.db_table
+    placeholders = ",".join(["%s"] * len(ids))
+    sql = (
+        f"UPDATE {table} SET state = %s, state_changed_at = %s "  # noqa: S608  (table name is ours, values bound)
+        f"WHERE id IN ({placeholders}) AND state = %s RETURNING id, due_date"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [new, now, *ids, old])
+        rows = cursor.fetchall()
+    return [(oid, due if isinstance(due, dt.date) else dt.date.fromisoformat(due)) for oid, due in rows]
+
+
+# Submissions ------------------------------------------------------------------------------------------
+
+
+def _check_can_submit(actor: User, obligation: Obligation) -> None:
+    if obligation.document_type.responsible == Responsible.KECAMATAN:
+        allowed = permissions.is_kecamatan_staff(actor)
+    else:
+        allowed = permissions.can_submit_for_desa(actor) or actor.is_portal_admin
+    if not allowed:
+        raise PermissionDenied
+    if obligation.state == State.DITERIMA:
+        raise ValidationError(_("Dokumen ini sudah diterima; tidak perlu dikirim lagi."))
+    if obligation.state == State.TIDAK_BERLAKU:
+        raise ValidationError(_("Kewajiban ini dinyatakan tidak berlaku."))
+    if obligation.due_date is None and obligation.document_type.rule_kind == RuleKind.OFFSET:
+        raise ValidationError(_("Isi dulu tanggal pemicu (%(t)s).") % {"t": obligation.document_type.trigger_label})
+
+
+def _checked_files(obligation: Obligation, document, attachments) -> list[tuple[str, object, files.CheckedUpload]]:
+    if document is None:
+        raise ValidationError({"document": _("Berkas dokumen (PDF) wajib diunggah.")})
+    checked = [(FileRole.DOCUMENT, document, files.check_upload(document, allowed_kinds={files.KIND_PDF}))]
+    for attachment in attachments:
+        if not obligation.document_type.accepts_xlsx:
+            raise ValidationError({"attachments": _("Jenis dokumen ini tidak menerima lampiran.")})
+        checked.append(
+            (
+                FileRole.ATTACHMENT,
+                attachment,
+                files.check_upload(attachment, allowed_kinds={files.KIND_PDF, files.KIND_XLSX}),
+            )
+        )
+    return checked
+
+
+def submission_create(
+    *,
+    actor: User,
+    obligation: Obligation,
+    document,
+    attachments: Iterable = (),
+    document_number: str = "",
+    document_date: dt.date | None = None,
+    notes: str = "",
+) -> Submission:
+    """Hand in a new version. Files are checked by content before anything is written; the stored files are
+    removed again if the database transaction fails, so a failed submission leaves nothing behind."""
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            submission = _submission_create(actor, obligation, document, list(attachments), document_number,
+                                            document_date, notes, stored)  # fmt: skip
+    except Exception:
+        for path in stored:
+            files.delete_stored(path)
+        raise
+    return submission
+
+
+def _submission_create(actor, obligation, document, attachments, document_number, document_date, notes, stored):
+    obligation = _locked(obligation)
+    _check_can_submit(actor, obligation)
+    checked = _checked_files(obligation, document, attachments)
+    now = timezone.now()
+    version = (obligation.submissions.order_by("-version").values_list("version", flat=True).first() or 0) + 1
+    obligation.submissions.filter(status=SubmissionStatus.MENUNGGU).update(status=SubmissionStatus.DIGANTI)
+    submission = Submission.objects.create(
+        obligation=obligation, version=version, submitted_by=actor, submitted_at=now,
+        document_number=document_number, document_date=document_date, notes=notes,
+    )  # fmt: skip
+    subdir = f"monev/{obligation.year}/{obligation.desa.kode.replace('.', '-')}"
+    for role, upload, check in checked:
+        path = files.store_upload(upload, check, subdir=subdir)
+        stored.append(path)
+        SubmissionFile.objects.create(
+            submission=submission, role=role, original_name=check.safe_name, stored_path=path, size=check.size,
+            sha256=check.sha256, content_type=check.content_type,
+        )  # fmt: skip
+    first = obligation.first_submitted_at is None
+    obligation.first_submitted_at = obligation.first_submitted_at or now
+    obligation.basis_submitted_at = rules.basis_after_resubmission(
+        obligation.basis_submitted_at, now, timezone.localdate(now), obligation.correction_due_date
+    )
+    obligation.correction_due_date = None
+    if obligation.document_type.responsible == Responsible.KECAMATAN:
+        # The kecamatan's own document (e.g. its evaluation of the Raperdes): nobody above it to verify.
+        _accept(obligation, submission, actor, now, note=_("Dokumen kecamatan, diterima saat diunggah."))
+    else:
+        _move(obligation, State.DIKIRIM, actor=actor, at=now)
+    obligation.save()
+    if first:
+        _fill_dependent_triggers(obligation, timezone.localdate(now), actor)
+    return submission
+
+
+def _fill_dependent_triggers(obligation: Obligation, day: dt.date, actor: User) -> None:
+    """A document whose receipt starts another clock (the Raperdes APBDes starts the evaluation)."""
+    dependents = Obligation.objects.filter(
+        desa_id=obligation.desa_id, year=obligation.year, trigger_date__isnull=True,
+        document_type__trigger_from=obligation.document_type,
+    )  # fmt: skip
+    for dependent in dependents:
+        obligation_set_trigger(actor=actor, obligation=dependent, trigger_date=day)
+
+
+def _accept(obligation: Obligation, submission: Submission, actor: User, now, note: str = "") -> None:
+    submission.status = SubmissionStatus.DITERIMA
+    submission.reviewed_by, submission.reviewed_at, submission.review_note = actor, now, note
+    submission.save()
+    obligation.accepted_at = now
+    basis = obligation.basis_submitted_at or submission.submitted_at
+    obligation.on_time, obligation.days_late = rules.timeliness(timezone.localdate(basis), obligation.due_date)
+    _move(obligation, State.DITERIMA, actor=actor, at=now, note=note)
+
+
+@transaction.atomic
+def submission_review(*, actor: User, submission: Submission, decision: str, note: str = "") -> Submission:
+    """Accept, or return with a note (the desa gets a correction deadline in working days)."""
+    if not permissions.can_verify(actor):
+        raise PermissionDenied
+    obligation = _locked(submission.obligation)
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    if submission.status != SubmissionStatus.MENUNGGU or obligation.state != State.DIKIRIM:
+        raise ValidationError(_("Kiriman ini sudah diverifikasi atau sudah diganti versi baru."))
+    now = timezone.now()
+    if decision == "accept":
+        _accept(obligation, submission, actor, now, note=note)
+    elif decision == "return":
+        if not note.strip():
+            raise ValidationError({"note": _("Tuliskan catatan perbaikan untuk desa.")})
+        days = obligation.document_type.correction_working_days
+        correction_due = _calendar_of(obligation).add_working_days(timezone.localdate(now), days)
+        submission.status = SubmissionStatus.DIKEMBALIKAN
+        submission.reviewed_by, submission.reviewed_at, submission.review_note = actor, now, note
+        submission.correction_due_date = correction_due
+        submission.save()
+        obligation.correction_due_date = correction_due
+        _move(obligation, State.DIKEMBALIKAN, actor=actor, at=now, note=note)
+    else:
+        raise ValidationError({"decision": _("Keputusan harus 'accept' (terima) atau 'return' (kembalikan).")})
+    obligation.save()
+    return submission
+
+
+@transaction.atomic
+def obligation_create_for_event(
+    *, actor: User, desa: Desa, document_type: DocumentType, year: int, label: str, trigger_date: dt.date
+) -> Obligation:
+    """Record one event of a per-event document type (e.g. a Perdes promulgated on a date)."""
+    if not document_type.per_event:
+        raise ValidationError({"document_type": _("Jenis dokumen ini dibuat otomatis per tahun, bukan per peristiwa.")})
+    if not label.strip():
+        raise ValidationError({"label": _("Isi nama/nomor dokumen, mis. 'Perdes No. 3 Tahun 2026'.")})
+    if not (permissions.can_submit_for_desa(actor) or permissions.is_kecamatan_staff(actor)):
+        raise PermissionDenied
+    count = Obligation.objects.filter(desa=desa, document_type=document_type, year=year).count()
+    obligation = Obligation.objects.create(
+        desa=desa, document_type=document_type, year=year, period=f"E{count + 1:03d}", period_label=label.strip()
+    )
+    return obligation_set_trigger(actor=actor, obligation=obligation, trigger_date=trigger_date)

@@ -1,0 +1,258 @@
+"""Monev web pages. Querysets come from ``monev.selectors`` (scoped through ``portal.scoping``); an object
+outside the user's scope answers 404."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from monev import exports, rules, selectors, services
+from monev.choices import RuleKind, State
+from monev.forms import EventObligationForm, ExtensionForm, ReasonForm, ReviewForm, SubmissionForm, TriggerForm
+from monev.models import DocumentType
+from portal import files, permissions
+from portal.exports import xlsx_response
+from portal.scoping import get_in_scope_or_404
+from portal.selectors import desa_list
+
+
+def _year(request) -> int:
+    try:
+        return int(request.GET.get("tahun", ""))
+    except ValueError:
+        return timezone.localdate().year
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+@login_required
+def board(request):
+    if request.user.is_desa_user:
+        return redirect("monev-desa", kode=request.user.desa.kode)
+    today = timezone.localdate()
+    year = _year(request)
+    filters = {k: request.GET.get(k, "") for k in ("jenis", "status", "kecamatan")}
+    data = selectors.board(
+        user=request.user, year=year, today=today, document_type=filters["jenis"] or None,
+        state=filters["status"] or None, kecamatan=filters["kecamatan"] or None, page=request.GET.get("page"),
+    )  # fmt: skip
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "board": data, "year": year, "years": range(today.year - 3, today.year + 2), "filters": filters,
+        "types": selectors.document_types(), "states": State.choices, "querystring": query.urlencode(),
+        "today": today,
+    }  # fmt: skip
+    return render(request, "monev/board.html", context)
+
+
+@login_required
+def desa_page(request, kode: str):
+    desa = get_in_scope_or_404(desa_list(user=request.user), request.user, kode=kode)
+    today = timezone.localdate()
+    year = _year(request)
+    obligations = selectors.desa_timeline(user=request.user, desa=desa, year=year)
+    for o in obligations:
+        o.shown_state = rules.display_state(o.state, o.due_date, today)
+        o.days = rules.days_until(o.due_date, today)
+    context = {
+        "desa": desa, "year": year, "years": range(today.year - 3, today.year + 2), "obligations": obligations,
+        "upcoming": selectors.upcoming_for_desa(user=request.user, desa=desa, today=today), "today": today,
+        "event_types": DocumentType.objects.filter(active=True, per_event=True), "event_form": EventObligationForm(),
+    }  # fmt: skip
+    return render(request, "monev/desa.html", context)
+
+
+@login_required
+@require_POST
+def event_create(request, kode: str, type_code: str):
+    desa = get_in_scope_or_404(desa_list(user=request.user), request.user, kode=kode)
+    document_type = DocumentType.objects.filter(code=type_code, per_event=True, active=True).first()
+    form = EventObligationForm(request.POST)
+    if document_type is None or not form.is_valid():
+        messages.error(request, _("Isi nomor/judul dan tanggal (dd/mm/yyyy)."))
+        return redirect("monev-desa", kode=kode)
+    try:
+        obligation = services.obligation_create_for_event(
+            actor=request.user, desa=desa, document_type=document_type, year=form.cleaned_data["trigger_date"].year,
+            label=form.cleaned_data["label"], trigger_date=form.cleaned_data["trigger_date"],
+        )  # fmt: skip
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("monev-desa", kode=kode)
+    return redirect("monev-obligation", pk=obligation.pk)
+
+
+def _obligation(request, pk: int):
+    return get_in_scope_or_404(selectors.obligation_list(user=request.user), request.user, pk=pk)
+
+
+@login_required
+def obligation_detail(request, pk: int):
+    obligation = _obligation(request, pk)
+    today = timezone.localdate()
+    user = request.user
+    submissions = list(
+        selectors.submission_list(user=user)
+        .filter(obligation=obligation)
+        .prefetch_related("files")
+        .order_by("-version")
+    )
+    can_submit = obligation.state not in (State.DITERIMA, State.TIDAK_BERLAKU) and (
+        permissions.is_kecamatan_staff(user)
+        if obligation.document_type.responsible == "kecamatan"
+        else permissions.can_submit_for_desa(user)
+    )
+    context = {
+        "o": obligation, "shown_state": rules.display_state(obligation.state, obligation.due_date, today),
+        "days": rules.days_until(obligation.due_date, today), "submissions": submissions,
+        "transitions": selectors.transitions_of(user=user, obligation=obligation),
+        "extensions": obligation.extensions.select_related("granted_by"),
+        "can_submit": can_submit, "can_review": permissions.can_verify(user) and obligation.state == State.DIKIRIM,
+        "can_grant": permissions.can_grant(user),
+        "uses_trigger": obligation.document_type.rule_kind == RuleKind.OFFSET,
+        "submission_form": SubmissionForm(), "review_form": ReviewForm(), "extension_form": ExtensionForm(),
+        "reason_form": ReasonForm(), "trigger_form": TriggerForm(initial={"trigger_date": obligation.trigger_date}),
+    }  # fmt: skip
+    return render(request, "monev/obligation.html", context)
+
+
+def _back(pk: int):
+    return redirect(reverse("monev-obligation", args=[pk]))
+
+
+@login_required
+@require_POST
+def obligation_submit(request, pk: int):
+    obligation = _obligation(request, pk)
+    form = SubmissionForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return _back(pk)
+    data = form.cleaned_data
+    try:
+        services.submission_create(
+            actor=request.user, obligation=obligation, document=data["document"], attachments=data["attachments"],
+            document_number=data["document_number"], document_date=data["document_date"], notes=data["notes"],
+        )  # fmt: skip
+    except ValidationError as exc:
+        messages.error(request, _("Kiriman ditolak, tidak ada yang disimpan: %(e)s") % {"e": _error_text(exc)})
+    else:
+        messages.success(request, _("Dokumen terkirim. Kecamatan akan memverifikasinya."))
+    return _back(pk)
+
+
+@login_required
+@require_POST
+def submission_review(request, pk: int):
+    submission = get_in_scope_or_404(selectors.submission_list(user=request.user), request.user, pk=pk)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Pilih keputusan: terima atau kembalikan."))
+        return _back(submission.obligation_id)
+    try:
+        services.submission_review(
+            actor=request.user, submission=submission, decision=form.cleaned_data["decision"],
+            note=form.cleaned_data["note"],
+        )  # fmt: skip
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Hasil verifikasi disimpan."))
+    return _back(submission.obligation_id)
+
+
+def _simple_action(request, pk: int, form_class, action):
+    obligation = _obligation(request, pk)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Periksa isian: tanggal dd/mm/yyyy dan alasan wajib diisi."))
+        return _back(pk)
+    try:
+        action(obligation, form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Perubahan disimpan."))
+    return _back(pk)
+
+
+@login_required
+@require_POST
+def obligation_trigger(request, pk: int):
+    if not (permissions.can_submit_for_desa(request.user) or permissions.is_kecamatan_staff(request.user)):
+        raise PermissionDenied
+    return _simple_action(
+        request, pk, TriggerForm,
+        lambda o, d: services.obligation_set_trigger(actor=request.user, obligation=o, trigger_date=d["trigger_date"]),
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def obligation_extend(request, pk: int):
+    return _simple_action(
+        request, pk, ExtensionForm,
+        lambda o, d: services.obligation_extend(
+            actor=request.user, obligation=o, new_due_date=d["new_due_date"], reason=d["reason"]
+        ),
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def obligation_not_applicable(request, pk: int):
+    return _simple_action(
+        request, pk, ReasonForm,
+        lambda o, d: services.obligation_mark_not_applicable(actor=request.user, obligation=o, reason=d["reason"]),
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def obligation_reopen(request, pk: int):
+    return _simple_action(
+        request, pk, ReasonForm,
+        lambda o, d: services.obligation_reopen(actor=request.user, obligation=o, reason=d["reason"]),
+    )  # fmt: skip
+
+
+@login_required
+def file_download(request, pk: int):
+    stored = get_in_scope_or_404(selectors.submission_file_list(user=request.user), request.user, pk=pk)
+    return files.download_response(
+        stored.stored_path, download_name=stored.original_name, content_type=stored.content_type
+    )
+
+
+@login_required
+def export_matrix(request):
+    if request.user.is_desa_user:
+        raise PermissionDenied
+    today = timezone.localdate()
+    year = _year(request)
+    workbook = exports.matrix_workbook(
+        user=request.user, year=year, today=today, document_type=request.GET.get("jenis") or None,
+        kecamatan=request.GET.get("kecamatan") or None,
+    )  # fmt: skip
+    return xlsx_response(workbook, f"matriks-kewajiban-{year}.xlsx")
+
+
+@login_required
+def export_list(request):
+    today = timezone.localdate()
+    year = _year(request)
+    qs = selectors.obligation_list(user=request.user).filter(year=year)
+    if request.GET.get("desa"):
+        qs = qs.filter(desa__kode=request.GET["desa"])
+    if request.GET.get("jenis"):
+        qs = qs.filter(document_type__code=request.GET["jenis"])
+    return xlsx_response(exports.list_workbook(qs, today=today), f"daftar-kewajiban-{year}.xlsx")
