@@ -40,22 +40,40 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta")
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
+def new_page(browser):
+    """A fresh browser context (its own cookies) per call: one per user in a multi-user journey."""
+    contexts = []
+
+    def _new_page():
+        context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta", accept_downloads=True)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        return page
+
+    yield _new_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
 
 
 @pytest.fixture
 def login(page, live_server):
-    def _login(username: str, password: str = PASSWORD):
-        page.goto(f"{live_server.url}/akun/masuk/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", password)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
-        return page
+    def _login(username: str, password: str = PASSWORD, on=None):
+        target = on or page
+        target.goto(f"{live_server.url}/akun/masuk/")
+        target.fill("#id_username", username)
+        target.fill("#id_password", password)
+        target.click("button[type=submit]")
+        target.wait_for_url(f"{live_server.url}/")
+        return target
 
     return _login
+
+
+# The Monev journey reuses the Monev fixtures (obligations, private media in a temporary folder).
+from tests.monev.conftest import monev, private_media  # noqa: E402,F401

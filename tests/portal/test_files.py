@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile, UploadedFile
 from django.http import Http404
 from hypothesis import given
 from hypothesis import strategies as st
@@ -280,9 +280,10 @@ def test_detected_kind_must_be_allowed() -> None:
     assert_rejected(error, "type_not_allowed", "Jenis berkas tidak diterima. Yang diterima: PDF, Excel (.xlsx).")
 
 
-def test_unknown_allowed_kind_is_a_programming_error() -> None:
+@pytest.mark.parametrize(("allowed", "max_bytes"), [({"docx"}, None), (set(), None), ({KIND_PDF}, 0)])
+def test_bad_arguments_are_programming_errors(allowed: set[str], max_bytes: int | None) -> None:
     with pytest.raises(ValueError):
-        check_upload(upload("x.pdf", VALID_PDF), allowed_kinds={"docx"})
+        check_upload(upload("x.pdf", VALID_PDF), allowed_kinds=allowed, max_bytes=max_bytes)
 
 
 # --- rule 5: extension must match content ---------------------------------------------------------------
@@ -463,6 +464,20 @@ def test_store_upload_writes_exact_bytes_under_a_random_name(media: Path) -> Non
     assert sorted(p.name for p in stored.parent.iterdir()) == [stored.name]  # no temp file left behind
 
 
+def test_disk_backed_uploads_are_read_in_chunks(media: Path) -> None:
+    # Django spools uploads above FILE_UPLOAD_MAX_MEMORY_SIZE to a TemporaryUploadedFile (64 KB chunks).
+    data = make_pdf(pages=1600)
+    assert len(data) > 3 * 64 * 1024
+    file = TemporaryUploadedFile("besar.pdf", "application/pdf", len(data), None)
+    try:
+        file.write(data)
+        checked = check_upload(file, allowed_kinds={KIND_PDF})
+        assert checked.sha256 == hashlib.sha256(data).hexdigest()
+        assert (media / store_upload(file, checked, subdir="monev")).read_bytes() == data
+    finally:
+        file.close()
+
+
 def test_storing_the_same_content_twice_gives_two_files(media: Path) -> None:
     file = upload("foto.png", VALID_PNG)
     checked = check_upload(file, allowed_kinds={KIND_PNG})
@@ -558,6 +573,11 @@ def test_delete_stored_does_not_remove_directories(media: Path, stored_pdf: str)
 # --- downloads ------------------------------------------------------------------------------------------
 
 
+def close_file(response) -> None:
+    # Not response.close(): that also fires request_finished, which touches the DB connection outside a request.
+    response.file_to_stream.close()
+
+
 def test_download_response_is_a_private_attachment(stored_pdf: str) -> None:
     response = download_response(stored_pdf, download_name="laporan.pdf", content_type="application/pdf")
     try:
@@ -567,19 +587,19 @@ def test_download_response_is_a_private_attachment(stored_pdf: str) -> None:
         assert response["Cache-Control"] == "private, no-store"
         assert b"".join(response.streaming_content) == VALID_PDF
     finally:
-        response.close()
+        close_file(response)
 
 
 def test_download_response_encodes_non_ascii_names(stored_pdf: str) -> None:
     response = download_response(stored_pdf, download_name="Laporan Désa.pdf", content_type="application/pdf")
-    response.close()
+    close_file(response)
     assert response["Content-Disposition"] == "attachment; filename*=utf-8''Laporan%20D%C3%A9sa.pdf"
 
 
 def test_download_response_strips_header_injection_and_hidden_characters(stored_pdf: str) -> None:
     name = "laporan\r\nSet-Cookie: x=1\u202e.pdf"
     response = download_response(stored_pdf, download_name=name, content_type="application/pdf")
-    response.close()
+    close_file(response)
     assert response["Content-Disposition"] == 'attachment; filename="laporanSet-Cookie: x=1.pdf"'
 
 

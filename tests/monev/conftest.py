@@ -1,0 +1,62 @@
+"""Monev fixtures: the tenancy of tests/conftest.py plus document types (seeded by migration), the 2026
+holiday table, generated obligations and helpers to build real PDF/XLSX uploads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook
+from pypdf import PdfWriter
+
+from monev import services
+from monev.models import DocumentType, DocumentTypeSchedule, Obligation
+from portal.calendar import holidays_sync
+
+YEAR = 2026
+
+
+def pdf_bytes(title: str = "Dokumen") -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    writer.add_metadata({"/Title": title})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def pdf_upload(name: str = "laporan.pdf", title: str = "Dokumen") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, pdf_bytes(title), content_type="application/pdf")
+
+
+def xlsx_upload(name: str = "data.xlsx") -> SimpleUploadedFile:
+    wb = Workbook()
+    wb.active.append(["Kegiatan", "Anggaran"])
+    wb.active.append(["Jalan usaha tani", 150000000])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return SimpleUploadedFile(name, buffer.getvalue())
+
+
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def monev(tenancy):
+    """Holidays for 2025–2027, example SPJ schedules, and the 2026 obligations of the tenancy's desa."""
+    holidays_sync(years=[YEAR - 1, YEAR, YEAR + 1])
+    spj = DocumentType.objects.get(code="SPJ_DD")
+    DocumentTypeSchedule.objects.create(
+        document_type=spj, year=YEAR, period="TAHAP1", period_label="Tahap I", due_date=dt.date(YEAR, 7, 31)
+    )
+    services.obligations_generate(year=YEAR)
+    return tenancy
+
+
+def obligation(desa, code: str, year: int = YEAR, period: str = "") -> Obligation:
+    return Obligation.objects.get(desa=desa, document_type__code=code, year=year, period=period)
