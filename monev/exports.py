@@ -8,6 +8,7 @@ from collections import defaultdict
 
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
 from monev import rules, selectors
@@ -35,6 +36,7 @@ def _bold_header(ws, header: list[str]) -> None:
 
 
 def matrix_workbook(*, user, year: int, today: dt.date, document_type: str | None, kecamatan: str | None) -> Workbook:
+    """Every desa in scope (not a page). Write-only mode streams rows: the province has 7,720."""
     types = selectors.document_types(code=document_type)
     desa_qs = restrict(Desa.objects.select_related("kecamatan").order_by("kode"), user)
     if kecamatan:
@@ -43,29 +45,47 @@ def matrix_workbook(*, user, year: int, today: dt.date, document_type: str | Non
     obligations = selectors.obligation_list(user=user).filter(year=year, document_type__in=types, desa__in=desa_qs)
     for o in obligations.order_by("due_date").iterator(chunk_size=5000):
         cells[(o.desa_id, o.document_type_id)].append(o)
-    wb = Workbook(write_only=False)
-    ws = wb.active
-    ws.title = f"Matriks {year}"
-    _bold_header(ws, ["Kode Desa", "Desa", "Kecamatan", *[t.code for t in types], "Skor ketepatan waktu"])
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(f"Matriks {year}")
+    ws.append(_bold(["Kode Desa", "Desa", "Kecamatan", *[t.code for t in types], "Skor ketepatan waktu (%)"], ws))
+    fills = {state: PatternFill("solid", fgColor=color) for state, color in FILLS.items()}
     for desa in desa_qs.iterator(chunk_size=2000):
         row, score_rows = [desa.kode, desa.nama, desa.kecamatan.nama], []
         for t in types:
-            state, days = selectors.Cell(cells.get((desa.id, t.id), [])).worst(today)
-            text = STATE_LABELS.get(state, "–")
-            if days is not None and state in (State.BELUM, State.TERLAMBAT, State.DISPENSASI):
-                text += f" ({'H' + str(-days) if days <= 0 else 'H-' + str(days)})" if days else " (hari ini)"
-            row.append(text)
-            for o in cells.get((desa.id, t.id), []):
+            items = cells.get((desa.id, t.id), [])
+            state, days = selectors.Cell(items).worst(today)
+            cell = WriteOnlyCell(ws, value=_cell_text(state, days))
+            if state in fills:
+                cell.fill = fills[state]
+            row.append(cell)
+            for o in items:
                 basis = o.basis_submitted_at.date() if o.basis_submitted_at else None
                 score_rows.append((o.state, o.due_date, o.on_time, basis))
         score = rules.timeliness_score(score_rows, today)
         row.append(None if score is None else round(score * 100, 1))
         ws.append(row)
-        for column, t in enumerate(types, start=4):
-            state, _days = selectors.Cell(cells.get((desa.id, t.id), [])).worst(today)
-            if state in FILLS:
-                ws.cell(ws.max_row, column).fill = PatternFill("solid", fgColor=FILLS[state])
     return wb
+
+
+def _bold(values: list[str], ws) -> list[WriteOnlyCell]:
+    cells = []
+    for value in values:
+        cell = WriteOnlyCell(ws, value=value)
+        cell.font = Font(bold=True)
+        cells.append(cell)
+    return cells
+
+
+def _cell_text(state: str, days: int | None) -> str:
+    text = str(STATE_LABELS.get(state, "–"))
+    if days is not None and state in (State.BELUM, State.TERLAMBAT, State.DISPENSASI):
+        if days > 0:
+            text += f" (H-{days})"
+        elif days == 0:
+            text += " (hari ini)"
+        else:
+            text += f" (lewat {-days} hari)"
+    return text
 
 
 def list_workbook(queryset, *, today: dt.date) -> Workbook:
@@ -81,7 +101,7 @@ def list_workbook(queryset, *, today: dt.date) -> Workbook:
         state = rules.display_state(o.state, o.due_date, today)
         ws.append([
             o.desa.kode, o.desa.nama, o.document_type.code, o.document_type.name, o.year, o.period_label, o.due_date,
-            STATE_LABELS[state],
+            str(STATE_LABELS[state]),
             _local(o.first_submitted_at),
             _local(o.accepted_at),
             {True: "Ya", False: "Tidak"}.get(o.on_time, ""), o.days_late,

@@ -2,8 +2,8 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
-from monev.choices import State
-from monev.models import Obligation
+from monev.choices import State, SubmissionStatus
+from monev.models import Obligation, Submission
 
 
 class ObligationFilterSet(django_filters.FilterSet):
@@ -29,3 +29,14 @@ class ObligationFilterSet(django_filters.FilterSet):
         if value in (State.BELUM, State.DISPENSASI):
             return queryset.filter(state=value).exclude(overdue_open)
         return queryset.filter(state=value)
+
+
+class SubmissionFilterSet(django_filters.FilterSet):
+    # A plain number, not a ModelChoiceFilter: that would validate the id against every obligation and so
+    # tell an outsider which ids exist in other kecamatan (200 for a real one, 400 for a missing one).
+    obligation = django_filters.NumberFilter(field_name="obligation_id")
+    status = django_filters.ChoiceFilter(choices=SubmissionStatus.choices)
+
+    class Meta:
+        model = Submission
+        fields = ["obligation", "status"]

@@ -8,7 +8,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from monev import services
-from monev.api.filtersets import ObligationFilterSet
+from monev.api.filtersets import ObligationFilterSet, SubmissionFilterSet
 from monev.api.serializers import (
     DocumentTypeSerializer,
     ExtensionInputSerializer,
@@ -96,7 +96,7 @@ class ObligationViewSet(ScopedQuerysetMixin, mixins.UpdateModelMixin, viewsets.R
 class SubmissionViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Submission.objects.select_related("submitted_by", "reviewed_by").prefetch_related("files")
     serializer_class = SubmissionSerializer
-    filterset_fields = ["obligation", "status"]
+    filterset_class = SubmissionFilterSet
 
     @extend_schema(request=ReviewSerializer, responses=SubmissionSerializer)
     @action(detail=True, methods=["post"])

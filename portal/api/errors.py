@@ -8,8 +8,10 @@ with the same shape, so services need not know about DRF.
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
+from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -34,6 +36,11 @@ def _flatten(detail) -> dict[str, list[str]]:
 
 
 def exception_handler(exc, context):
+    # Django's own 404/403 get the same body (and Indonesian text) as DRF's before DRF sees them.
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(_("Data tidak ditemukan."))
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(_("Peran Anda tidak mengizinkan tindakan ini."))
     if isinstance(exc, DjangoValidationError):
         payload = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(payload)

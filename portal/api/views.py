@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from axes.handlers.proxy import AxesProxyHandler
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -110,13 +111,20 @@ class HariLiburViewSet(ScopedViewSet):
         if not self.request.user.is_portal_admin and row.kecamatan_id != self.request.user.kecamatan_id:
             raise PermissionDenied(_("Hari libur nasional hanya dapat diubah administrator."))
 
+    def _save(self, serializer, **extra):
+        try:
+            with transaction.atomic():
+                serializer.save(diubah_manual=True, **extra)
+        except IntegrityError:
+            raise ValidationError({"date": [_("Sudah ada hari libur pada tanggal ini untuk wilayah yang sama.")]})
+
     def perform_create(self, serializer):
         kecamatan = None if self.request.user.is_portal_admin else self.request.user.kecamatan
-        serializer.save(kecamatan=kecamatan, diubah_manual=True)
+        self._save(serializer, kecamatan=kecamatan)
 
     def perform_update(self, serializer):
         self._check_owner(serializer.instance)
-        serializer.save(diubah_manual=True)
+        self._save(serializer)
 
     def perform_destroy(self, instance):
         self._check_owner(instance)
