@@ -14,6 +14,14 @@ from monev.choices import FileRole, OffsetUnit, Periodicity, Responsible, RuleKi
 from portal.models import Desa
 
 
+def validate_day_list(value: str) -> None:
+    from django.core.exceptions import ValidationError
+
+    parts = [p.strip() for p in value.split(",") if p.strip()]
+    if not all(p.isdigit() and int(p) <= 366 for p in parts):
+        raise ValidationError(_("Isi angka hari dipisah koma, mis. 14,7,3,1."))
+
+
 class DocumentType(models.Model):
     """A kind of report a desa owes, and the rule that dates it. Data, editable by an admin."""
 
@@ -60,6 +68,14 @@ class DocumentType(models.Model):
         help_text=_("Tenggat yang jatuh pada hari libur digeser ke hari kerja berikutnya."),
     )
     correction_working_days = models.PositiveSmallIntegerField(_("batas perbaikan (hari kerja)"), default=7)
+    reminder_days = models.CharField(
+        _("pengingat (hari sebelum tenggat)"), max_length=50, default="14,7,3,1",
+        validators=[validate_day_list], help_text=_("Dipisah koma, mis. 14,7,3,1."),
+    )  # fmt: skip
+    escalation_days = models.CharField(
+        _("eskalasi ke Camat (hari setelah tenggat)"), max_length=50, default="7,30",
+        validators=[validate_day_list], help_text=_("Dipisah koma, mis. 7,30."),
+    )  # fmt: skip
     accepts_xlsx = models.BooleanField(_("boleh lampiran Excel"), default=True)
     active = models.BooleanField(_("aktif"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("urutan"), default=100)
@@ -121,8 +137,12 @@ class Obligation(models.Model):
     on_time = models.BooleanField(_("tepat waktu"), null=True, blank=True)
     days_late = models.PositiveIntegerField(_("hari terlambat"), null=True, blank=True)
     not_applicable_reason = models.TextField(_("alasan tidak berlaku"), blank=True)
+    # The next moment worth looking at (a reminder, an escalation …): the alert pass reads only rows whose
+    # moment has come, through a partial index, and claims each with a compare-and-set on these two fields.
+    next_alert_at = models.DateTimeField(null=True, blank=True)
+    next_alert_stage = models.CharField(max_length=60, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords(excluded_fields=["state_changed_at"])
+    history = HistoricalRecords(excluded_fields=["state_changed_at", "next_alert_at", "next_alert_stage"])
 
     class Meta:
         ordering = ["year", "document_type__sort_order", "period", "desa__kode"]
@@ -241,12 +261,76 @@ class Transition(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     due_date = models.DateField(null=True, blank=True, help_text=_("Tenggat yang berlaku saat perubahan."))
     note = models.TextField(blank=True)
+    # Outbox: a transition that alerts is dispatched once, claimed by setting this with a conditional UPDATE.
+    # Transitions that alert nobody (or an edit that made an obligation late at once) are born processed.
+    processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
         verbose_name = _("riwayat status")
         verbose_name_plural = _("riwayat status")
-        indexes = [models.Index(fields=["obligation", "at"])]
+        indexes = [
+            models.Index(fields=["obligation", "at"]),
+            models.Index(fields=["at"], condition=Q(processed_at__isnull=True), name="transition_unprocessed"),
+        ]
+        constraints = [
+            # The same obligation cannot go late twice for the same due date, whoever runs the pass.
+            models.UniqueConstraint(
+                fields=["obligation", "due_date"], condition=Q(to_state="terlambat"), name="transition_late_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.obligation}: {self.from_state} → {self.to_state}"
+
+
+class Sanction(models.Model):
+    """A teguran recorded by the kecamatan against a desa for a late obligation. A written one carries a PDF
+    letter generated from the kecamatan's template and kept with the obligation."""
+
+    SCOPE_DESA = "desa"
+    SCOPE_KECAMATAN = "desa__kecamatan"
+
+    class Level(models.TextChoices):
+        LISAN = "lisan", _("Teguran lisan")
+        TERTULIS_1 = "tertulis_1", _("Teguran tertulis I")
+        TERTULIS_2 = "tertulis_2", _("Teguran tertulis II")
+
+    desa = models.ForeignKey(Desa, on_delete=models.PROTECT, related_name="sanctions")
+    obligation = models.ForeignKey(Obligation, on_delete=models.PROTECT, related_name="sanctions")
+    level = models.CharField(_("tingkat"), max_length=20, choices=Level)
+    letter_number = models.CharField(_("nomor surat"), max_length=100, blank=True)
+    note = models.TextField(_("catatan"), blank=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(_("tanggal"), auto_now_add=True)
+    letter_path = models.CharField(max_length=255, blank=True)
+    letter_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at"]
+        verbose_name = _("teguran")
+        verbose_name_plural = _("teguran")
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} — {self.obligation}"
+
+
+class LetterTemplate(models.Model):
+    """The editable body of a written teguran (Django template syntax), per kecamatan or for all."""
+
+    kecamatan = models.ForeignKey("portal.Kecamatan", on_delete=models.CASCADE, null=True, blank=True)
+    level = models.CharField(_("tingkat"), max_length=20, choices=Sanction.Level)
+    body = models.TextField(
+        _("isi surat"),
+        help_text=_(
+            "Variabel: {{ desa }}, {{ kecamatan }}, {{ obligation }}, {{ due_date }}, {{ days_late }}, {{ nomor }}, {{ tanggal }}, {{ camat }}."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("templat surat teguran")
+        verbose_name_plural = _("templat surat teguran")
+        constraints = [models.UniqueConstraint(fields=["kecamatan", "level"], name="letter_template_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} ({self.kecamatan or 'semua'})"

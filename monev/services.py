@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from monev import rules
+from monev import alerts, rules
 from monev.choices import OPEN_STATES, FileRole, Responsible, RuleKind, State, SubmissionStatus
 from monev.models import (
     DocumentType,
@@ -25,6 +25,7 @@ from monev.models import (
 from portal import files, permissions
 from portal.calendar import WorkCalendar, calendar_for
 from portal.models import Desa, User
+from portal.queue import enqueue
 
 GENERATE_BATCH = 2000
 
@@ -52,18 +53,19 @@ def obligations_generate(
     calendars = _calendars((k for _d, k in desa_rows), year)
     periods = {t.id: rules.periods_for(t, year, list(t.schedules.all())) for t in types}
     before = Obligation.objects.filter(year=year).count()
+    now = timezone.now()
     batch: list[Obligation] = []
     for desa_id, kecamatan_id in desa_rows:
         cal = calendars[kecamatan_id]
         for doc_type in types:
             for period in periods[doc_type.id]:
                 due = rules.rule_due_date(doc_type, year, period, None, cal)
-                batch.append(
-                    Obligation(
-                        desa_id=desa_id, document_type=doc_type, year=year, period=period.code,
-                        period_label=period.label, rule_due_date=due, due_date=due,
-                    )
+                obligation = Obligation(
+                    desa_id=desa_id, document_type=doc_type, year=year, period=period.code,
+                    period_label=period.label, rule_due_date=due, due_date=due,
                 )  # fmt: skip
+                alerts.schedule(obligation, cal, now=now)
+                batch.append(obligation)
                 if len(batch) >= GENERATE_BATCH:
                     Obligation.objects.bulk_create(batch, ignore_conflicts=True)
                     batch = []
@@ -74,17 +76,29 @@ def obligations_generate(
 # Transitions ------------------------------------------------------------------------------------------
 
 
-def _move(obligation: Obligation, to_state: str, *, actor: User | None, note: str = "", at=None) -> None:
-    """Set the state of a locked obligation and write the history row (only when the state changes)."""
+def _move(obligation: Obligation, to_state: str, *, actor: User | None, note: str = "", at=None, silent=False) -> None:
+    """Set the state of a locked obligation and write the history row (only when the state changes).
+
+    The row is also the alert outbox: it is born processed when it alerts nobody, or when ``silent`` (an
+    edit that made the obligation late at once is recorded, but alerts only through the next stage)."""
     if obligation.state == to_state:
         return
     at = at or timezone.now()
-    Transition.objects.create(
+    alerting = to_state in alerts.ALERTING and not silent
+    transition = Transition.objects.create(
         obligation=obligation, from_state=obligation.state, to_state=to_state, at=at, by=actor,
-        due_date=obligation.due_date, note=note,
+        due_date=obligation.due_date, note=note, processed_at=None if alerting else at,
     )  # fmt: skip
     obligation.state = to_state
     obligation.state_changed_at = at
+    if alerting:
+        # Dispatch soon after the commit; the minute pass is the sweeper if this message is lost.
+        transaction.on_commit(lambda: enqueue("workers.tasks.process_transition_task", transition.pk))
+
+
+def _reschedule(obligation: Obligation) -> None:
+    """Recompute the next alert moment after a change of state or dates (before ``save``)."""
+    alerts.schedule(obligation, _calendar_of(obligation), now=timezone.now())
 
 
 def _locked(obligation: Obligation) -> Obligation:
@@ -123,8 +137,12 @@ def obligation_set_trigger(*, actor: User, obligation: Obligation, trigger_date:
     obligation.rule_due_date = due
     if not obligation.extensions.exists():
         obligation.due_date = due
-    if obligation.state == State.TERLAMBAT and obligation.due_date and obligation.due_date >= timezone.localdate():
+    today = timezone.localdate()
+    if obligation.state == State.TERLAMBAT and obligation.due_date and obligation.due_date >= today:
         _move(obligation, State.BELUM, actor=actor, note=_("Tanggal pemicu diubah; tenggat belum lewat."))
+    elif obligation.state in (State.BELUM, State.DISPENSASI) and obligation.due_date and obligation.due_date < today:
+        _move(obligation, State.TERLAMBAT, actor=actor, note=_("Tenggat dari tanggal pemicu sudah lewat."), silent=True)
+    _reschedule(obligation)
     obligation._change_reason = "trigger_date"
     obligation.save()
     return obligation
@@ -147,6 +165,7 @@ def obligation_extend(*, actor: User, obligation: Obligation, new_due_date: dt.d
     )  # fmt: skip
     obligation.due_date = new_due_date
     _move(obligation, State.DISPENSASI, actor=actor, note=reason)
+    _reschedule(obligation)
     obligation.save()
     return obligation
 
@@ -162,6 +181,7 @@ def obligation_mark_not_applicable(*, actor: User, obligation: Obligation, reaso
         raise ValidationError({"reason": _("Alasan wajib diisi.")})
     obligation.not_applicable_reason = reason
     _move(obligation, State.TIDAK_BERLAKU, actor=actor, note=reason)
+    _reschedule(obligation)
     obligation.save()
     return obligation
 
@@ -176,6 +196,7 @@ def obligation_reopen(*, actor: User, obligation: Obligation, reason: str) -> Ob
         raise ValidationError(_("Hanya kewajiban yang tidak berlaku yang dapat dibuka kembali."))
     back = State.DIKIRIM if obligation.submissions.filter(status=SubmissionStatus.MENUNGGU).exists() else State.BELUM
     _move(obligation, back, actor=actor, note=reason)
+    _reschedule(obligation)
     obligation.save()
     return obligation
 
@@ -197,9 +218,16 @@ def obligations_mark_overdue(*, today: dt.date, batch_size: int = 5000) -> int:
                     break
                 now = timezone.now()
                 won = _compare_and_set(ids, old_state, State.TERLAMBAT, now)
+                # ignore_conflicts: the unique (obligation, due_date) of late transitions already exists if
+                # another pass recorded this lateness; the state move above is then a no-op anyway.
                 Transition.objects.bulk_create(
-                    Transition(obligation_id=oid, from_state=old_state, to_state=State.TERLAMBAT, at=now, due_date=due)
-                    for oid, due in won
+                    [
+                        Transition(
+                            obligation_id=oid, from_state=old_state, to_state=State.TERLAMBAT, at=now, due_date=due
+                        )
+                        for oid, due in won
+                    ],
+                    ignore_conflicts=True,
                 )
                 moved += len(won)
     return moved
@@ -307,6 +335,7 @@ def _submission_create(actor, obligation, document, attachments, document_number
         _accept(obligation, submission, actor, now, note=_("Dokumen kecamatan, diterima saat diunggah."))
     else:
         _move(obligation, State.DIKIRIM, actor=actor, at=now)
+    _reschedule(obligation)
     obligation.save()
     if first:
         _fill_dependent_triggers(obligation, timezone.localdate(now), actor)
@@ -358,6 +387,7 @@ def submission_review(*, actor: User, submission: Submission, decision: str, not
         _move(obligation, State.DIKEMBALIKAN, actor=actor, at=now, note=note)
     else:
         raise ValidationError({"decision": _("Keputusan harus 'accept' (terima) atau 'return' (kembalikan).")})
+    _reschedule(obligation)
     obligation.save()
     return submission
 

@@ -108,6 +108,9 @@ class User(AbstractUser):
     role = models.CharField(_("peran"), max_length=20, choices=Role, blank=True)
     kecamatan = models.ForeignKey(Kecamatan, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
     desa = models.ForeignKey(Desa, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
+    phone = models.CharField(_("nomor HP/WhatsApp"), max_length=20, blank=True)
+    notify_email = models.BooleanField(_("pemberitahuan lewat email"), default=True)
+    notify_webhook = models.BooleanField(_("pemberitahuan lewat WhatsApp/Telegram (webhook)"), default=False)
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta:
@@ -190,3 +193,130 @@ class HariLibur(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tanggal:%d/%m/%Y} {self.nama}"
+
+
+class WebhookEndpoint(models.Model):
+    """Where webhook notifications go (a WhatsApp/Telegram gateway …): JSON POST signed with HMAC-SHA256.
+
+    ``kecamatan`` empty = used for every kecamatan that has no endpoint of its own. Disabled, with a visible
+    reason, after repeated permanent failures."""
+
+    SCOPE_DESA = None
+    SCOPE_KECAMATAN = "kecamatan"
+    SCOPE_INCLUDE_GLOBAL = True
+
+    name = models.CharField(_("nama"), max_length=100)
+    url = models.URLField(_("alamat URL"))
+    secret = models.CharField(_("kunci rahasia HMAC"), max_length=200)
+    kecamatan = models.ForeignKey(Kecamatan, on_delete=models.CASCADE, null=True, blank=True, related_name="webhooks")
+    active = models.BooleanField(_("aktif"), default=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    disabled_reason = models.TextField(_("alasan dinonaktifkan"), blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhook")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Notification(models.Model):
+    """An in-app message in one user's inbox. Created by the in-app delivery, exactly once per delivery."""
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", _("Pengingat")
+        LATE = "late", _("Terlambat")
+        ESCALATION = "escalation", _("Eskalasi")
+        RETURNED = "returned", _("Dikembalikan")
+        CORRECTION = "correction", _("Batas perbaikan")
+        AWAITING = "awaiting", _("Menunggu verifikasi")
+        DIGEST = "digest", _("Ringkasan mingguan")
+        DEVICE = "device", _("Mesin absensi")
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    delivery = models.OneToOneField("Delivery", on_delete=models.PROTECT, related_name="notification")
+    kind = models.CharField(_("jenis"), max_length=20, choices=Kind)
+    title = models.CharField(_("judul"), max_length=255)
+    message = models.TextField(_("pesan"))
+    link = models.CharField(max_length=255, blank=True)
+    desa_kode = models.CharField(max_length=13, blank=True)
+    document_type_code = models.CharField(max_length=40, blank=True)
+    obligation_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("pemberitahuan")
+        verbose_name_plural = _("pemberitahuan")
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Delivery(models.Model):
+    """One message to one recipient through one channel. The unique key (event, recipient, channel) makes a
+    duplicate impossible whatever the workers do; ``status`` + ``lease_until`` + ``attempts`` implement
+    at-least-once sending with retry: a claim is a conditional UPDATE, a crashed claim expires."""
+
+    SCOPE_DESA = None
+    SCOPE_KECAMATAN = "kecamatan"
+
+    class Channel(models.TextChoices):
+        INAPP = "inapp", _("Kotak masuk")
+        EMAIL = "email", _("Email")
+        WEBHOOK = "webhook", _("Webhook")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Menunggu")
+        SENDING = "sending", _("Sedang dikirim")
+        SENT = "sent", _("Terkirim")
+        FAILED = "failed", _("Gagal")
+
+    event_key = models.CharField(max_length=120)
+    kind = models.CharField(max_length=20, choices=Notification.Kind)
+    channel = models.CharField(max_length=10, choices=Channel)
+    recipient = models.ForeignKey(User, on_delete=models.PROTECT, related_name="deliveries")
+    kecamatan = models.ForeignKey(Kecamatan, on_delete=models.PROTECT, related_name="+")
+    desa = models.ForeignKey(Desa, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    lease_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("pengiriman")
+        verbose_name_plural = _("pengiriman")
+        constraints = [
+            models.UniqueConstraint(fields=["event_key", "recipient", "channel"], name="delivery_once_per_recipient")
+        ]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="delivery_pending_due"),
+            models.Index(fields=["lease_until"], condition=Q(status="sending"), name="delivery_lease"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_key} → {self.recipient_id} ({self.channel})"
+
+
+class DeliveryAttempt(models.Model):
+    """Every try: when, outcome, error. Kept for the log and for support."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
+    at = models.DateTimeField(auto_now_add=True)
+    outcome = models.CharField(max_length=20)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} {self.outcome}"

@@ -292,3 +292,8 @@ API_URLCONFS = ["portal.api.urls", "monev.api.urls"]
 # Each app's web pages and navigation entries (portal imports no app).
 WEB_URLCONFS = ["monev.urls"]
 NAV_PROVIDERS = ["monev.nav.items"]
+
+# Alerts (Monev II) ------------------------------------------------------------------------------------
+ALERT_HOUR = env_int("ALERT_HOUR", 7, minimum=0)  # local hour at which the day's reminders go out
+MONEV_AWAITING_WORKING_DAYS = env_int("MONEV_AWAITING_WORKING_DAYS", 3, minimum=1)
+MONEV_CORRECTION_REMINDER_DAYS = env_int("MONEV_CORRECTION_REMINDER_DAYS", 2, minimum=0)

@@ -16,9 +16,17 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=10, hour=0),
         "options": {"expires": 3600},
     },
-    "mark-overdue": {
-        "task": "workers.tasks.mark_overdue_task",
-        "schedule": 300.0,
-        "options": {"expires": 300},
+    # Every minute: late detection, reminder/escalation stages, the transition outbox, and the sweeper
+    # that re-sends due deliveries (new, retrying, or left by a worker that died).
+    "alerts": {
+        "task": "workers.tasks.alerts_task",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
+    # https://crontab.guru/#0_0_*_*_1 — Monday 00:00 UTC = 07:00 WIB: the Kasi Tapem's weekly digest.
+    "weekly-digest": {
+        "task": "workers.tasks.weekly_digest_task",
+        "schedule": crontab(minute=0, hour=0, day_of_week=1),
+        "options": {"expires": 3600},
     },
 }

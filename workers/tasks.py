@@ -33,10 +33,36 @@ def generate_obligations_task(year: int | None = None) -> int:
     return sum(obligations_generate(year=y) for y in years)
 
 
-@shared_task(name="workers.tasks.mark_overdue_task")
-def mark_overdue_task() -> int:
-    from django.utils import timezone
+@shared_task(name="workers.tasks.alerts_task")
+def alerts_task() -> dict:
+    """Every minute: detect (late, stages, transitions) and sweep due deliveries to the workers."""
+    from monev.alerts import alerts_detect, alerts_enqueue_due
 
-    from monev.services import obligations_mark_overdue
+    counts = alerts_detect()
+    counts["enqueued"] = alerts_enqueue_due()
+    return counts
 
-    return obligations_mark_overdue(today=timezone.localdate())
+
+@shared_task(name="workers.tasks.process_transition_task")
+def process_transition_task(transition_id: int) -> int:
+    from monev.alerts import transition_process_one
+
+    return transition_process_one(transition_id)
+
+
+@shared_task(
+    name="workers.tasks.deliver_task",
+    acks_late=True,
+    # A lost broker message is recovered by the minute sweeper; the claim makes duplicates harmless.
+)
+def deliver_task(delivery_id: int) -> str:
+    from portal.notify import deliver
+
+    return deliver(delivery_id)
+
+
+@shared_task(name="workers.tasks.weekly_digest_task")
+def weekly_digest_task() -> int:
+    from monev.digest import digest_send
+
+    return digest_send()

@@ -62,6 +62,14 @@ class WorkerProcess:
             time.sleep(0.2)
         raise RuntimeError(f"worker not ready after {timeout}s:\n{self.log()}")
 
+    def wait_for_log(self, text: str, timeout: float = 20) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.log():
+                return True
+            time.sleep(0.1)
+        return False
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 

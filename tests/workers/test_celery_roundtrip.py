@@ -11,7 +11,8 @@ def test_a_task_sent_by_the_web_side_runs_on_a_real_worker(celery_worker_process
     result = queue.send_now("workers.tasks.ping_task", payload, options={"queue": celery_worker_process.queue})
     answer = result.get(timeout=60)
     assert answer["pong"] == payload
-    assert f"Task workers.tasks.ping_task[{result.id}] succeeded" in celery_worker_process.log()
+    # The worker stores the result before it logs the success line: wait for the line rather than race it.
+    assert celery_worker_process.wait_for_log(f"Task workers.tasks.ping_task[{result.id}] succeeded")
 
 
 @pytest.mark.django_db

@@ -1,0 +1,289 @@
+"""Reminders, late notices and escalation — detected once, delivered at least once, never twice.
+
+The pass (``alerts_detect``), run every minute by beat and by ``send_alerts --once``:
+
+1. ``obligations_mark_overdue``: open obligations past their date move to 'terlambat' with a compare-and-set
+   UPDATE; a Transition (the outbox) is written only for rows this pass won.
+2. ``stages_pass``: obligations whose ``next_alert_at`` has come (partial index) are claimed with a
+   compare-and-set on (next_alert_at, next_alert_stage); the winner writes the stage's deliveries and the
+   next moment worth looking at, in one transaction.
+3. ``transitions_process``: unprocessed alerting transitions are claimed (``processed_at``) and turned
+   into deliveries in the same transaction, so a crash leaves them unclaimed for the next pass.
+
+Deliveries are unique per (event, recipient, channel) — see ``portal.notify``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from monev.choices import Responsible, State
+from monev.models import Obligation, Transition
+from portal import notify
+from portal.calendar import WorkCalendar, calendar_for
+from portal.choices import DESA_ROLES, Role
+from portal.models import Notification, User
+from portal.queue import enqueue
+
+Kind = Notification.Kind
+OPEN = (State.BELUM, State.DISPENSASI, State.TERLAMBAT)
+
+
+@dataclass(frozen=True)
+class Stage:
+    key: str  # unique within the obligation's current schedule, e.g. "reminder-7@2027-03-31"
+    at: dt.datetime
+    kind: str
+    audience: str  # desa | kasi | camat
+    days: int = 0
+
+
+def _days(text: str) -> list[int]:
+    return sorted({int(p) for p in text.split(",") if p.strip().isdigit()})
+
+
+def _at(day: dt.date) -> dt.datetime:
+    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    return dt.datetime.combine(day, dt.time(settings.ALERT_HOUR), tzinfo=tz)
+
+
+def stages_for(o: Obligation, cal: WorkCalendar) -> list[Stage]:
+    """Every alert moment of the obligation's current state and dates (pure)."""
+    stages: list[Stage] = []
+    doc = o.document_type
+    if o.state in OPEN and o.due_date:
+        anchor = o.due_date.isoformat()
+        for n in _days(doc.reminder_days):
+            if o.state != State.TERLAMBAT:
+                stages.append(
+                    Stage(f"reminder-{n}@{anchor}", _at(o.due_date - dt.timedelta(days=n)), Kind.REMINDER, "desa", n)
+                )
+        for n in _days(doc.escalation_days):
+            stages.append(
+                Stage(f"escalation-{n}@{anchor}", _at(o.due_date + dt.timedelta(days=n)), Kind.ESCALATION, "camat", n)
+            )
+    elif o.state == State.DIKEMBALIKAN and o.correction_due_date:
+        n = settings.MONEV_CORRECTION_REMINDER_DAYS
+        day = o.correction_due_date - dt.timedelta(days=n)
+        stages.append(Stage(f"correction@{o.correction_due_date.isoformat()}", _at(day), Kind.CORRECTION, "desa", n))
+    elif o.state == State.DIKIRIM:
+        sent = timezone.localdate(o.state_changed_at)
+        n = settings.MONEV_AWAITING_WORKING_DAYS
+        stages.append(
+            Stage(f"awaiting@{sent.isoformat()}", _at(cal.add_working_days(sent, n)), Kind.AWAITING, "kasi", n)
+        )
+    return sorted(stages, key=lambda s: s.at)
+
+
+def next_stage(o: Obligation, cal: WorkCalendar, after: dt.datetime) -> Stage | None:
+    return next((s for s in stages_for(o, cal) if s.at > after), None)
+
+
+def schedule(o: Obligation, cal: WorkCalendar, *, now: dt.datetime) -> None:
+    """Set the next alert moment from now on. Moments already past are skipped: an edit that makes an
+    obligation late at once is recorded but alerts only through the next normal stage."""
+    stage = next_stage(o, cal, now)
+    o.next_alert_at = stage.at if stage else None
+    o.next_alert_stage = stage.key if stage else ""
+
+
+# Recipients and messages -------------------------------------------------------------------------------
+
+
+def recipients(o: Obligation, audience: str) -> list[User]:
+    """From roles and scope, never from a list typed somewhere."""
+    if audience == "desa" and o.document_type.responsible == Responsible.KECAMATAN:
+        audience = "kasi"  # the kecamatan's own duty: remind the kecamatan
+    users = User.objects.filter(is_active=True)
+    if audience == "desa":
+        return list(users.filter(desa_id=o.desa_id, role__in=[r.value for r in DESA_ROLES]))
+    role = Role.CAMAT if audience == "camat" else Role.KASI_TAPEM
+    return list(users.filter(kecamatan_id=o.desa.kecamatan_id, role=role))
+
+
+def _fmt(day: dt.date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else "-"
+
+
+def message(o: Obligation, kind: str, days: int = 0, note: str = "") -> dict:
+    desa, due = o.desa.nama, _fmt(o.due_date)
+    title = o.title
+    texts = {
+        Kind.REMINDER: (
+            f"Pengingat: {title} Desa {desa} — tenggat {due}",
+            f"{title} Desa {desa} harus dikirim paling lambat {due} ({days} hari lagi).",
+        ),
+        Kind.LATE: (
+            f"Terlambat: {title} Desa {desa}",
+            f"{title} Desa {desa} belum dikirim, padahal tenggatnya {due}. Segera kirim melalui Pantau Desa.",
+        ),
+        Kind.ESCALATION: (
+            f"Eskalasi: {title} Desa {desa} terlambat {days} hari",
+            f"{title} Desa {desa} belum dikirim {days} hari setelah tenggat {due}. Mohon arahan Camat.",
+        ),
+        Kind.RETURNED: (
+            f"Dikembalikan: {title} Desa {desa}",
+            f"Kiriman {title} dikembalikan untuk perbaikan. Catatan: {note or '-'}. "
+            f"Kirim perbaikan paling lambat {_fmt(o.correction_due_date)}.",
+        ),
+        Kind.CORRECTION: (
+            f"Batas perbaikan {title} Desa {desa}: {_fmt(o.correction_due_date)}",
+            f"Perbaikan {title} harus dikirim paling lambat {_fmt(o.correction_due_date)} ({days} hari lagi).",
+        ),
+        Kind.AWAITING: (
+            f"Menunggu verifikasi: {title} Desa {desa}",
+            f"{title} Desa {desa} sudah dikirim dan menunggu verifikasi lebih dari {days} hari kerja.",
+        ),
+    }
+    subject, text = texts[kind]
+    return {
+        "title": subject, "message": text, "link": reverse("monev-obligation", args=[o.pk]), "kind": kind,
+        "obligation_id": o.pk, "desa": o.desa.kode, "document_type": o.document_type.code, "due_date": due,
+    }  # fmt: skip
+
+
+def _emit(o: Obligation, event_key: str, kind: str, audience: str, days: int = 0, note: str = "") -> list[str]:
+    created = notify.deliveries_create(
+        event_key=event_key, kind=kind, recipients=recipients(o, audience), kecamatan_id=o.desa.kecamatan_id,
+        desa_id=o.desa_id, payload=message(o, kind, days, note),
+    )  # fmt: skip
+    if created:
+        transaction.on_commit(lambda: _enqueue_event(event_key))
+    return [event_key] if created else []
+
+
+def _enqueue_event(event_key: str) -> None:
+    from portal.models import Delivery
+
+    for delivery_id in Delivery.objects.filter(event_key=event_key, status="pending").values_list("id", flat=True):
+        enqueue("workers.tasks.deliver_task", delivery_id)
+
+
+# The pass -----------------------------------------------------------------------------------------------
+
+
+def _calendars(obligations: list[Obligation]) -> dict[int, WorkCalendar]:
+    out: dict[int, WorkCalendar] = {}
+    for o in obligations:
+        kid = o.desa.kecamatan_id
+        if kid not in out:
+            year = timezone.localdate().year
+            out[kid] = calendar_for(kecamatan_id=kid, years=range(year - 1, year + 2))
+    return out
+
+
+def stages_pass(*, now: dt.datetime, batch: int = 1000) -> int:
+    """Claim obligations whose alert moment has come; emit their due stage(s); store the next moment."""
+    emitted = 0
+    while True:
+        due = list(
+            Obligation.objects.filter(next_alert_at__lte=now)
+            .select_related("desa", "document_type")
+            .order_by("next_alert_at")[:batch]
+        )
+        if not due:
+            return emitted
+        calendars = _calendars(due)
+        progressed = False
+        for o in due:
+            with transaction.atomic():
+                cal = calendars[o.desa.kecamatan_id]
+                fire = _stages_to_fire(o, cal, now)
+                nxt = next_stage(o, cal, now)
+                won = Obligation.objects.filter(
+                    pk=o.pk, next_alert_at=o.next_alert_at, next_alert_stage=o.next_alert_stage
+                ).update(next_alert_at=nxt.at if nxt else None, next_alert_stage=nxt.key if nxt else "")
+                progressed |= bool(won)
+                if won:
+                    for stage in fire:
+                        emitted += len(_emit(o, f"st:{o.pk}:{stage.key}", stage.kind, stage.audience, stage.days))
+        if not progressed:
+            return emitted  # every row was taken by a concurrent pass
+
+
+def _stages_to_fire(o: Obligation, cal: WorkCalendar, now: dt.datetime) -> list[Stage]:
+    """Stages from the stored moment up to now. After downtime several may be due: of each kind only the
+    latest is sent (three reminders at once help nobody)."""
+    due = [s for s in stages_for(o, cal) if o.next_alert_at <= s.at <= now]
+    latest: dict[str, Stage] = {}
+    for stage in due:
+        latest[stage.kind] = stage
+    return list(latest.values())
+
+
+ALERTING = {State.TERLAMBAT: (Kind.LATE, ("desa", "kasi")), State.DIKEMBALIKAN: (Kind.RETURNED, ("desa",))}
+
+
+def transition_process_one(transition_id: int, *, now: dt.datetime | None = None) -> int:
+    """Claim one transition (conditional UPDATE on ``processed_at``) and emit its deliveries, atomically."""
+    with transaction.atomic():
+        if not Transition.objects.filter(pk=transition_id, processed_at__isnull=True).update(
+            processed_at=now or timezone.now()
+        ):
+            return 0  # already processed by someone else
+        t = Transition.objects.select_related("obligation__desa", "obligation__document_type").get(pk=transition_id)
+        return transition_emit(t)
+
+
+def transitions_process(*, now: dt.datetime, batch: int = 1000) -> int:
+    """The outbox: each unprocessed transition is claimed once and turned into deliveries atomically."""
+    emitted = 0
+    while True:
+        ids = list(
+            Transition.objects.filter(processed_at__isnull=True).order_by("at").values_list("id", flat=True)[:batch]
+        )
+        if not ids:
+            return emitted
+        before = emitted
+        claimed = 0
+        for tid in ids:
+            done = Transition.objects.filter(pk=tid, processed_at__isnull=False).exists()
+            emitted += transition_process_one(tid, now=now)
+            claimed += not done
+        if claimed == 0 and emitted == before:
+            return emitted
+
+
+def transition_emit(t: Transition) -> int:
+    rule = ALERTING.get(t.to_state)
+    if rule is None:
+        return 0
+    kind, audiences = rule
+    o = t.obligation
+    count = 0
+    for audience in audiences:
+        count += len(_emit(o, f"tr:{t.pk}:{audience}", kind, audience, note=t.note))
+    return count
+
+
+def alerts_detect(*, now: dt.datetime | None = None) -> dict[str, int]:
+    from monev.services import obligations_mark_overdue
+
+    now = now or timezone.now()
+    return {
+        "late": obligations_mark_overdue(today=timezone.localdate(now)),
+        "stages": stages_pass(now=now),
+        "transitions": transitions_process(now=now),
+    }
+
+
+def alerts_run_once(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Detect and dispatch in this process: ``send_alerts --once``."""
+    counts = alerts_detect(now=now)
+    counts.update({f"delivery_{k}": v for k, v in notify.dispatch_due(now=now).items()})
+    return counts
+
+
+def alerts_enqueue_due(*, now: dt.datetime | None = None) -> int:
+    """The sweeper half of the minute task: hand every due delivery (new, retry, or expired lease) to a worker."""
+    ids = notify.due_ids(now=now or timezone.now())
+    for delivery_id in ids:
+        enqueue("workers.tasks.deliver_task", delivery_id)
+    return len(ids)

@@ -1,0 +1,260 @@
+"""Notification channels and at-least-once delivery.
+
+A message for a recipient on a channel is a ``Delivery`` row, unique on (event_key, recipient, channel), so
+a duplicate cannot exist whatever runs twice (Celery redelivery, two beats, a retried task, a manual
+``send_alerts --once``). Sending is at-least-once:
+
+1. claim: ``UPDATE … SET status='sending', lease_until=now+LEASE, attempts=attempts+1`` where the row is
+   pending and due, or sending with an expired lease (its worker died between claim and send);
+2. send through the channel;
+3. finish: ``UPDATE … SET status='sent'`` fenced by the attempt number, so a worker whose lease expired
+   cannot overwrite the outcome of the one that took over.
+
+The in-app channel writes its ``Notification`` in the same transaction as step 3 (one-to-one with the
+delivery), so the inbox gets exactly one row. Email and webhook can, in the rare case of a crash after the
+send and before step 3, send twice; a lost alert is worse than a repeated one (README, "Pemberitahuan").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import urllib.error
+import urllib.request
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from portal.models import Delivery, DeliveryAttempt, Kecamatan, Notification, User, WebhookEndpoint
+
+log = logging.getLogger(__name__)
+
+LEASE = dt.timedelta(minutes=5)
+MAX_ATTEMPTS = 8
+WEBHOOK_TIMEOUT = 10
+WEBHOOK_DISABLE_AFTER = 5
+
+
+class TransientError(Exception):
+    """Worth retrying later (network down, 5xx, timeout)."""
+
+
+class PermanentError(Exception):
+    """Retrying will not help (4xx, no address)."""
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    return min(dt.timedelta(minutes=2**attempts), dt.timedelta(hours=6))
+
+
+def channels_for(user: User) -> list[str]:
+    """The in-app inbox cannot be switched off; email and webhook follow the user's choice."""
+    channels = [Delivery.Channel.INAPP]
+    if user.notify_email and user.email:
+        channels.append(Delivery.Channel.EMAIL)
+    if user.notify_webhook and user.phone:
+        channels.append(Delivery.Channel.WEBHOOK)
+    return channels
+
+
+def deliveries_create(
+    *, event_key: str, kind: str, recipients: Iterable[User], kecamatan_id: int, desa_id: int | None, payload: dict
+) -> int:
+    """Create the deliveries of one event for every recipient and channel. Rows that exist already are left
+    alone (unique key), so calling this twice for the same event is harmless. Returns how many are new."""
+    now = timezone.now()
+    rows = [
+        Delivery(
+            event_key=event_key, kind=kind, channel=channel, recipient=user, kecamatan_id=kecamatan_id,
+            desa_id=desa_id, payload=payload, next_attempt_at=now,
+        )
+        for user in recipients
+        if user.is_active
+        for channel in channels_for(user)
+    ]  # fmt: skip
+    if not rows:
+        return 0
+    before = Delivery.objects.filter(event_key=event_key).count()
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    return Delivery.objects.filter(event_key=event_key).count() - before
+
+
+def due_ids(*, now: dt.datetime, limit: int = 500) -> list[int]:
+    """Deliveries worth a try now: pending and due, or claimed by a worker whose lease ran out."""
+    condition = Q(status=Delivery.Status.PENDING, next_attempt_at__lte=now) | Q(
+        status=Delivery.Status.SENDING, lease_until__lt=now
+    )
+    return list(Delivery.objects.filter(condition).order_by("next_attempt_at").values_list("id", flat=True)[:limit])
+
+
+def claim(delivery_id: int, *, now: dt.datetime) -> Delivery | None:
+    claimable = Q(status=Delivery.Status.PENDING, next_attempt_at__lte=now) | Q(
+        status=Delivery.Status.SENDING, lease_until__lt=now
+    )
+    won = Delivery.objects.filter(claimable, pk=delivery_id).update(
+        status=Delivery.Status.SENDING, lease_until=now + LEASE, attempts=F("attempts") + 1
+    )
+    if not won:
+        return None
+    return Delivery.objects.select_related("recipient", "kecamatan").get(pk=delivery_id)
+
+
+def deliver(delivery_id: int, *, now: dt.datetime | None = None) -> str:
+    """Claim, send and record one delivery. Returns the outcome ('sent', 'retry', 'failed', 'skipped')."""
+    now = now or timezone.now()
+    delivery = claim(delivery_id, now=now)
+    if delivery is None:
+        return "skipped"  # someone else has it, or it is done
+    try:
+        if delivery.channel == Delivery.Channel.INAPP:
+            return _finish_inapp(delivery)
+        if delivery.channel == Delivery.Channel.EMAIL:
+            _send_email(delivery)
+        else:
+            _send_webhook(delivery)
+    except TransientError as exc:
+        return _finish_failure(delivery, str(exc), permanent=False)
+    except PermanentError as exc:
+        return _finish_failure(delivery, str(exc), permanent=True)
+    return _finish_sent(delivery)
+
+
+def _fenced(delivery: Delivery):
+    """The row as long as it is still this attempt's: a stale worker cannot overwrite a newer outcome."""
+    return Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING, attempts=delivery.attempts)
+
+
+@transaction.atomic
+def _finish_inapp(delivery: Delivery) -> str:
+    payload = delivery.payload
+    Notification.objects.get_or_create(
+        delivery=delivery,
+        defaults={
+            "recipient": delivery.recipient, "kind": delivery.kind, "title": payload["title"],
+            "message": payload["message"], "link": payload.get("link", ""), "desa_kode": payload.get("desa", ""),
+            "document_type_code": payload.get("document_type", ""), "obligation_id": payload.get("obligation_id"),
+        },
+    )  # fmt: skip
+    return _finish_sent(delivery)
+
+
+def _finish_sent(delivery: Delivery) -> str:
+    with transaction.atomic():
+        updated = _fenced(delivery).update(status=Delivery.Status.SENT, sent_at=timezone.now(), last_error="")
+        DeliveryAttempt.objects.create(delivery=delivery, outcome="sent" if updated else "sent-late")
+    return "sent"
+
+
+def _finish_failure(delivery: Delivery, error: str, *, permanent: bool) -> str:
+    give_up = permanent or delivery.attempts >= MAX_ATTEMPTS
+    with transaction.atomic():
+        if give_up:
+            _fenced(delivery).update(status=Delivery.Status.FAILED, last_error=error)
+        else:
+            _fenced(delivery).update(
+                status=Delivery.Status.PENDING,
+                last_error=error,
+                next_attempt_at=timezone.now() + backoff(delivery.attempts),
+            )
+        DeliveryAttempt.objects.create(delivery=delivery, outcome="failed" if give_up else "retry", error=error)
+    log.warning("delivery %s %s: %s", delivery.pk, "failed" if give_up else "will retry", error)
+    return "failed" if give_up else "retry"
+
+
+def delivery_retry(*, delivery: Delivery) -> None:
+    """Admin action: try a failed delivery again now."""
+    Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.FAILED).update(
+        status=Delivery.Status.PENDING, next_attempt_at=timezone.now(), attempts=0
+    )
+
+
+# Channels ---------------------------------------------------------------------------------------------
+
+
+def _absolute(link: str) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}{link}" if link.startswith("/") else link
+
+
+def _send_email(delivery: Delivery) -> None:
+    recipient = delivery.recipient
+    if not recipient.email:
+        raise PermanentError("pengguna tidak punya alamat email")
+    context = {"payload": delivery.payload, "user": recipient, "url": _absolute(delivery.payload.get("link", ""))}
+    message = EmailMultiAlternatives(
+        subject=f"[Pantau Desa] {delivery.payload['title']}",
+        body=render_to_string("notify/email.txt", context),
+        to=[recipient.email],
+    )
+    message.attach_alternative(render_to_string("notify/email.html", context), "text/html")
+    try:
+        message.send(fail_silently=False)
+    except (OSError, TimeoutError) as exc:
+        raise TransientError(f"email: {exc}") from exc
+    except Exception as exc:  # smtplib raises many kinds; a refused recipient will not improve
+        raise PermanentError(f"email: {exc}") from exc
+
+
+def webhook_for(kecamatan: Kecamatan) -> WebhookEndpoint | None:
+    endpoints = WebhookEndpoint.objects.filter(Q(kecamatan=kecamatan) | Q(kecamatan__isnull=True), active=True)
+    return sorted(endpoints, key=lambda e: e.kecamatan_id is None)[0] if endpoints else None
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _send_webhook(delivery: Delivery) -> None:
+    endpoint = webhook_for(delivery.kecamatan)
+    if endpoint is None:
+        raise PermanentError("tidak ada webhook aktif untuk kecamatan ini")
+    recipient = delivery.recipient
+    body = json.dumps(
+        {
+            "delivery_id": delivery.pk, "event": delivery.event_key, "kind": delivery.kind,
+            "recipient": {"username": recipient.username, "name": recipient.get_full_name(), "phone": recipient.phone},
+            **delivery.payload, "link": _absolute(delivery.payload.get("link", "")),
+        },
+        ensure_ascii=False,
+    ).encode()  # fmt: skip
+    request = urllib.request.Request(  # noqa: S310  (URL set by an admin, http/https only: URLField)
+        endpoint.url, data=body, method="POST",
+        headers={"Content-Type": "application/json", "X-Pantau-Signature": sign(endpoint.secret, body),
+                 "X-Pantau-Delivery": str(delivery.pk)},
+    )  # fmt: skip
+    try:
+        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as response:  # noqa: S310
+            response.read()
+    except urllib.error.HTTPError as exc:
+        if exc.code in (408, 429) or exc.code >= 500:
+            raise TransientError(f"webhook HTTP {exc.code}") from exc
+        _webhook_failed(endpoint, f"HTTP {exc.code}")
+        raise PermanentError(f"webhook HTTP {exc.code}") from exc
+    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        raise TransientError(f"webhook: {exc}") from exc
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(consecutive_failures=0)
+
+
+def _webhook_failed(endpoint: WebhookEndpoint, error: str) -> None:
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(consecutive_failures=F("consecutive_failures") + 1)
+    WebhookEndpoint.objects.filter(pk=endpoint.pk, consecutive_failures__gte=WEBHOOK_DISABLE_AFTER, active=True).update(
+        active=False,
+        disabled_at=timezone.now(),
+        disabled_reason=f"Dinonaktifkan otomatis setelah {WEBHOOK_DISABLE_AFTER} kegagalan berturut-turut ({error}).",
+    )
+
+
+def dispatch_due(*, now: dt.datetime | None = None, limit: int = 5000) -> dict[str, int]:
+    """Send every due delivery in this process (``send_alerts --once`` and tests)."""
+    counts: dict[str, int] = {}
+    for delivery_id in due_ids(now=now or timezone.now(), limit=limit):
+        outcome = deliver(delivery_id, now=now)
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
