@@ -7,7 +7,9 @@ from monev.models import (
     DocumentType,
     DocumentTypeSchedule,
     Extension,
+    LetterTemplate,
     Obligation,
+    Sanction,
     Submission,
     SubmissionFile,
     Transition,
@@ -57,3 +59,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 for model in (Submission, SubmissionFile, Extension, Transition):
     admin.site.register(model, ReadOnlyAdmin)
+
+
+@admin.register(LetterTemplate)
+class LetterTemplateAdmin(admin.ModelAdmin):
+    list_display = ["level", "kecamatan"]
+
+
+admin.site.register(Sanction, ReadOnlyAdmin)

@@ -67,3 +67,21 @@ class EventObligationForm(forms.Form):
         label=_("Nomor/judul Perdes"), max_length=100, widget=forms.TextInput(attrs={"class": "form-control"})
     )
     trigger_date = forms.DateField(label=_("Tanggal diundangkan"), widget=DateInput())
+
+
+class SanctionForm(forms.Form):
+    level = forms.ChoiceField(
+        label=_("Tingkat teguran"),
+        choices=[
+            ("lisan", _("Teguran lisan")),
+            ("tertulis_1", _("Teguran tertulis I")),
+            ("tertulis_2", _("Teguran tertulis II")),
+        ],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    letter_number = forms.CharField(
+        label=_("Nomor surat"), max_length=100, required=False, widget=forms.TextInput(attrs={"class": "form-control"})
+    )
+    note = forms.CharField(
+        label=_("Catatan"), required=False, widget=forms.Textarea(attrs={"class": "form-control", "rows": 2})
+    )

@@ -16,4 +16,6 @@ urlpatterns = [
     path("monev/kewajiban/<int:pk>/buka-kembali/", views.obligation_reopen, name="monev-reopen"),
     path("monev/kiriman/<int:pk>/verifikasi/", views.submission_review, name="monev-review"),
     path("monev/berkas/<int:pk>/", views.file_download, name="monev-file"),
+    path("monev/kewajiban/<int:pk>/teguran/", views.sanction_create, name="monev-sanction-create"),
+    path("monev/teguran/<int:pk>/surat/", views.sanction_letter, name="monev-sanction-letter"),
 ]

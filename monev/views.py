@@ -6,16 +6,25 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from monev import exports, rules, selectors, services
+from monev import exports, rules, sanctions, selectors, services
 from monev.choices import RuleKind, State
-from monev.forms import EventObligationForm, ExtensionForm, ReasonForm, ReviewForm, SubmissionForm, TriggerForm
-from monev.models import DocumentType
+from monev.forms import (
+    EventObligationForm,
+    ExtensionForm,
+    ReasonForm,
+    ReviewForm,
+    SanctionForm,
+    SubmissionForm,
+    TriggerForm,
+)
+from monev.models import DocumentType, Sanction
 from portal import files, permissions
 from portal.exports import xlsx_response
 from portal.scoping import get_in_scope_or_404
@@ -120,7 +129,11 @@ def obligation_detail(request, pk: int):
         "can_grant": permissions.can_grant(user),
         "uses_trigger": obligation.document_type.rule_kind == RuleKind.OFFSET,
         "submission_form": SubmissionForm(), "review_form": ReviewForm(), "extension_form": ExtensionForm(),
-        "reason_form": ReasonForm(), "trigger_form": TriggerForm(initial={"trigger_date": obligation.trigger_date}),
+        "reason_form": ReasonForm(),
+        "sanction_form": SanctionForm(),
+        "sanctions": obligation.sanctions.select_related("issued_by"),
+        "is_late": rules.display_state(obligation.state, obligation.due_date, today) == State.TERLAMBAT
+        or obligation.on_time is False, "trigger_form": TriggerForm(initial={"trigger_date": obligation.trigger_date}),
     }  # fmt: skip
     return render(request, "monev/obligation.html", context)
 
@@ -256,3 +269,32 @@ def export_list(request):
     if request.GET.get("jenis"):
         qs = qs.filter(document_type__code=request.GET["jenis"])
     return xlsx_response(exports.list_workbook(qs, today=today), f"daftar-kewajiban-{year}.xlsx")
+
+
+@login_required
+@require_POST
+def sanction_create(request, pk: int):
+    obligation = _obligation(request, pk)
+    form = SanctionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Pilih tingkat teguran."))
+        return _back(pk)
+    try:
+        sanctions.sanction_create(actor=request.user, obligation=obligation, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Teguran dicatat."))
+    return _back(pk)
+
+
+@login_required
+def sanction_letter(request, pk: int):
+    sanction = get_in_scope_or_404(Sanction.objects.select_related("desa"), request.user, pk=pk)
+    if not sanction.letter_path:
+        raise Http404
+    return files.download_response(
+        sanction.letter_path,
+        download_name=f"teguran-{sanction.desa.kode}-{sanction.pk}.pdf",
+        content_type="application/pdf",
+    )

@@ -2,7 +2,17 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from portal.models import Desa, Kecamatan, Perangkat, User
+from portal.models import (
+    Delivery,
+    DeliveryAttempt,
+    Desa,
+    HariLibur,
+    Kecamatan,
+    Notification,
+    Perangkat,
+    User,
+    WebhookEndpoint,
+)
 
 
 @admin.register(Kecamatan)
@@ -32,3 +42,58 @@ class PortalUserAdmin(UserAdmin):
     list_filter = ["role", "is_active"]
     fieldsets = UserAdmin.fieldsets + (("Cakupan", {"fields": ("role", "kecamatan", "desa")}),)
     autocomplete_fields = ["kecamatan", "desa"]
+
+
+@admin.register(HariLibur)
+class HariLiburAdmin(SimpleHistoryAdmin):
+    list_display = ["tanggal", "nama", "jenis", "kecamatan", "libur", "diubah_manual"]
+    list_filter = ["jenis", "libur", "kecamatan"]
+    date_hierarchy = "tanggal"
+
+    def save_model(self, request, obj, form, change):
+        obj.diubah_manual = True  # an admin edit is never overwritten by the package sync
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ["name", "url", "kecamatan", "active", "consecutive_failures", "disabled_reason"]
+    readonly_fields = ["consecutive_failures", "disabled_at", "disabled_reason"]
+
+
+class AttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    extra = 0
+    can_delete = False
+    readonly_fields = ["at", "outcome", "error"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """Pending and failed deliveries at a glance, with a retry action."""
+
+    list_display = ["event_key", "channel", "recipient", "status", "attempts", "next_attempt_at", "last_error"]
+    list_filter = ["status", "channel", "kind"]
+    search_fields = ["event_key", "recipient__username"]
+    readonly_fields = [f.name for f in Delivery._meta.fields]
+    inlines = [AttemptInline]
+    actions = ["retry"]
+
+    @admin.action(description="Kirim ulang yang gagal")
+    def retry(self, request, queryset):
+        from portal import notify
+        from portal.queue import enqueue
+
+        for delivery in queryset.filter(status=Delivery.Status.FAILED):
+            notify.delivery_retry(delivery=delivery)
+            enqueue("workers.tasks.deliver_task", delivery.pk)
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["title", "recipient", "kind", "created_at", "read_at"]
+    list_filter = ["kind"]
+    readonly_fields = [f.name for f in Notification._meta.fields]

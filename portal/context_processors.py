@@ -3,6 +3,8 @@ from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from portal.models import Notification
+
 
 def navigation(request):
     """Navigation entries for the signed-in user's role. Apps add entries here as they arrive."""
@@ -18,4 +20,5 @@ def navigation(request):
         items.extend(import_string(dotted)(user))
     if user.is_portal_admin:
         items.append((_("Admin"), reverse("admin:index")))
-    return {"nav_items": items}
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return {"nav_items": items, "unread_count": unread}

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from portal import views
+from portal import views, views_inbox
 from portal.auth_views import LoginView
 
 # Every app's API lives under /api/v1/ in the "api" namespace; apps list their urlconf in settings.API_URLCONFS
@@ -21,6 +21,10 @@ urlpatterns = [
     path("perangkat/impor/templat/", views.perangkat_template, name="perangkat-template"),
     path("perangkat/<int:pk>/", views.perangkat_edit, name="perangkat-edit"),
     path("perangkat/<int:pk>/nonaktifkan/", views.perangkat_deactivate, name="perangkat-deactivate"),
+    path("pemberitahuan/", views_inbox.inbox, name="inbox"),
+    path("pemberitahuan/<int:pk>/baca/", views_inbox.inbox_read, name="inbox-read"),
+    path("pemberitahuan/baca-semua/", views_inbox.inbox_read_all, name="inbox-read-all"),
+    path("akun/pemberitahuan/", views_inbox.preferences, name="preferences"),
     path("akun/masuk/", LoginView.as_view(), name="login"),
     path("akun/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -4,7 +4,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from monev import rules
-from monev.models import DocumentType, Obligation, Submission, SubmissionFile
+from monev.models import DocumentType, Obligation, Sanction, Submission, SubmissionFile
 
 
 class DocumentTypeSerializer(serializers.ModelSerializer):
@@ -100,4 +100,29 @@ class SubmissionCreateSerializer(serializers.Serializer):
 
 class ReviewSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["accept", "return"])
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SanctionSerializer(serializers.ModelSerializer):
+    desa = serializers.CharField(source="desa.kode", read_only=True)
+    obligation = serializers.PrimaryKeyRelatedField(read_only=True)
+    issued_by = serializers.CharField(source="issued_by.username", read_only=True)
+    letter_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Sanction
+        fields = ["id", "desa", "obligation", "level", "letter_number", "note", "issued_by", "issued_at",
+                  "letter_sha256", "letter_url"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_letter_url(self, obj) -> str | None:
+        from django.urls import reverse
+
+        return reverse("api:sanction-letter", args=[obj.pk]) if obj.letter_path else None
+
+
+class SanctionCreateSerializer(serializers.Serializer):
+    obligation = serializers.IntegerField()
+    level = serializers.ChoiceField(choices=Sanction.Level.choices)
+    letter_number = serializers.CharField(required=False, allow_blank=True, default="")
     note = serializers.CharField(required=False, allow_blank=True, default="")

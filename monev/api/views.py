@@ -3,7 +3,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -15,14 +15,18 @@ from monev.api.serializers import (
     ObligationSerializer,
     ReasonSerializer,
     ReviewSerializer,
+    SanctionCreateSerializer,
+    SanctionSerializer,
     SubmissionCreateSerializer,
     SubmissionFileSerializer,
     SubmissionSerializer,
     TriggerSerializer,
 )
-from monev.models import DocumentType, Obligation, Submission, SubmissionFile
+from monev.models import DocumentType, Obligation, Sanction, Submission, SubmissionFile
+from monev.sanctions import sanction_create
 from portal import files, permissions
 from portal.api.base import ScopedQuerysetMixin
+from portal.scoping import get_in_scope_or_404
 
 
 class DocumentTypeViewSet(viewsets.ReadOnlyModelViewSet):
@@ -117,4 +121,36 @@ class SubmissionFileViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
         stored = self.get_object()
         return files.download_response(
             stored.stored_path, download_name=stored.original_name, content_type=stored.content_type
+        )
+
+
+class SanctionViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Teguran, scoped like everything else. POST (Camat, Sekcam, Kasi Tapem) records one for a late
+    obligation; a written one comes with its PDF letter at ``letter/``."""
+
+    queryset = Sanction.objects.select_related("desa", "issued_by")
+    serializer_class = SanctionSerializer
+    filterset_fields = {"desa__kode": ["exact"], "level": ["exact"], "obligation": ["exact"]}
+
+    @extend_schema(request=SanctionCreateSerializer, responses=SanctionSerializer)
+    def create(self, request, *args, **kwargs):
+        data = SanctionCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        obligation = get_in_scope_or_404(
+            Obligation.objects.select_related("desa__kecamatan"), request.user, pk=values.pop("obligation")
+        )
+        sanction = sanction_create(actor=request.user, obligation=obligation, **values)
+        return Response(SanctionSerializer(sanction).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"])
+    def letter(self, request, pk=None):
+        sanction = self.get_object()
+        if not sanction.letter_path:
+            raise NotFound()
+        return files.download_response(
+            sanction.letter_path,
+            download_name=f"teguran-{sanction.desa.kode}-{sanction.pk}.pdf",
+            content_type="application/pdf",
         )

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from portal import services
 from portal.api.fields import ScopedSlugRelatedField
-from portal.models import Desa, HariLibur, Kecamatan, Perangkat, User
+from portal.models import Delivery, DeliveryAttempt, Desa, HariLibur, Kecamatan, Notification, Perangkat, User
 
 
 class KecamatanSerializer(serializers.ModelSerializer):
@@ -106,3 +106,36 @@ class NonWorkingDaySerializer(serializers.Serializer):
     date = serializers.DateField()
     name = serializers.CharField()
     kind = serializers.CharField()
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    read = serializers.SerializerMethodField()
+    desa = serializers.CharField(source="desa_kode")
+    document_type = serializers.CharField(source="document_type_code")
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "message", "link", "desa", "document_type", "obligation_id", "read",
+                  "read_at", "created_at"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_read(self, obj) -> bool:
+        return obj.read_at is not None
+
+
+class DeliveryAttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DeliveryAttempt
+        fields = ["at", "outcome", "error"]
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    recipient = serializers.CharField(source="recipient.username")
+    desa = serializers.CharField(source="desa.kode", default=None)
+    attempt_log = DeliveryAttemptSerializer(many=True)
+
+    class Meta:
+        model = Delivery
+        fields = ["id", "event_key", "kind", "channel", "recipient", "desa", "status", "attempts", "next_attempt_at",
+                  "sent_at", "last_error", "created_at", "attempt_log"]  # fmt: skip
+        read_only_fields = fields

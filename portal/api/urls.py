@@ -8,6 +8,8 @@ router.register("kecamatan", views.KecamatanViewSet, basename="kecamatan")
 router.register("desa", views.DesaViewSet, basename="desa")
 router.register("perangkat", views.PerangkatViewSet, basename="perangkat")
 router.register("holidays", views.HariLiburViewSet, basename="holiday")
+router.register("notifications", views.NotificationViewSet, basename="notification")
+router.register("deliveries", views.DeliveryViewSet, basename="delivery")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),

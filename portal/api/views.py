@@ -2,27 +2,33 @@ from __future__ import annotations
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, status
+from rest_framework import generics, status, viewsets
+from rest_framework import permissions as permissions_drf
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from portal import permissions, services
+from portal import notify, permissions, services
 from portal.api.base import RolePermission, ScopedReadOnlyViewSet, ScopedViewSet
 from portal.api.filtersets import DesaFilterSet, PerangkatFilterSet
 from portal.api.serializers import (
+    DeliverySerializer,
     DesaSerializer,
     HariLiburSerializer,
     KecamatanSerializer,
     MeSerializer,
     NonWorkingDaySerializer,
+    NotificationSerializer,
     PerangkatSerializer,
 )
 from portal.calendar import non_working_days
-from portal.models import Desa, HariLibur, Kecamatan, Perangkat
+from portal.models import Delivery, Desa, HariLibur, Kecamatan, Notification, Perangkat
+from portal.queue import enqueue
 
 
 class TokenView(ObtainAuthToken):
@@ -150,3 +156,54 @@ class NonWorkingDaysView(generics.GenericAPIView):
             kecamatan_id = kecamatan.id if kecamatan else None
         days = non_working_days(kecamatan_id=kecamatan_id, year=int(year))
         return Response(NonWorkingDaySerializer(days, many=True).data)
+
+
+class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
+    """The signed-in user's own inbox (never anyone else's). ``?unread=true`` for the unread ones."""
+
+    serializer_class = NotificationSerializer
+    filterset_fields = ["kind"]
+
+    def get_queryset(self):
+        queryset = Notification.objects.filter(recipient=self.request.user)
+        if self.request.query_params.get("unread") in ("1", "true"):
+            queryset = queryset.filter(read_at__isnull=True)
+        return queryset
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        note = self.get_object()
+        Notification.objects.filter(pk=note.pk, read_at__isnull=True).update(read_at=timezone.now())
+        note.refresh_from_db()
+        return Response(NotificationSerializer(note).data)
+
+    @extend_schema(request=None)
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request):
+        count = self.get_queryset().filter(read_at__isnull=True).update(read_at=timezone.now())
+        return Response({"marked": count})
+
+
+class KecamatanStaffOnly(permissions_drf.BasePermission):
+    def has_permission(self, request, view):
+        return permissions.is_kecamatan_staff(request.user)
+
+
+class DeliveryViewSet(ScopedReadOnlyViewSet):
+    """The delivery log (kecamatan staff): every message, channel, attempt and error. POST ``retry`` re-arms a
+    failed delivery."""
+
+    queryset = Delivery.objects.select_related("recipient", "desa").prefetch_related("attempt_log")
+    serializer_class = DeliverySerializer
+    permission_classes = [KecamatanStaffOnly]
+    filterset_fields = ["status", "channel", "kind"]
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        delivery = self.get_object()
+        notify.delivery_retry(delivery=delivery)
+        enqueue("workers.tasks.deliver_task", delivery.pk)
+        delivery.refresh_from_db()
+        return Response(DeliverySerializer(delivery).data)
