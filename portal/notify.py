@@ -37,7 +37,6 @@ from portal.models import Delivery, DeliveryAttempt, Kecamatan, Notification, Us
 
 log = logging.getLogger(__name__)
 
-LEASE = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 WEBHOOK_TIMEOUT = 10
 WEBHOOK_DISABLE_AFTER = 5
@@ -49,6 +48,11 @@ class TransientError(Exception):
 
 class PermanentError(Exception):
     """Retrying will not help (4xx, no address)."""
+
+
+def lease() -> dt.timedelta:
+    """How long a claim holds before another worker may take the delivery over (its worker presumed dead)."""
+    return dt.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -100,7 +104,7 @@ def claim(delivery_id: int, *, now: dt.datetime) -> Delivery | None:
         status=Delivery.Status.SENDING, lease_until__lt=now
     )
     won = Delivery.objects.filter(claimable, pk=delivery_id).update(
-        status=Delivery.Status.SENDING, lease_until=now + LEASE, attempts=F("attempts") + 1
+        status=Delivery.Status.SENDING, lease_until=now + lease(), attempts=F("attempts") + 1
     )
     if not won:
         return None

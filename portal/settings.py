@@ -297,3 +297,4 @@ NAV_PROVIDERS = ["monev.nav.items"]
 ALERT_HOUR = env_int("ALERT_HOUR", 7, minimum=0)  # local hour at which the day's reminders go out
 MONEV_AWAITING_WORKING_DAYS = env_int("MONEV_AWAITING_WORKING_DAYS", 3, minimum=1)
 MONEV_CORRECTION_REMINDER_DAYS = env_int("MONEV_CORRECTION_REMINDER_DAYS", 2, minimum=0)
+DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 300, minimum=1)

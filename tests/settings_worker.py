@@ -11,3 +11,10 @@ CELERY_TASK_ALWAYS_EAGER = False
 _test_name = os.environ.get("PANTAU_TEST_DB_NAME")
 if _test_name:
     DATABASES["default"]["NAME"] = _test_name
+
+# A test may point the worker at its own SMTP server.
+if os.environ.get("PANTAU_TEST_SMTP_PORT"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = "127.0.0.1"
+    EMAIL_PORT = int(os.environ["PANTAU_TEST_SMTP_PORT"])
+    EMAIL_USE_TLS = EMAIL_USE_SSL = False
