@@ -27,6 +27,15 @@ def need_service(name: str, value: str | None) -> str:
 
 
 @pytest.fixture
+def broker_kind() -> str:
+    if os.environ.get("REDIS_URL"):
+        return "redis"
+    if IN_CI:
+        pytest.fail("REDIS_URL is required under CI=true: Celery is tested on real Redis")
+    return "filesystem"
+
+
+@pytest.fixture
 def redis_url() -> str:
     return need_service("REDIS_URL", os.environ.get("REDIS_URL"))
 

@@ -18,3 +18,6 @@ if os.environ.get("PANTAU_TEST_SMTP_PORT"):
     EMAIL_HOST = "127.0.0.1"
     EMAIL_PORT = int(os.environ["PANTAU_TEST_SMTP_PORT"])
     EMAIL_USE_TLS = EMAIL_USE_SSL = False
+# …and at a queue of its own, so tasks enqueued by its processes reach the worker the test started.
+if os.environ.get("PANTAU_TEST_QUEUE"):
+    CELERY_TASK_DEFAULT_QUEUE = os.environ["PANTAU_TEST_QUEUE"]

@@ -4,6 +4,7 @@ holiday table, generated obligations and helpers to build real PDF/XLSX uploads.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import io
 
 import pytest
@@ -40,6 +41,14 @@ def xlsx_upload(name: str = "data.xlsx") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, buffer.getvalue())
 
 
+def ensure_document_types() -> None:
+    """Transactional tests flush the database, seeded rows included: put the seeded types back (idempotent)."""
+    if not DocumentType.objects.exists():
+        from django.apps import apps
+
+        importlib.import_module("monev.migrations.0002_seed_document_types").seed(apps, None)
+
+
 @pytest.fixture(autouse=True)
 def private_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -49,6 +58,7 @@ def private_media(settings, tmp_path):
 @pytest.fixture
 def monev(tenancy):
     """Holidays for 2025–2027, example SPJ schedules, and the 2026 obligations of the tenancy's desa."""
+    ensure_document_types()
     holidays_sync(years=[YEAR - 1, YEAR, YEAR + 1])
     spj = DocumentType.objects.get(code="SPJ_DD")
     DocumentTypeSchedule.objects.create(

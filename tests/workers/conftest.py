@@ -13,8 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -86,15 +84,6 @@ class WorkerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
         self._log.close()
-
-
-@pytest.fixture
-def broker_kind() -> str:
-    if os.environ.get("REDIS_URL"):
-        return "redis"
-    if IN_CI:
-        pytest.fail("REDIS_URL is required under CI=true: Celery is tested on real Redis")
-    return "filesystem"
 
 
 @pytest.fixture
