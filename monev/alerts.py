@@ -257,10 +257,16 @@ def transition_emit(t: Transition) -> int:
         return 0
     kind, audiences = rule
     o = t.obligation
-    count = 0
-    for audience in audiences:
-        count += len(_emit(o, f"tr:{t.pk}:{audience}", kind, audience, note=t.note))
-    return count
+    # One event per transition, the audiences merged: for the kecamatan's own documents "the desa" is the
+    # Kasi Tapem too, and a person must not get the same notice twice.
+    people = {user.pk: user for audience in audiences for user in recipients(o, audience)}
+    created = notify.deliveries_create(
+        event_key=f"tr:{t.pk}", kind=kind, recipients=people.values(), kecamatan_id=o.desa.kecamatan_id,
+        desa_id=o.desa_id, payload=message(o, kind, note=t.note),
+    )  # fmt: skip
+    if created:
+        transaction.on_commit(lambda: _enqueue_event(f"tr:{t.pk}"))
+    return created
 
 
 def alerts_detect(*, now: dt.datetime | None = None) -> dict[str, int]:

@@ -84,6 +84,14 @@ def _move(obligation: Obligation, to_state: str, *, actor: User | None, note: st
     if obligation.state == to_state:
         return
     at = at or timezone.now()
+    if (
+        to_state == State.TERLAMBAT
+        and obligation.transitions.filter(to_state=State.TERLAMBAT, due_date=obligation.due_date).exists()
+    ):
+        # Late again for the same due date (a trigger set back and forth): the lateness is already on record
+        # and was already announced once. The row lock held by the caller makes this check safe.
+        obligation.state, obligation.state_changed_at = to_state, at
+        return
     alerting = to_state in alerts.ALERTING and not silent
     transition = Transition.objects.create(
         obligation=obligation, from_state=obligation.state, to_state=to_state, at=at, by=actor,

@@ -27,7 +27,7 @@ from monev.forms import (
 from monev.models import DocumentType, Sanction
 from portal import files, permissions
 from portal.exports import xlsx_response
-from portal.scoping import get_in_scope_or_404
+from portal.scoping import get_in_scope_or_404, restrict
 from portal.selectors import desa_list
 
 
@@ -76,6 +76,9 @@ def desa_page(request, kode: str):
         "desa": desa, "year": year, "years": range(today.year - 3, today.year + 2), "obligations": obligations,
         "upcoming": selectors.upcoming_for_desa(user=request.user, desa=desa, today=today), "today": today,
         "event_types": DocumentType.objects.filter(active=True, per_event=True), "event_form": EventObligationForm(),
+        "sanctions": restrict(
+            Sanction.objects.filter(desa=desa).select_related("obligation__document_type", "issued_by"), request.user
+        ),
     }  # fmt: skip
     return render(request, "monev/desa.html", context)
 

@@ -166,7 +166,7 @@ def _ensure_user(username: str, role: str, *, desa=None, kecamatan=None, full_na
     if User.objects.filter(username=username).exists():
         return username, None
     password = secrets.token_urlsafe(9)
-    user_create(
+    user = user_create(
         username=username,
         role=role,
         password=password,
@@ -176,6 +176,8 @@ def _ensure_user(username: str, role: str, *, desa=None, kecamatan=None, full_na
         email=f"{username}@pantau-desa.invalid",
         validate_password=False,
     )
+    # Demo addresses are not real (.invalid): keep the demo's alerts in the in-app inbox, not in the log.
+    User.objects.filter(pk=user.pk).update(notify_email=False)
     return username, password
 
 

@@ -16,9 +16,11 @@ import os
 import re
 import secrets
 import tempfile
+import threading
 import unicodedata
 import warnings
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -304,6 +306,24 @@ def _validate_xlsx(data: bytes) -> None:
         raise _xlsx_broken() from exc
 
 
+_TRUNCATION_LOCK = threading.Lock()
+
+
+@contextmanager
+def _strict_truncation():
+    """WeasyPrint sets Pillow's process-wide ``LOAD_TRUNCATED_IMAGES = True`` when imported, which would let
+    a truncated JPEG decode "successfully". Turn it off for our check only, and put it back."""
+    from PIL import ImageFile
+
+    with _TRUNCATION_LOCK:
+        previous = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
 def _validate_image(data: bytes, kind: str) -> None:
     from PIL import Image
 
@@ -316,7 +336,7 @@ def _validate_image(data: bytes, kind: str) -> None:
                 image.verify()  # structure and (PNG) chunk checksums
             # verify() does not decode pixels, so a truncated JPEG passes it; decoding does not. draft() makes
             # the JPEG decoder work at 1/8 scale, which still reads every byte but keeps memory small.
-            with Image.open(BytesIO(data), formats=[pil_format]) as image:
+            with _strict_truncation(), Image.open(BytesIO(data), formats=[pil_format]) as image:
                 if kind == KIND_JPEG:
                     image.draft(None, (1, 1))
                 image.load()

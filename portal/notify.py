@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import json
 import logging
+import smtplib
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
@@ -200,10 +201,15 @@ def _send_email(delivery: Delivery) -> None:
     message.attach_alternative(render_to_string("notify/email.html", context), "text/html")
     try:
         message.send(fail_silently=False)
-    except (OSError, TimeoutError) as exc:
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise PermanentError(f"email ditolak server: {exc}") from exc
+    except smtplib.SMTPResponseException as exc:
+        # 5xx will not improve (bad address, policy); 4xx is the server asking to try later.
+        if exc.smtp_code >= 500:
+            raise PermanentError(f"email: {exc.smtp_code} {exc.smtp_error!r}") from exc
+        raise TransientError(f"email: {exc.smtp_code} {exc.smtp_error!r}") from exc
+    except (OSError, TimeoutError) as exc:  # connection refused, DNS, timeout (smtplib errors are OSErrors too)
         raise TransientError(f"email: {exc}") from exc
-    except Exception as exc:  # smtplib raises many kinds; a refused recipient will not improve
-        raise PermanentError(f"email: {exc}") from exc
 
 
 def webhook_for(kecamatan: Kecamatan) -> WebhookEndpoint | None:

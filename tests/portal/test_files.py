@@ -607,3 +607,16 @@ def test_download_response_404_for_missing_or_escaping_paths(media: Path, outsid
     for relative in ["private/tidak-ada.pdf", "private/../../rahasia.txt"]:
         with pytest.raises(Http404):
             download_response(relative, download_name="x.pdf", content_type="application/pdf")
+
+
+def test_truncated_jpeg_is_rejected_even_after_weasyprint_was_imported():
+    """WeasyPrint flips Pillow's global LOAD_TRUNCATED_IMAGES on import (the teguran letters import it)."""
+    import weasyprint  # noqa: F401
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    data = make_noisy_jpeg()
+    upload = SimpleUploadedFile("foto.jpg", data[: len(data) // 2])
+    with pytest.raises(UploadRejected, match="Gambar rusak"):
+        check_upload(upload, allowed_kinds={KIND_JPEG})
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # put back as it was
