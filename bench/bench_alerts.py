@@ -45,7 +45,12 @@ def build() -> int:
     ]
     users += [User(username=f"kasi{k.id}", role="kasi_tapem", kecamatan=k) for k in Kecamatan.objects.all()]
     User.objects.bulk_create(users, batch_size=2000)
-    # The common deadline was yesterday: every desa's LPPD is now due and nothing was sent.
+    # The common deadline was yesterday: every desa's LPPD is now due and nothing was sent. Everything else
+    # was handed in and accepted, so the pass sees exactly the morning after one deadline.
+    now = timezone.now()
+    Obligation.objects.exclude(document_type__code="LPPD").update(
+        state="diterima", accepted_at=now, first_submitted_at=now, next_alert_at=None
+    )
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     late = Obligation.objects.filter(year=YEAR, document_type__code="LPPD").update(
         due_date=yesterday, next_alert_at=None
@@ -110,5 +115,6 @@ def run() -> None:
         base * per_k,
         note=f"{dispatch_q['n'] * per_k:.0f} queries",
     )
+    app.connection_for_write().default_channel.queue_purge("bench-unconsumed")
     app.conf.task_always_eager = True
     app.conf.task_default_queue = "celery"

@@ -18,6 +18,8 @@ def setup_django() -> None:
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(40))
     os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="pantau-bench-"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+    # Enqueueing is part of the measured work: use the real broker (Redis db 15, purged after each bench).
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
     os.environ["ALLOWED_HOSTS"] = "testserver"  # the Django test client's host
     _ensure_database()
     import django

@@ -20,7 +20,7 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -160,10 +160,7 @@ def _emit(o: Obligation, event_key: str, kind: str, audience: str, days: int = 0
 
 
 def _enqueue_event(event_key: str) -> None:
-    from portal.models import Delivery
-
-    for delivery_id in Delivery.objects.filter(event_key=event_key, status="pending").values_list("id", flat=True):
-        enqueue("workers.tasks.deliver_task", delivery_id)
+    _enqueue_events([event_key])
 
 
 # The pass -----------------------------------------------------------------------------------------------
@@ -223,17 +220,12 @@ ALERTING = {State.TERLAMBAT: (Kind.LATE, ("desa", "kasi")), State.DIKEMBALIKAN: 
 
 def transition_process_one(transition_id: int, *, now: dt.datetime | None = None) -> int:
     """Claim one transition (conditional UPDATE on ``processed_at``) and emit its deliveries, atomically."""
-    with transaction.atomic():
-        if not Transition.objects.filter(pk=transition_id, processed_at__isnull=True).update(
-            processed_at=now or timezone.now()
-        ):
-            return 0  # already processed by someone else
-        t = Transition.objects.select_related("obligation__desa", "obligation__document_type").get(pk=transition_id)
-        return transition_emit(t)
+    return _process_transitions([transition_id], now=now or timezone.now())
 
 
-def transitions_process(*, now: dt.datetime, batch: int = 1000) -> int:
-    """The outbox: each unprocessed transition is claimed once and turned into deliveries atomically."""
+def transitions_process(*, now: dt.datetime, batch: int = 500) -> int:
+    """The outbox: unprocessed transitions are claimed (one conditional UPDATE per batch) and turned into
+    deliveries in the same transaction; a crash leaves the whole batch unclaimed for the next pass."""
     emitted = 0
     while True:
         ids = list(
@@ -241,32 +233,70 @@ def transitions_process(*, now: dt.datetime, batch: int = 1000) -> int:
         )
         if not ids:
             return emitted
-        before = emitted
-        claimed = 0
-        for tid in ids:
-            done = Transition.objects.filter(pk=tid, processed_at__isnull=False).exists()
-            emitted += transition_process_one(tid, now=now)
-            claimed += not done
-        if claimed == 0 and emitted == before:
-            return emitted
+        # After this call none of `ids` is unprocessed (claimed here or by a concurrent pass), so the loop ends.
+        emitted += _process_transitions(ids, now=now)
 
 
-def transition_emit(t: Transition) -> int:
+def _process_transitions(ids: list[int], *, now: dt.datetime) -> int:
+    with transaction.atomic():
+        claimed = _claim_transitions(ids, now)
+        if not claimed:
+            return 0
+        transitions = Transition.objects.filter(pk__in=claimed).select_related(
+            "obligation__desa", "obligation__document_type"
+        )
+        rows, keys = [], []
+        people_cache: dict[tuple[int, str, str], list[User]] = {}
+        for t in transitions:
+            built = transition_deliveries(t, people_cache)
+            if built:
+                rows.extend(built)
+                keys.append(f"tr:{t.pk}")
+        notify.deliveries_insert(rows)
+        if keys:
+            transaction.on_commit(lambda: _enqueue_events(keys))
+        return len(rows)
+
+
+def _claim_transitions(ids: list[int], now: dt.datetime) -> list[int]:
+    table = Transition._meta.db_table
+    placeholders = ",".join(["%s"] * len(ids))
+    sql = (
+        f"UPDATE {table} SET processed_at = %s "  # noqa: S608  (our table name, bound values)
+        f"WHERE id IN ({placeholders}) AND processed_at IS NULL RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, *ids])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def transition_deliveries(t: Transition, cache: dict | None = None) -> list:
     rule = ALERTING.get(t.to_state)
     if rule is None:
-        return 0
+        return []
     kind, audiences = rule
     o = t.obligation
+    cache = {} if cache is None else cache
     # One event per transition, the audiences merged: for the kecamatan's own documents "the desa" is the
     # Kasi Tapem too, and a person must not get the same notice twice.
-    people = {user.pk: user for audience in audiences for user in recipients(o, audience)}
-    created = notify.deliveries_create(
+    people: dict[int, User] = {}
+    for audience in audiences:
+        key = (o.desa_id, o.document_type.responsible, audience)
+        if key not in cache:
+            cache[key] = recipients(o, audience)
+        people.update({user.pk: user for user in cache[key]})
+    return notify.deliveries_build(
         event_key=f"tr:{t.pk}", kind=kind, recipients=people.values(), kecamatan_id=o.desa.kecamatan_id,
         desa_id=o.desa_id, payload=message(o, kind, note=t.note),
     )  # fmt: skip
-    if created:
-        transaction.on_commit(lambda: _enqueue_event(f"tr:{t.pk}"))
-    return created
+
+
+def _enqueue_events(keys: list[str]) -> None:
+    from portal.models import Delivery
+
+    pending = Delivery.objects.filter(event_key__in=keys, status="pending").values_list("id", flat=True)
+    for delivery_id in pending:
+        enqueue("workers.tasks.deliver_task", delivery_id)
 
 
 def alerts_detect(*, now: dt.datetime | None = None) -> dict[str, int]:
