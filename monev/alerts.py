@@ -292,10 +292,14 @@ def transition_deliveries(t: Transition, cache: dict | None = None) -> list:
 
 
 def _enqueue_events(keys: list[str]) -> None:
+    """Hand the new deliveries to the workers: one batch task for all in-app ones (they are only rows to
+    write), one task per email/webhook delivery (each talks to a remote server and retries on its own)."""
     from portal.models import Delivery
 
-    pending = Delivery.objects.filter(event_key__in=keys, status="pending").values_list("id", flat=True)
-    for delivery_id in pending:
+    pending = Delivery.objects.filter(event_key__in=keys, status="pending")
+    if pending.filter(channel=Delivery.Channel.INAPP).exists():
+        enqueue("workers.tasks.dispatch_inapp_task")
+    for delivery_id in pending.exclude(channel=Delivery.Channel.INAPP).values_list("id", flat=True):
         enqueue("workers.tasks.deliver_task", delivery_id)
 
 
@@ -323,3 +327,4 @@ def alerts_enqueue_due(*, now: dt.datetime | None = None) -> int:
     for delivery_id in ids:
         enqueue("workers.tasks.deliver_task", delivery_id)
     return len(ids)
+

@@ -61,8 +61,42 @@ def deliver_task(delivery_id: int) -> str:
     return deliver(delivery_id)
 
 
+@shared_task(name="workers.tasks.dispatch_inapp_task")
+def dispatch_inapp_task() -> int:
+    """All due in-app deliveries, in batches (each batch claimed with one conditional UPDATE)."""
+    from django.utils import timezone
+
+    from portal.notify import dispatch_inapp_batch
+
+    total = 0
+    while sent := dispatch_inapp_batch(now=timezone.now()):
+        total += sent
+    return total
+
+
 @shared_task(name="workers.tasks.weekly_digest_task")
 def weekly_digest_task() -> int:
     from monev.digest import digest_send
 
     return digest_send()
+
+
+@shared_task(name="workers.tasks.attendance_dispatch_task")
+def attendance_dispatch_task() -> int:
+    """Every minute: one pull task per device whose time has come (the device lease keeps pulls apart)."""
+    from django.utils import timezone
+
+    from attendance.services import devices_due
+
+    ids = devices_due(now=timezone.now())
+    for device_id in ids:
+        device_pull_task.delay(device_id)
+    return len(ids)
+
+
+@shared_task(name="workers.tasks.device_pull_task")
+def device_pull_task(device_id: int, trigger: str = "beat") -> dict:
+    from attendance.services import device_pull
+
+    result = device_pull(device_id=device_id, trigger=trigger)
+    return {"outcome": result.outcome, "read": result.read, "new": result.new, "error": result.error}
