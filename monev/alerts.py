@@ -242,13 +242,13 @@ def _process_transitions(ids: list[int], *, now: dt.datetime) -> int:
         claimed = _claim_transitions(ids, now)
         if not claimed:
             return 0
-        transitions = Transition.objects.filter(pk__in=claimed).select_related(
-            "obligation__desa", "obligation__document_type"
+        transitions = list(
+            Transition.objects.filter(pk__in=claimed).select_related("obligation__desa", "obligation__document_type")
         )
         rows, keys = [], []
-        people_cache: dict[tuple[int, str, str], list[User]] = {}
+        people = RecipientCache([t.obligation for t in transitions])
         for t in transitions:
-            built = transition_deliveries(t, people_cache)
+            built = transition_deliveries(t, people)
             if built:
                 rows.extend(built)
                 keys.append(f"tr:{t.pk}")
@@ -270,21 +270,39 @@ def _claim_transitions(ids: list[int], now: dt.datetime) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def transition_deliveries(t: Transition, cache: dict | None = None) -> list:
+class RecipientCache:
+    """Recipients of many obligations with one query per role group, not one per obligation."""
+
+    def __init__(self, obligations: list[Obligation]):
+        desa_ids = {o.desa_id for o in obligations}
+        kecamatan_ids = {o.desa.kecamatan_id for o in obligations}
+        users = User.objects.filter(is_active=True)
+        self.desa: dict[int, list[User]] = {d: [] for d in desa_ids}
+        for user in users.filter(desa_id__in=desa_ids, role__in=[r.value for r in DESA_ROLES]):
+            self.desa[user.desa_id].append(user)
+        self.kecamatan: dict[tuple[int, str], list[User]] = {}
+        for user in users.filter(kecamatan_id__in=kecamatan_ids, role__in=[Role.KASI_TAPEM, Role.CAMAT]):
+            self.kecamatan.setdefault((user.kecamatan_id, user.role), []).append(user)
+
+    def get(self, o: Obligation, audience: str) -> list[User]:
+        if audience == "desa" and o.document_type.responsible == Responsible.KECAMATAN:
+            audience = "kasi"
+        if audience == "desa":
+            return self.desa.get(o.desa_id, [])
+        role = Role.CAMAT if audience == "camat" else Role.KASI_TAPEM
+        return self.kecamatan.get((o.desa.kecamatan_id, role), [])
+
+
+def transition_deliveries(t: Transition, cache: RecipientCache | None = None) -> list:
     rule = ALERTING.get(t.to_state)
     if rule is None:
         return []
     kind, audiences = rule
     o = t.obligation
-    cache = {} if cache is None else cache
+    cache = cache or RecipientCache([o])
     # One event per transition, the audiences merged: for the kecamatan's own documents "the desa" is the
     # Kasi Tapem too, and a person must not get the same notice twice.
-    people: dict[int, User] = {}
-    for audience in audiences:
-        key = (o.desa_id, o.document_type.responsible, audience)
-        if key not in cache:
-            cache[key] = recipients(o, audience)
-        people.update({user.pk: user for user in cache[key]})
+    people = {user.pk: user for audience in audiences for user in cache.get(o, audience)}
     return notify.deliveries_build(
         event_key=f"tr:{t.pk}", kind=kind, recipients=people.values(), kecamatan_id=o.desa.kecamatan_id,
         desa_id=o.desa_id, payload=message(o, kind, note=t.note),
