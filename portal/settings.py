@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "monev",
+    "attendance",
 ]
 
 MIDDLEWARE = [
@@ -286,15 +287,21 @@ LOGGING = {
 }
 
 # Demo steps run by `manage.py load_demo`, in order; each app appends its own.
-DEMO_LOADERS = ["portal.demo.demo_load", "monev.demo.demo_load"]
+DEMO_LOADERS = ["portal.demo.demo_load", "monev.demo.demo_load", "attendance.demo.demo_load"]
 CELERY_APP = "workers.celery.app"
-API_URLCONFS = ["portal.api.urls", "monev.api.urls"]
+API_URLCONFS = ["portal.api.urls", "monev.api.urls", "attendance.api.urls"]
 # Each app's web pages and navigation entries (portal imports no app).
-WEB_URLCONFS = ["monev.urls"]
-NAV_PROVIDERS = ["monev.nav.items"]
+WEB_URLCONFS = ["monev.urls", "attendance.urls"]
+NAV_PROVIDERS = ["monev.nav.items", "attendance.nav.items"]
 
 # Alerts (Monev II) ------------------------------------------------------------------------------------
 ALERT_HOUR = env_int("ALERT_HOUR", 7, minimum=0)  # local hour at which the day's reminders go out
 MONEV_AWAITING_WORKING_DAYS = env_int("MONEV_AWAITING_WORKING_DAYS", 3, minimum=1)
 MONEV_CORRECTION_REMINDER_DAYS = env_int("MONEV_CORRECTION_REMINDER_DAYS", 2, minimum=0)
 DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 300, minimum=1)
+
+# Attendance (ZKTeco) ----------------------------------------------------------------------------------
+ATTENDANCE_PULL_TIMEOUT = env_int("ATTENDANCE_PULL_TIMEOUT", 20, minimum=1)  # seconds per device exchange
+ATTENDANCE_PULL_LEASE_SECONDS = env_int("ATTENDANCE_PULL_LEASE_SECONDS", 900, minimum=10)
+ATTENDANCE_FAILURE_ALERT_AFTER = env_int("ATTENDANCE_FAILURE_ALERT_AFTER", 3, minimum=1)
+ATTENDANCE_CAPACITY_ALERT = env_int("ATTENDANCE_CAPACITY_ALERT", 80, minimum=1)  # percent

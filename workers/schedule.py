@@ -23,6 +23,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 60.0,
         "options": {"expires": 60},
     },
+    # Every minute: enqueue a pull for each fingerprint device whose interval (or retry backoff) has passed.
+    "attendance-pulls": {
+        "task": "workers.tasks.attendance_dispatch_task",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
     # https://crontab.guru/#0_0_*_*_1 — Monday 00:00 UTC = 07:00 WIB: the Kasi Tapem's weekly digest.
     "weekly-digest": {
         "task": "workers.tasks.weekly_digest_task",

@@ -1,0 +1,32 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Protocol(models.TextChoices):
+    PULL = "pull", _("Tarik (server menghubungi mesin)")
+    PUSH = "push", _("Kirim (mesin mengirim ke server, ADMS)")
+
+
+class Transport(models.TextChoices):
+    TCP = "tcp", "TCP"
+    UDP = "udp", "UDP"
+
+
+class PunchSource(models.TextChoices):
+    PULL = "pull", _("Tarik")
+    PUSH = "push", _("Kirim (ADMS)")
+    IMPORT = "import", _("Impor")
+
+
+class RunOutcome(models.TextChoices):
+    RUNNING = "running", _("Berjalan")
+    SUCCESS = "success", _("Berhasil")
+    FAILED = "failed", _("Gagal")
+    SKIPPED = "skipped", _("Dilewati")
+
+
+class Health(models.TextChoices):
+    GREEN = "green", _("Sehat")
+    STALE = "stale", _("Lama tidak ditarik")
+    FAILING = "failing", _("Gagal")
+    DISABLED = "disabled", _("Nonaktif")

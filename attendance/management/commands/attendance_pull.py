@@ -1,0 +1,30 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from attendance.models import Device
+from attendance.services import device_pull
+
+
+class Command(BaseCommand):
+    help = "Tarik data absensi sekarang (di proses ini) dan tampilkan jumlah dibaca/baru/duplikat."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--device", metavar="SERIAL", help="Nomor seri mesin; tanpa ini semua mesin aktif (pull).")
+
+    def handle(self, *args, device, **options):
+        devices = Device.objects.filter(enabled=True, protocol="pull")
+        if device:
+            devices = Device.objects.filter(serial_number=device)
+            if not devices.exists():
+                raise CommandError(f"Mesin dengan nomor seri {device} tidak terdaftar.")
+        failed = 0
+        for d in devices.order_by("serial_number"):
+            result = device_pull(device_id=d.pk, trigger="cli")
+            if result.outcome == "success":
+                self.stdout.write(
+                    f"{d.serial_number}: dibaca {result.read}, baru {result.new}, duplikat {result.duplicates}"
+                )
+            else:
+                failed += 1
+                self.stdout.write(self.style.ERROR(f"{d.serial_number}: {result.outcome} — {result.error}"))
+        if failed:
+            raise CommandError(f"{failed} mesin gagal ditarik.")

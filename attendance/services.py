@@ -1,0 +1,191 @@
+"""The pull: one device at a time (a lease claimed with a conditional UPDATE), everything stored or nothing,
+a sync-run row for every attempt, health on the device, alerts after repeated failures or a nearly full log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import socket
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from zk.exception import ZKErrorConnection, ZKErrorResponse, ZKNetworkError
+
+from attendance.choices import PunchSource, RunOutcome, Transport
+from attendance.models import Device, DeviceUser, Punch, SyncRun
+from attendance.zk.client import SerialMismatch, read_device
+from attendance.zk.parser import ParseError
+from portal import notify
+from portal.choices import Role
+from portal.models import Notification, Perangkat, User
+
+log = logging.getLogger(__name__)
+INSERT_BATCH = 5000
+
+
+@dataclass
+class PullResult:
+    outcome: str
+    read: int = 0
+    new: int = 0
+    duplicates: int = 0
+    error: str = ""
+    run_id: int | None = None
+
+
+def _lease() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.ATTENDANCE_PULL_LEASE_SECONDS)
+
+
+def device_claim(device_id: int, *, now: dt.datetime) -> bool:
+    """Take the device's pull lease. Only one pull of a device runs at a time, whatever the number of workers."""
+    free = Q(pull_lock_until__isnull=True) | Q(pull_lock_until__lt=now)
+    return bool(Device.objects.filter(free, pk=device_id).update(pull_lock_until=now + _lease()))
+
+
+def explain(exc: BaseException, device: Device) -> str:
+    """The error in words a Kasi can act on."""
+    timeout = settings.ATTENDANCE_PULL_TIMEOUT
+    if isinstance(exc, SerialMismatch):
+        return (f"Nomor seri mesin di alamat ini ({exc.found or '-'}) tidak sama dengan yang terdaftar "
+                f"({device.serial_number}). Tidak ada data yang disimpan; periksa alamat IP mesin.")  # fmt: skip
+    if isinstance(exc, ZKErrorResponse) and "Unauth" in str(exc):
+        return "Comm key salah: mesin menolak kunci komunikasi. Samakan comm key di portal dengan di menu mesin."
+    if isinstance(exc, ConnectionRefusedError) or "refused" in str(exc).lower():
+        return f"Mesin menolak koneksi di {device.host}:{device.port}. Periksa mesin menyala dan port benar."
+    if isinstance(exc, (socket.timeout, TimeoutError)) or "timed out" in str(exc).lower():
+        return f"Mesin tidak menjawab dalam {timeout} detik (jaringan putus atau mesin sibuk). Akan dicoba lagi."
+    if isinstance(exc, ParseError):
+        return f"Data dari mesin rusak atau tidak lengkap ({exc}). Tidak ada yang disimpan; akan dicoba lagi."
+    if isinstance(exc, (ZKNetworkError, ZKErrorConnection, ConnectionError, OSError)):
+        return (
+            f"Koneksi ke mesin terputus di tengah pengiriman data ({exc}). Tidak ada yang disimpan; akan dicoba lagi."
+        )
+    return f"Galat tak terduga: {exc.__class__.__name__}: {exc}"
+
+
+def _backoff(failures: int, device: Device) -> dt.timedelta:
+    return min(dt.timedelta(minutes=2 ** min(failures, 10)), dt.timedelta(minutes=device.pull_interval_minutes))
+
+
+def device_pull(*, device_id: int, trigger: str = "beat") -> PullResult:
+    now = timezone.now()
+    if not device_claim(device_id, now=now):
+        return PullResult(RunOutcome.SKIPPED, error="Penarikan lain untuk mesin ini sedang berjalan.")
+    try:
+        device = Device.objects.select_related("desa__kecamatan").get(pk=device_id)
+        run = SyncRun.objects.create(device=device, trigger=trigger, started_at=now)
+        try:
+            data = read_device(
+                host=device.host, port=device.port, udp=device.transport == Transport.UDP, comm_key=device.comm_key,
+                timeout=settings.ATTENDANCE_PULL_TIMEOUT, expected_serial=device.serial_number,
+            )  # fmt: skip
+        except Exception as exc:  # every failure ends the run cleanly; nothing was stored
+            return _failed(device, run, explain(exc, device))
+        return _stored(device, run, data)
+    finally:
+        Device.objects.filter(pk=device_id).update(pull_lock_until=None)
+
+
+def _aware(device: Device, naive: dt.datetime) -> dt.datetime:
+    return naive.replace(tzinfo=device.tz)
+
+
+@transaction.atomic
+def _stored(device: Device, run: SyncRun, data) -> PullResult:
+    """Store every record or none (one transaction). Duplicates are skipped by the unique key, never
+    compared in Python: out-of-order logs after a power cut are stored like any other."""
+    now = timezone.now()
+    before = Punch.objects.filter(device=device).count()
+    rows = [
+        Punch(device=device, pin=r.user_id, punched_at=_aware(device, r.timestamp), verify_mode=r.status,
+              punch_state=r.punch, work_code=r.workcode, source=PunchSource.PULL)
+        for r in data.records
+    ]  # fmt: skip
+    for start in range(0, len(rows), INSERT_BATCH):
+        Punch.objects.bulk_create(rows[start : start + INSERT_BATCH], ignore_conflicts=True)
+    new = Punch.objects.filter(device=device).count() - before
+    _sync_users(device, data.users)
+    offset = int((_aware(device, data.device_time) - now).total_seconds())
+    Device.objects.filter(pk=device.pk).update(
+        last_contact_at=now, last_success_at=now, consecutive_failures=0, last_error="", clock_offset_seconds=offset,
+        records_on_device=data.record_count, record_capacity=data.record_capacity, users_on_device=data.user_count,
+        next_pull_at=now + dt.timedelta(minutes=device.pull_interval_minutes),
+    )  # fmt: skip
+    run.finished_at, run.outcome = now, RunOutcome.SUCCESS
+    run.records_read, run.records_new, run.duplicates, run.users_read = len(rows), new, len(rows) - new, len(data.users)
+    run.save()
+    _check_capacity(device, data.record_count, data.record_capacity)
+    return PullResult(RunOutcome.SUCCESS, read=len(rows), new=new, duplicates=len(rows) - new, run_id=run.pk)
+
+
+def _sync_users(device: Device, users: list[tuple[str, str, int]]) -> None:
+    DeviceUser.objects.bulk_create(
+        [DeviceUser(device=device, pin=pin, name=name, privilege=priv) for pin, name, priv in users],
+        ignore_conflicts=True,
+    )
+    names = dict(DeviceUser.objects.filter(device=device).values_list("pin", "name"))
+    for pin, name, _priv in users:
+        if names.get(pin) != name:
+            DeviceUser.objects.filter(device=device, pin=pin).update(name=name)
+
+
+def _failed(device: Device, run: SyncRun, error: str) -> PullResult:
+    now = timezone.now()
+    with transaction.atomic():
+        Device.objects.filter(pk=device.pk).update(consecutive_failures=F("consecutive_failures") + 1, last_error=error)
+        device.refresh_from_db(fields=["consecutive_failures"])
+        Device.objects.filter(pk=device.pk).update(next_pull_at=now + _backoff(device.consecutive_failures, device))
+        run.finished_at, run.outcome, run.error = now, RunOutcome.FAILED, error
+        run.save()
+        if device.consecutive_failures == settings.ATTENDANCE_FAILURE_ALERT_AFTER:
+            _alert(device, f"dev:{device.pk}:down:{run.pk}", f"Mesin absensi {device.name} gagal ditarik",
+                   f"Mesin {device.name} (Desa {device.desa.nama}, nomor seri {device.serial_number}) gagal ditarik "
+                   f"{device.consecutive_failures} kali berturut-turut. Galat terakhir: {error}")  # fmt: skip
+    log.warning("pull of device %s failed: %s", device.serial_number, error)
+    return PullResult(RunOutcome.FAILED, error=error, run_id=run.pk)
+
+
+def _check_capacity(device: Device, records: int, capacity: int) -> None:
+    """A full device silently deletes its oldest punches: warn at 80 %, once per day."""
+    if capacity and records >= capacity * settings.ATTENDANCE_CAPACITY_ALERT / 100:
+        percent = records * 100 // capacity
+        _alert(device, f"dev:{device.pk}:cap:{timezone.localdate():%Y%m%d}", f"Memori mesin {device.name} {percent}% penuh",
+               f"Mesin {device.name} (Desa {device.desa.nama}) menyimpan {records} dari {capacity} rekaman. Mesin yang "
+               "penuh menghapus rekaman terlama; kosongkan log mesin setelah penarikan berhasil.")  # fmt: skip
+
+
+def _alert(device: Device, key: str, title: str, text: str) -> None:
+    kasi = User.objects.filter(kecamatan_id=device.desa.kecamatan_id, role=Role.KASI_TAPEM, is_active=True)
+    notify.deliveries_create(
+        event_key=key, kind=Notification.Kind.DEVICE, recipients=kasi, kecamatan_id=device.desa.kecamatan_id,
+        desa_id=device.desa_id, payload={"title": title, "message": text, "link": f"/absensi/mesin/{device.pk}/",
+                                          "kind": "device", "desa": device.desa.kode},
+    )  # fmt: skip
+
+
+def devices_due(*, now: dt.datetime) -> list[int]:
+    """Enabled pull devices whose next pull time has come and that no pull holds."""
+    return list(
+        Device.objects.filter(enabled=True, protocol="pull")
+        .filter(Q(next_pull_at__isnull=True) | Q(next_pull_at__lte=now))
+        .filter(Q(pull_lock_until__isnull=True) | Q(pull_lock_until__lt=now))
+        .values_list("id", flat=True)
+    )
+
+
+@transaction.atomic
+def device_user_link(*, actor: User, device_user: DeviceUser, perangkat: Perangkat | None) -> DeviceUser:
+    """Link a PIN to a perangkat of the same desa. Punches are attributed through this link, so every past
+    punch of the PIN belongs to the perangkat from now on."""
+    from django.core.exceptions import ValidationError
+
+    if perangkat is not None and perangkat.desa_id != device_user.device.desa_id:
+        raise ValidationError({"perangkat": "Perangkat harus dari desa yang sama dengan mesin."})
+    device_user.perangkat = perangkat
+    device_user.linked_by, device_user.linked_at = actor, timezone.now()
+    device_user.save()
+    return device_user

@@ -1,0 +1,95 @@
+"""Attendance pages: devices with health, device detail with its sync history and "Tarik sekarang", the
+queue of unmapped PINs, the punch list. Querysets come from ``attendance.selectors`` (scoped)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, Subquery
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from attendance import selectors, services
+from attendance.models import DeviceUser
+from portal import permissions
+from portal.models import Perangkat
+from portal.scoping import get_in_scope_or_404, restrict
+
+
+@login_required
+def device_list(request):
+    now = timezone.now()
+    devices = list(selectors.device_list(user=request.user))
+    for d in devices:
+        d.health = selectors.health(d, now)
+    return render(request, "attendance/devices.html", {"devices": devices})
+
+
+@login_required
+def device_detail(request, pk: int):
+    device = get_in_scope_or_404(selectors.device_list(user=request.user), request.user, pk=pk)
+    device.health = selectors.health(device, timezone.now())
+    runs = selectors.sync_runs(user=request.user).filter(device=device)[:30]
+    users = selectors.device_users(user=request.user).filter(device=device)
+    return render(request, "attendance/device.html", {"device": device, "runs": runs, "device_users": users})
+
+
+@login_required
+def unmapped(request):
+    rows = list(selectors.unmapped_pins(user=request.user))
+    perangkat_by_desa: dict[int, list[Perangkat]] = {}
+    for row in rows:
+        desa_id = row.device.desa_id
+        if desa_id not in perangkat_by_desa:
+            perangkat_by_desa[desa_id] = list(
+                restrict(Perangkat.objects.filter(desa_id=desa_id, aktif=True), request.user)
+            )
+        row.choices = perangkat_by_desa[desa_id]
+        row.suggestion = selectors.suggest_perangkat(row, row.choices)
+    return render(request, "attendance/unmapped.html", {"rows": rows})
+
+
+@login_required
+@require_POST
+def link(request, pk: int):
+    device_user = get_in_scope_or_404(selectors.device_users(user=request.user), request.user, pk=pk)
+    if not (permissions.is_kecamatan_staff(request.user) or permissions.can_manage_perangkat(request.user)):
+        raise PermissionDenied
+    perangkat = None
+    if request.POST.get("perangkat"):
+        perangkat = get_in_scope_or_404(Perangkat.objects.all(), request.user, pk=request.POST["perangkat"])
+    try:
+        services.device_user_link(actor=request.user, device_user=device_user, perangkat=perangkat)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("PIN %(pin)s ditautkan; absen lamanya ikut terhitung.") % {"pin": device_user.pin})
+    return redirect(request.POST.get("next") or "attendance-unmapped")
+
+
+@login_required
+def punch_list(request):
+    queryset = selectors.punch_list(user=request.user)
+    day = request.GET.get("tanggal", "")
+    try:
+        chosen = dt.datetime.strptime(day, "%d/%m/%Y").date() if day else timezone.localdate()
+    except ValueError:
+        chosen = timezone.localdate()
+        messages.error(request, _("Tanggal harus berformat dd/mm/yyyy."))
+    queryset = queryset.filter(punched_at__date=chosen)
+    if request.GET.get("desa"):
+        queryset = queryset.filter(device__desa__kode=request.GET["desa"])
+    names = DeviceUser.objects.filter(device=OuterRef("device"), pin=OuterRef("pin"))
+    queryset = queryset.annotate(
+        perangkat_nama=Subquery(names.values("perangkat__nama")[:1]), device_name=Subquery(names.values("name")[:1])
+    ).order_by("device__desa__kode", "punched_at")
+    page = Paginator(queryset, 100).get_page(request.GET.get("page"))
+    return render(
+        request, "attendance/punches.html", {"page": page, "day": chosen, "querystring": request.GET.urlencode()}
+    )

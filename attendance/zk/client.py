@@ -1,0 +1,68 @@
+"""The device conversation over pyzk 0.9, used as transport only: connect, auth, sizes, users, time and the
+raw attendance buffer. The buffer is parsed by ``attendance.zk.parser`` (record-size aware, O(N)), because
+pyzk 0.9's ``get_attendance`` is O(N²) and misreads records that are not 8/16/40 bytes."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from dataclasses import dataclass
+
+from zk import ZK
+from zk.const import CMD_ATTLOG_RRQ
+
+from attendance.zk.parser import RawRecord, parse_attendance
+
+
+@dataclass
+class DeviceRead:
+    serial_number: str
+    device_time: dt.datetime  # naive, device-local
+    records: list[RawRecord]
+    users: list[tuple[str, str, int]]  # (pin, name, privilege)
+    record_count: int
+    record_capacity: int
+    user_count: int
+
+
+class SerialMismatch(Exception):
+    def __init__(self, found: str):
+        super().__init__(found)
+        self.found = found
+
+
+def read_device(
+    *, host: str, port: int, udp: bool, comm_key: int | None, timeout: int, expected_serial: str
+) -> DeviceRead:
+    """Read everything a pull needs. The device is disabled (its keypad locked) while we read and always
+    enabled again in ``finally``: a failed pull must not leave an office's machine unusable."""
+    zk = ZK(host, port=port, timeout=timeout, password=comm_key or 0, force_udp=udp, ommit_ping=True)
+    conn = zk.connect()
+    try:
+        conn.disable_device()
+        serial = (conn.get_serialnumber() or "").strip()
+        if serial != expected_serial:
+            raise SerialMismatch(serial)
+        conn.read_sizes()
+        users = conn.get_users() if conn.users else []
+        device_time = conn.get_time()
+        buffer = b""
+        if conn.records:
+            buffer, _size = conn.read_with_buffer(CMD_ATTLOG_RRQ)
+        records = parse_attendance(
+            buffer, record_count=conn.records, users_by_uid={u.uid: str(u.user_id) for u in users}
+        )
+        return DeviceRead(
+            serial_number=serial, device_time=device_time, records=records,
+            users=[(str(u.user_id), u.name or "", u.privilege) for u in users],
+            record_count=conn.records, record_capacity=conn.rec_cap, user_count=conn.users,
+        )  # fmt: skip
+    finally:
+        _release(conn)
+
+
+def _release(conn) -> None:
+    """Best effort: on a dropped connection these fail too, and must not hide the error that dropped it."""
+    for step in (conn.enable_device, conn.disconnect):
+        with contextlib.suppress(Exception):  # the pull's own error is what the run records
+            step()
