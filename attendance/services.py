@@ -100,11 +100,14 @@ def _stored(device: Device, run: SyncRun, data) -> PullResult:
     compared in Python: out-of-order logs after a power cut are stored like any other."""
     now = timezone.now()
     before = Punch.objects.filter(device=device).count()
+    read = len(data.records)
+    fresh = _not_yet_stored(device, data.records)
     rows = [
         Punch(device=device, pin=r.user_id, punched_at=_aware(device, r.timestamp), verify_mode=r.status,
               punch_state=r.punch, work_code=r.workcode, source=PunchSource.PULL)
-        for r in data.records
+        for r in fresh
     ]  # fmt: skip
+    # The unique key decides, not the filter above: a punch stored meanwhile by a push is skipped here too.
     for start in range(0, len(rows), INSERT_BATCH):
         Punch.objects.bulk_create(rows[start : start + INSERT_BATCH], ignore_conflicts=True)
     new = Punch.objects.filter(device=device).count() - before
@@ -116,10 +119,22 @@ def _stored(device: Device, run: SyncRun, data) -> PullResult:
         next_pull_at=now + dt.timedelta(minutes=device.pull_interval_minutes),
     )  # fmt: skip
     run.finished_at, run.outcome = now, RunOutcome.SUCCESS
-    run.records_read, run.records_new, run.duplicates, run.users_read = len(rows), new, len(rows) - new, len(data.users)
+    run.records_read, run.records_new, run.duplicates, run.users_read = read, new, read - new, len(data.users)
     run.save()
     _check_capacity(device, data.record_count, data.record_capacity)
-    return PullResult(RunOutcome.SUCCESS, read=len(rows), new=new, duplicates=len(rows) - new, run_id=run.pk)
+    return PullResult(RunOutcome.SUCCESS, read=read, new=new, duplicates=read - new, run_id=run.pk)
+
+
+def _not_yet_stored(device: Device, records: list) -> list:
+    """Records whose (PIN, time) the device has not stored yet — an optimisation for the usual case of a
+    device holding mostly known punches (one indexed range query instead of thousands of ignored inserts)."""
+    if not records:
+        return []
+    times = [_aware(device, r.timestamp) for r in records]
+    known = set(
+        Punch.objects.filter(device=device, punched_at__range=(min(times), max(times))).values_list("pin", "punched_at")
+    )
+    return [r for r, t in zip(records, times, strict=True) if (r.user_id, t) not in known]
 
 
 def _sync_users(device: Device, users: list[tuple[str, str, int]]) -> None:

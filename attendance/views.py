@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -37,7 +38,13 @@ def device_detail(request, pk: int):
     device.health = selectors.health(device, timezone.now())
     runs = selectors.sync_runs(user=request.user).filter(device=device)[:30]
     users = selectors.device_users(user=request.user).filter(device=device)
-    return render(request, "attendance/device.html", {"device": device, "runs": runs, "device_users": users})
+    context = {
+        "device": device,
+        "runs": runs,
+        "device_users": users,
+        "can_pull": permissions.is_kecamatan_staff(request.user),
+    }
+    return render(request, "attendance/device.html", context)
 
 
 @login_required
@@ -70,7 +77,10 @@ def link(request, pk: int):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("PIN %(pin)s ditautkan; absen lamanya ikut terhitung.") % {"pin": device_user.pin})
-    return redirect(request.POST.get("next") or "attendance-unmapped")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = ""
+    return redirect(target or "attendance-unmapped")
 
 
 @login_required

@@ -34,11 +34,12 @@ class PunchFilterSet(django_filters.FilterSet):
 
 class SyncRunFilterSet(django_filters.FilterSet):
     device = django_filters.CharFilter(field_name="device__serial_number")
+    desa = django_filters.CharFilter(field_name="device__desa__kode", label="Kode desa")
     device_id = django_filters.NumberFilter(field_name="device_id")
 
     class Meta:
         model = SyncRun
-        fields = ["device", "device_id", "outcome"]
+        fields = ["device", "device_id", "desa", "outcome"]
 
 
 class DeviceUserFilterSet(django_filters.FilterSet):

@@ -75,7 +75,9 @@ class DeviceUserViewSet(ScopedQuerysetMixin, mixins.UpdateModelMixin, viewsets.R
         user = self.request.user
         if not (permissions.is_kecamatan_staff(user) or permissions.can_manage_perangkat(user)):
             raise PermissionDenied()
-        perangkat: Perangkat | None = serializer.validated_data.get("perangkat")
+        if "perangkat" not in serializer.validated_data:
+            return  # nothing to change: a PATCH without the field must not unlink the PIN
+        perangkat: Perangkat | None = serializer.validated_data["perangkat"]
         if perangkat is not None and not in_scope(perangkat, user):
             from rest_framework.exceptions import ValidationError
 

@@ -36,7 +36,8 @@ class Reply:
     packets: list[bytes] = field(default_factory=list)
     pace: float = 0.0  # seconds between packets; 0 = everything in one sendall
     delay: float = 0.0  # seconds to wait before answering (stall fault)
-    close: bool = False  # close the connection after sending the packets (none for a drop)
+    close: bool = False  # close the connection after sending the packets
+    cut: float | None = None  # drop fault: send only this fraction of the bytes, then reset the connection
 
 
 class CommandHandler:
@@ -154,9 +155,9 @@ class CommandHandler:
             return self._reply(session, request, p.CMD_ACK_ERROR)
         attendance = command == p.CMD_ATTLOG_RRQ
         if len(buffer) <= DIRECT_LIMIT:
-            if attendance and "drop-mid-transfer" in self.device.faults:
-                return Reply(close=True)
             reply = self._reply(session, request, p.CMD_DATA, buffer)
+            if attendance and "drop-mid-transfer" in self.device.faults:
+                reply.cut, reply.close = 0.5, True
         else:
             session.buffer, session.buffer_command = buffer, command
             # ACK_OK + (0, size, size, 4 bytes whose meaning is unknown; clients only read bytes 1..4).
@@ -173,11 +174,15 @@ class CommandHandler:
             return self._reply(session, request, p.CMD_ACK_ERROR)
         if buffer is None or start < 0 or size <= 0 or start >= len(buffer):
             return self._reply(session, request, p.CMD_ACK_ERROR)
+        reply = self._chunk_reply(session, request, buffer[start : start + size])
         dropping = session.buffer_command == p.CMD_ATTLOG_RRQ and "drop-mid-transfer" in self.device.faults
         if dropping and start + size > len(buffer) // 2:
-            # Serve the first half, then vanish at the chunk that crosses the middle (the client is in recv then).
-            return Reply(close=True)
-        chunk = buffer[start : start + size]
+            # Chunks before the middle go out whole; the one crossing it is cut off halfway, like a pulled cable
+            # or a device reboot (field reports: ConnectionResetError, BrokenPipe).
+            reply.cut, reply.close = 0.5, True
+        return reply
+
+    def _chunk_reply(self, session: Session, request: p.Packet, chunk: bytes) -> Reply:
         if self.transport == "udp":
             return self._framed(session, request, chunk, p.UDP_MAX_PAYLOAD, 0.0)
         if "paced-frames" in self.device.faults:
@@ -257,11 +262,18 @@ class TcpServer:
                 return
             self._send(conn, reply)
             if reply.close:
+                if reply.cut is not None:
+                    # Linger 0: close() sends RST, so the client errors out instead of waiting for bytes forever.
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 return
 
     @staticmethod
     def _send(conn: socket.socket, reply: Reply) -> None:
         frames = [p.tcp_wrap(packet) for packet in reply.packets]
+        if reply.cut is not None:
+            wire = b"".join(frames)
+            conn.sendall(wire[: int(len(wire) * reply.cut)])
+            return
         if not reply.pace:
             # One sendall per reply: separate small sends would meet delayed ACKs and cost 40 ms each.
             conn.sendall(b"".join(frames))
@@ -318,8 +330,11 @@ class UdpServer:
         reply = self.handler.handle(session, request)
         if reply.delay and self.stop.wait(reply.delay):
             return
+        packets = reply.packets
+        if reply.cut is not None:
+            packets = packets[: int(len(packets) * reply.cut)]  # the rest never comes: the client times out
         try:
-            for packet in reply.packets:
+            for packet in packets:
                 self.sock.sendto(packet, addr)
                 if reply.pace:
                     time.sleep(reply.pace)

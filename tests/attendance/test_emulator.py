@@ -142,9 +142,21 @@ def test_get_attendance_udp_thousands(record_size: int) -> None:
 
 
 def test_paced_frames_200_users() -> None:
-    with start_emulator(users=200, records=1000, faults=["paced-frames"], seed=4) as handle, connected(handle) as conn:
-        assert len(conn.get_users()) == 200
-        assert pulled(conn.get_attendance()) == device_log(handle)
+    """pyzk 0.9 reads 1008-byte frames only if each arrives before its next recv: timing-based by nature.
+
+    On an idle machine every attempt passes; on a starved CPU two frames can land in one recv and pyzk then
+    blocks until its timeout (the real-world failure this mode reproduces), so allow a fresh connection twice.
+    """
+    with start_emulator(users=200, records=1000, faults=["paced-frames"], seed=4) as handle:
+        for attempt in range(3):
+            try:
+                with connected(handle, timeout=2) as conn:
+                    assert len(conn.get_users()) == 200
+                    assert pulled(conn.get_attendance()) == device_log(handle)
+                return
+            except TimeoutError:
+                if attempt == 2:
+                    raise
 
 
 def test_unpaced_1008_byte_frames_time_out_pyzk() -> None:
