@@ -9,16 +9,17 @@ import socket
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from zk.exception import ZKErrorConnection, ZKErrorResponse, ZKNetworkError
 
 from attendance.choices import PunchSource, RunOutcome, Transport
-from attendance.models import Device, DeviceUser, Punch, SyncRun
+from attendance.models import Device, DeviceAudit, DeviceUser, Punch, SyncRun
 from attendance.zk.client import SerialMismatch, read_device
 from attendance.zk.parser import ParseError
-from portal import notify
+from portal import notify, permissions
 from portal.choices import Role
 from portal.models import Notification, Perangkat, User
 
@@ -204,3 +205,61 @@ def device_user_link(*, actor: User, device_user: DeviceUser, perangkat: Perangk
     device_user.linked_by, device_user.linked_at = actor, timezone.now()
     device_user.save()
     return device_user
+
+
+def device_set_time(*, actor: User, device: Device) -> DeviceAudit:
+    """Only on an admin's explicit request (never during a pull): set the device clock to the server's time
+    in the device's zone, and keep an audit row with the offset it had."""
+    from attendance.zk.client import set_device_time
+
+    if not permissions.is_kecamatan_staff(actor):
+        raise PermissionDenied
+    target = timezone.now().astimezone(device.tz).replace(tzinfo=None, microsecond=0)
+    read_back = set_device_time(
+        host=device.host, port=device.port, udp=device.transport == Transport.UDP, comm_key=device.comm_key,
+        timeout=settings.ATTENDANCE_PULL_TIMEOUT, when=target,
+    )  # fmt: skip
+    detail = f"Selisih sebelum: {device.clock_offset_seconds} detik; jam mesin disetel ke {target:%d/%m/%Y %H:%M:%S}."
+    offset = int((read_back - target).total_seconds())
+    Device.objects.filter(pk=device.pk).update(clock_offset_seconds=offset)
+    return DeviceAudit.objects.create(device=device, action="set_time", detail=detail, by=actor)
+
+
+class ClearRefused(Exception):
+    pass
+
+
+def device_clear_log(*, actor: User, device: Device) -> DeviceAudit:
+    """Clear the device's attendance log — only inside a pull that has just proven every record on the device
+    is stored. The device stays disabled from the read to the clear, so no punch can slip in between."""
+    if not (
+        permissions.is_kecamatan_staff(actor) and actor.role in (Role.CAMAT, Role.KASI_TAPEM) or actor.is_portal_admin
+    ):
+        raise PermissionDenied
+    if not device_claim(device.pk, now=timezone.now()):
+        raise ClearRefused("Penarikan lain untuk mesin ini sedang berjalan; coba lagi sebentar lagi.")
+    cleared: dict = {}
+
+    def verify_then_clear(conn, data) -> None:
+        _stored(device, SyncRun.objects.create(device=device, trigger="clear", started_at=timezone.now()), data)
+        wanted = {(r.user_id, _aware(device, r.timestamp)) for r in data.records}
+        have = set(Punch.objects.filter(device=device).values_list("pin", "punched_at"))
+        missing = wanted - have
+        if missing:
+            raise ClearRefused(f"{len(missing)} rekaman mesin belum tersimpan; log mesin TIDAK dikosongkan.")
+        conn.clear_attendance()
+        cleared["count"] = len(wanted)
+
+    try:
+        read_device(
+            host=device.host, port=device.port, udp=device.transport == Transport.UDP, comm_key=device.comm_key,
+            timeout=settings.ATTENDANCE_PULL_TIMEOUT, expected_serial=device.serial_number,
+            before_enable=verify_then_clear,
+        )  # fmt: skip
+    finally:
+        Device.objects.filter(pk=device.pk).update(pull_lock_until=None)
+    Device.objects.filter(pk=device.pk).update(records_on_device=0)
+    return DeviceAudit.objects.create(
+        device=device, action="clear_log", by=actor,
+        detail=f"{cleared['count']} rekaman dipastikan tersimpan di portal, lalu log mesin dikosongkan.",
+    )  # fmt: skip

@@ -41,6 +41,28 @@ class DeviceViewSet(ScopedViewSet):
             {"detail": "Penarikan dijadwalkan.", "device": device.serial_number}, status=status.HTTP_202_ACCEPTED
         )
 
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"], url_path="set-time")
+    def set_time(self, request, pk=None):
+        """Set the device clock to the server's time in the device's zone (explicit, audited)."""
+        audit = services.device_set_time(actor=request.user, device=self.get_object())
+        return Response({"detail": audit.detail})
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"], url_path="clear-log")
+    def clear_log(self, request, pk=None):
+        """Pull, prove every record on the device is stored, then clear the device's log (audited)."""
+        try:
+            audit = services.device_clear_log(actor=request.user, device=self.get_object())
+        except services.ClearRefused as exc:
+            return Response({"detail": str(exc), "code": "clear_refused"}, status=status.HTTP_409_CONFLICT)
+        except Exception as exc:  # the device did not answer: nothing was cleared
+            return Response(
+                {"detail": services.explain(exc, self.get_object()), "code": "device_error"},
+                status=status.HTTP_502_BAD_GATEWAY,
+            )
+        return Response({"detail": audit.detail})
+
 
 class SyncRunViewSet(ScopedReadOnlyViewSet):
     queryset = SyncRun.objects.select_related("device")

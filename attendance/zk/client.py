@@ -32,7 +32,14 @@ class SerialMismatch(Exception):
 
 
 def read_device(
-    *, host: str, port: int, udp: bool, comm_key: int | None, timeout: int, expected_serial: str
+    *,
+    host: str,
+    port: int,
+    udp: bool,
+    comm_key: int | None,
+    timeout: int,
+    expected_serial: str,
+    before_enable=None,
 ) -> DeviceRead:
     """Read everything a pull needs. The device is disabled (its keypad locked) while we read and always
     enabled again in ``finally``: a failed pull must not leave an office's machine unusable."""
@@ -52,11 +59,15 @@ def read_device(
         records = parse_attendance(
             buffer, record_count=conn.records, users_by_uid={u.uid: str(u.user_id) for u in users}
         )
-        return DeviceRead(
+        read = DeviceRead(
             serial_number=serial, device_time=device_time, records=records,
             users=[(str(u.user_id), u.name or "", u.privilege) for u in users],
             record_count=conn.records, record_capacity=conn.rec_cap, user_count=conn.users,
         )  # fmt: skip
+        if before_enable is not None:
+            # Still disabled: nobody can punch between what we read and what the callback does (clear the log).
+            before_enable(conn, read)
+        return read
     finally:
         _release(conn)
 
@@ -66,3 +77,16 @@ def _release(conn) -> None:
     for step in (conn.enable_device, conn.disconnect):
         with contextlib.suppress(Exception):  # the pull's own error is what the run records
             step()
+
+
+def set_device_time(
+    *, host: str, port: int, udp: bool, comm_key: int | None, timeout: int, when: dt.datetime
+) -> dt.datetime:
+    """Set the device clock (naive device-local time); returns the clock read back."""
+    zk = ZK(host, port=port, timeout=timeout, password=comm_key or 0, force_udp=udp, ommit_ping=True)
+    conn = zk.connect()
+    try:
+        conn.set_time(when)
+        return conn.get_time()
+    finally:
+        _release(conn)

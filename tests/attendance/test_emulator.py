@@ -208,11 +208,15 @@ def test_fault_refuse(udp: bool) -> None:
         pass
 
 
-@pytest.mark.parametrize("records", [10, 5000], ids=["inline", "chunked"])
-def test_fault_drop_mid_transfer(records: int) -> None:
-    with start_emulator(users=5, records=records, faults=["drop-mid-transfer"]) as handle, connected(handle) as conn:
+@pytest.mark.parametrize(
+    "udp,records", [(False, 10), (False, 5000), (True, 3000)], ids=["tcp-inline", "tcp-chunked", "udp"]
+)
+def test_fault_drop_mid_transfer(udp: bool, records: int) -> None:
+    """TCP: half a reply then RST, and pyzk's unwrapped recv raises ConnectionResetError; UDP: silence, timeout."""
+    faults = ["drop-mid-transfer"]
+    with start_emulator(udp=udp, users=5, records=records, faults=faults) as handle, connected(handle, 1) as conn:
         assert len(conn.get_users()) == 5  # only the attendance read is hit
-        with pytest.raises(ZKNetworkError):
+        with pytest.raises((ZKNetworkError, ConnectionError, TimeoutError)):
             conn.get_attendance()
 
 
