@@ -20,6 +20,17 @@ def pyzk_get_attendance(port: int) -> tuple[float, list]:
     return time.perf_counter() - start, records
 
 
+def reset() -> None:
+    """Raw punches are never deleted by the portal; the benchmark's own database is emptied wholesale."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE attendance_punch, attendance_syncrun, attendance_historicaldeviceuser, attendance_deviceuser, "
+            "attendance_deviceaudit, attendance_historicaldevice, attendance_device RESTART IDENTITY CASCADE"
+        )
+
+
 def run_case(label: str, *, records: int, users: int, record_size: int) -> None:
     from attendance.emulator import start_emulator
     from attendance.models import Device, Punch
@@ -31,8 +42,7 @@ def run_case(label: str, *, records: int, users: int, record_size: int) -> None:
     desa, _ = Desa.objects.get_or_create(kode="35.24.13.2001", defaults={"nama": "Pucuk", "kecamatan": kecamatan})
     handle = start_emulator(serial_number=f"BENCH-{record_size}", users=users, records=records, record_size=record_size)
     try:
-        Punch.objects.filter(device__serial_number=f"BENCH-{record_size}").delete()
-        Device.objects.filter(serial_number=f"BENCH-{record_size}").delete()
+        reset()
         device = Device.objects.create(
             serial_number=f"BENCH-{record_size}", desa=desa, name="bench", host="127.0.0.1", port=handle.port
         )
@@ -59,7 +69,7 @@ def run_case(label: str, *, records: int, users: int, record_size: int) -> None:
         report("second pull, nothing new", again_seconds, theirs_seconds)
     finally:
         handle.stop()
-        Punch.objects.filter(device__serial_number=f"BENCH-{record_size}").delete()
+        reset()
 
 
 def run() -> None:

@@ -14,18 +14,8 @@ from .patterns import PunchEvent, generate_recent, indonesian_names
 from .protocol import encode_time
 
 FAULTS = frozenset(
-    {
-        "refuse",
-        "drop-mid-transfer",
-        "stall",
-        "count-mismatch",
-        "paced-frames",
-        "unordered",
-        "wrap",
-        "duplicates",
-        "garbage",
-    }
-)
+    ("refuse", "drop-mid-transfer", "stall", "count-mismatch", "paced-frames", "unordered", "wrap", "duplicates", "garbage")
+)  # fmt: skip
 RECORD_SIZES = (8, 16, 40, 49)
 USER_SIZES = (28, 72)
 USER_ADMIN = 14
@@ -74,27 +64,13 @@ def _numeric_id(user_id: str, fallback: int) -> int:
 
 def encode_user(user: DeviceUser, size: int) -> bytes:
     if size == 28:
-        group = int(user.group_id) if user.group_id.isdigit() else 0
-        return USER_28.pack(
-            user.uid,
-            user.privilege,
-            _fixed(user.password, 5),
-            _fixed(user.name, 8),  # ZK6 firmware keeps 8 bytes of the name
-            user.card,
-            group & 0xFF,
-            0,
-            _numeric_id(user.user_id, user.uid),
-        )
+        group = int(user.group_id) & 0xFF if user.group_id.isdigit() else 0
+        # ZK6 firmware keeps 8 bytes of the name and a numeric PIN; timezone 0.
+        name, password, pin = _fixed(user.name, 8), _fixed(user.password, 5), _numeric_id(user.user_id, user.uid)
+        return USER_28.pack(user.uid, user.privilege, password, name, user.card, group, 0, pin)
     if size == 72:
-        return USER_72.pack(
-            user.uid,
-            user.privilege,
-            _fixed(user.password, 8),
-            _fixed(user.name, 24),
-            user.card,
-            _fixed(user.group_id, 7),
-            _fixed(user.user_id, 24),
-        )
+        name, password, group = _fixed(user.name, 24), _fixed(user.password, 8), _fixed(user.group_id, 7)
+        return USER_72.pack(user.uid, user.privilege, password, name, user.card, group, _fixed(user.user_id, 24))
     raise ValueError(f"user record size must be one of {USER_SIZES}, not {size}")
 
 
@@ -274,8 +250,8 @@ class EmulatedDevice:
                 out.append(rec)
         return out
 
-    def reported_record_count(self, log: Sequence[Punch] | None = None) -> int:
-        count = len(self.log() if log is None else log)
+    def reported_record_count(self) -> int:
+        count = len(self.log())
         # count-mismatch: the counter behind CMD_GET_FREE_SIZES disagrees with the buffer, as on corrupted logs.
         return count + 1 if "count-mismatch" in self.faults else count
 
