@@ -339,10 +339,19 @@ def alerts_run_once(*, now: dt.datetime | None = None) -> dict[str, int]:
     return counts
 
 
-def alerts_enqueue_due(*, now: dt.datetime | None = None) -> int:
-    """The sweeper half of the minute task: hand every due delivery (new, retry, or expired lease) to a worker."""
-    ids = notify.due_ids(now=now or timezone.now())
-    for delivery_id in ids:
+def alerts_enqueue_due(*, now: dt.datetime | None = None, grace: dt.timedelta = dt.timedelta(minutes=1)) -> int:
+    """The sweeper half of the minute task. New deliveries were already handed over after their commit, so
+    only those left behind are sent again: due for more than ``grace``, a retry whose time has come, or a
+    lease that ran out (the worker died). In-app ones go as one batch task."""
+    from portal.models import Delivery
+
+    now = now or timezone.now()
+    ids = notify.due_ids(now=now - grace)
+    if not ids:
+        return 0
+    rows = Delivery.objects.filter(pk__in=ids)
+    if rows.filter(channel=Delivery.Channel.INAPP).exists():
+        enqueue("workers.tasks.dispatch_inapp_task")
+    for delivery_id in rows.exclude(channel=Delivery.Channel.INAPP).values_list("id", flat=True):
         enqueue("workers.tasks.deliver_task", delivery_id)
     return len(ids)
-

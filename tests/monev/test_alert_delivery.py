@@ -206,7 +206,7 @@ def test_two_send_alerts_at_once(tenancy, late_obligation, smtp, real_worker):
 
 
 def test_worker_killed_between_claim_and_send_then_restarted(tenancy, late_obligation, smtp, broker_kind, settings):
-    from monev.alerts import alerts_detect, alerts_enqueue_due
+    from monev.alerts import alerts_detect
     from workers.celery import app
 
     sink, port = smtp(block_first=True)
@@ -234,7 +234,8 @@ def test_worker_killed_between_claim_and_send_then_restarted(tenancy, late_oblig
         restarted.wait_ready()
         deadline = time.monotonic() + 90
         while Delivery.objects.exclude(status=Delivery.Status.SENT).exists() and time.monotonic() < deadline:
-            # The minute sweeper: pending rows and the one whose lease (3 s here) has run out.
+            # What the minute sweeper does (monev.alerts.alerts_enqueue_due): pending rows and the one whose
+            # lease (3 s here) has run out go to a worker again.
             for delivery_id in notify.due_ids(now=timezone.now()):
                 app.tasks["workers.tasks.deliver_task"].apply_async(args=[delivery_id], queue=restarted.queue)
             time.sleep(1)
@@ -245,4 +246,3 @@ def test_worker_killed_between_claim_and_send_then_restarted(tenancy, late_oblig
         app.conf.task_default_queue = "celery"
     assert_exactly_one_late_notice_each(tenancy, sink)
     assert Delivery.objects.get(pk=claimed.pk).attempts == 2
-    _ = alerts_enqueue_due  # the same sweeper runs from beat (workers.tasks.alerts_task)
