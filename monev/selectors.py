@@ -16,7 +16,6 @@ from monev.models import DocumentType, Obligation, Submission, SubmissionFile, T
 from portal.models import Desa, User
 from portal.scoping import restrict
 
-STATE_ORDER = [s.value for s in State]
 
 
 def obligation_list(*, user: User) -> QuerySet[Obligation]:
