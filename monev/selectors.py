@@ -17,7 +17,6 @@ from portal.models import Desa, User
 from portal.scoping import restrict
 
 
-
 def obligation_list(*, user: User) -> QuerySet[Obligation]:
     return restrict(Obligation.objects.select_related("desa", "desa__kecamatan", "document_type"), user)
 
