@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from attendance.models import Device, DeviceAudit, DeviceUser, Punch, SyncRun
+from portal.admin_base import ReadOnlyAdmin
 
 
 @admin.register(Device)
@@ -18,18 +19,5 @@ class DeviceUserAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["perangkat"]
 
 
-class ReadOnly(admin.ModelAdmin):
-    """Raw punches, sync runs and audits are records: no one edits or deletes them."""
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-
 for model in (Punch, SyncRun, DeviceAudit):
-    admin.site.register(model, ReadOnly)
+    admin.site.register(model, ReadOnlyAdmin)

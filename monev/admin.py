@@ -14,6 +14,7 @@ from monev.models import (
     SubmissionFile,
     Transition,
 )
+from portal.admin_base import ReadOnlyAdmin
 
 
 class ScheduleInline(admin.TabularInline):
@@ -42,19 +43,6 @@ class ObligationAdmin(SimpleHistoryAdmin):
     search_fields = ["desa__nama", "desa__kode"]
     raw_id_fields = ["desa"]
     readonly_fields = ["state", "first_submitted_at", "basis_submitted_at", "accepted_at", "on_time", "days_late"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Versions, files, extensions and transitions are records: nobody edits or deletes them, admin included."""
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
 
 
 for model in (Submission, SubmissionFile, Extension, Transition):

@@ -10,9 +10,9 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
-from pypdf import PdfWriter
 
 from monev import services
+from monev.demo import demo_pdf
 from monev.models import DocumentType, DocumentTypeSchedule, Obligation
 from portal.calendar import holidays_sync
 
@@ -20,12 +20,7 @@ YEAR = 2026
 
 
 def pdf_bytes(title: str = "Dokumen") -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(width=200, height=200)
-    writer.add_metadata({"/Title": title})
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
+    return demo_pdf(title)
 
 
 def pdf_upload(name: str = "laporan.pdf", title: str = "Dokumen") -> SimpleUploadedFile:
