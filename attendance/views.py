@@ -83,12 +83,18 @@ def link(request, pk: int):
     return redirect(target or "attendance-unmapped")
 
 
+def _latest_day(queryset) -> dt.date:
+    """Without a date, open on the last day that has punches (on a weekend "today" is always empty)."""
+    latest = queryset.order_by("-punched_at").values_list("punched_at", flat=True).first()
+    return timezone.localdate(latest) if latest else timezone.localdate()
+
+
 @login_required
 def punch_list(request):
     queryset = selectors.punch_list(user=request.user)
     day = request.GET.get("tanggal", "")
     try:
-        chosen = dt.datetime.strptime(day, "%d/%m/%Y").date() if day else timezone.localdate()
+        chosen = dt.datetime.strptime(day, "%d/%m/%Y").date() if day else _latest_day(queryset)
     except ValueError:
         chosen = timezone.localdate()
         messages.error(request, _("Tanggal harus berformat dd/mm/yyyy."))

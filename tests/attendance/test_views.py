@@ -209,3 +209,18 @@ def test_punch_list_for_kecamatan_and_outsiders(client, tenancy, punches):
     for who in FOREIGN:
         seen = listed(page(client, getattr(tenancy, who), "attendance-punches", tanggal="03/08/2026"))
         assert "A-1" not in {serial for serial, _pin in seen}
+
+
+def test_punch_list_opens_on_the_last_day_with_punches(client, tenancy):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from attendance.models import Device, Punch
+
+    device = Device.objects.create(serial_number="LAST-DAY", desa=tenancy.desa_a, name="Mesin", host="127.0.0.1")
+    Punch.objects.create(
+        device=device, pin="7", punched_at=dt.datetime(2026, 8, 3, 7, 31, tzinfo=ZoneInfo("Asia/Jakarta"))
+    )
+    client.force_login(tenancy.operator_a)
+    body = client.get(reverse("attendance-punches")).content.decode()
+    assert "Daftar absen 03/08/2026" in body and "03/08/2026 07:31" in body
