@@ -15,8 +15,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from zk.exception import ZKErrorConnection, ZKErrorResponse, ZKNetworkError
 
-from attendance.choices import PunchSource, RunOutcome, Transport
+from attendance.choices import RunOutcome, Transport
 from attendance.models import Device, DeviceAudit, DeviceUser, Punch, SyncRun
+from attendance.store import punches_insert
 from attendance.zk.client import SerialMismatch, read_device
 from attendance.zk.parser import ParseError
 from portal import notify, permissions
@@ -24,7 +25,6 @@ from portal.choices import Role
 from portal.models import Notification, Perangkat, User
 
 log = logging.getLogger(__name__)
-INSERT_BATCH = 5000
 
 
 @dataclass
@@ -97,21 +97,10 @@ def _aware(device: Device, naive: dt.datetime) -> dt.datetime:
 
 @transaction.atomic
 def _stored(device: Device, run: SyncRun, data) -> PullResult:
-    """Store every record or none (one transaction). Duplicates are skipped by the unique key, never
-    compared in Python: out-of-order logs after a power cut are stored like any other."""
+    """Store every record or none (one transaction); duplicates are skipped by the unique key."""
     now = timezone.now()
-    before = Punch.objects.filter(device=device).count()
     read = len(data.records)
-    fresh = _not_yet_stored(device, data.records)
-    rows = [
-        Punch(device=device, pin=r.user_id, punched_at=_aware(device, r.timestamp), verify_mode=r.status,
-              punch_state=r.punch, work_code=r.workcode, source=PunchSource.PULL)
-        for r in fresh
-    ]  # fmt: skip
-    # The unique key decides, not the filter above: a punch stored meanwhile by a push is skipped here too.
-    for start in range(0, len(rows), INSERT_BATCH):
-        Punch.objects.bulk_create(rows[start : start + INSERT_BATCH], ignore_conflicts=True)
-    new = Punch.objects.filter(device=device).count() - before
+    new = punches_insert(device=device, records=data.records)
     _sync_users(device, data.users)
     offset = int((_aware(device, data.device_time) - now).total_seconds())
     Device.objects.filter(pk=device.pk).update(
@@ -124,18 +113,6 @@ def _stored(device: Device, run: SyncRun, data) -> PullResult:
     run.save()
     _check_capacity(device, data.record_count, data.record_capacity)
     return PullResult(RunOutcome.SUCCESS, read=read, new=new, duplicates=read - new, run_id=run.pk)
-
-
-def _not_yet_stored(device: Device, records: list) -> list:
-    """Records whose (PIN, time) the device has not stored yet — an optimisation for the usual case of a
-    device holding mostly known punches (one indexed range query instead of thousands of ignored inserts)."""
-    if not records:
-        return []
-    times = [_aware(device, r.timestamp) for r in records]
-    known = set(
-        Punch.objects.filter(device=device, punched_at__range=(min(times), max(times))).values_list("pin", "punched_at")
-    )
-    return [r for r, t in zip(records, times, strict=True) if (r.user_id, t) not in known]
 
 
 def _sync_users(device: Device, users: list[tuple[str, str, int]]) -> None:

@@ -1,0 +1,99 @@
+"""Bulk punch storage on whichever database the suite runs (PostgreSQL's COPY path under CI, SQLite's
+bulk_create locally): what is stored, what counts as new, and that a device with punches stays."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.urls import reverse
+
+from attendance.models import Device, Punch
+from attendance.store import punches_insert
+from attendance.zk.parser import RawRecord
+from tests.factories import DesaFactory
+
+pytestmark = pytest.mark.django_db
+WITA = ZoneInfo("Asia/Makassar")
+
+
+def device(serial: str = "S-1", tz: str = "Asia/Jakarta") -> Device:
+    return Device.objects.create(serial_number=serial, desa=DesaFactory(), name="Balai", host="127.0.0.1", timezone=tz)
+
+
+def record(pin: str, when: dt.datetime, status: int = 1, punch: int = 0, workcode: int = 0) -> RawRecord:
+    return RawRecord(pin, None, when, status, punch, workcode)
+
+
+def insert(dev: Device, records: list[RawRecord]) -> int:
+    with transaction.atomic():
+        return punches_insert(device=dev, records=records)
+
+
+def stored(dev: Device) -> list[tuple]:
+    return list(
+        Punch.objects.filter(device=dev)
+        .order_by("punched_at", "pin")
+        .values_list("pin", "punched_at", "verify_mode", "punch_state", "work_code", "source")
+    )
+
+
+def test_stores_every_field_in_the_device_zone_and_counts_new():
+    dev = device(tz="Asia/Makassar")  # a WITA machine: 07:30 on its clock is 06:30 in Jakarta
+    at = dt.datetime(2026, 8, 3, 7, 30)
+    assert insert(dev, [record("7", at, status=15, punch=1, workcode=42)]) == 1
+    assert stored(dev) == [("7", at.replace(tzinfo=WITA), 15, 1, 42, "pull")]
+    assert Punch.objects.get().punched_at == dt.datetime(2026, 8, 2, 23, 30, tzinfo=dt.UTC)
+
+
+def test_pins_with_copy_control_characters_are_stored_as_read():
+    # A corrupt 40-byte record can carry any byte; COPY's text format must not misread it as a delimiter.
+    dev = device()
+    at = dt.datetime(2026, 8, 3, 7, 30)
+    odd = ["a\tb", "back\\slash", "new\nline", "cr\rx", "\\N", "é"]
+    assert insert(dev, [record(pin, at) for pin in odd]) == len(odd)
+    assert sorted(p for p, *_ in stored(dev)) == sorted(odd)
+
+
+def test_duplicates_in_one_batch_and_across_pulls_are_stored_once():
+    dev = device()
+    at = dt.datetime(2026, 8, 3, 7, 30)
+    batch = [record("1", at), record("1", at), record("2", at), record("1", at + dt.timedelta(seconds=1))]
+    assert insert(dev, batch) == 3
+    # A later pull holding the same punches plus one out of order (after a power cut) stores only that one.
+    late = record("2", at - dt.timedelta(days=3))
+    assert insert(dev, [*batch, late]) == 1
+    assert len(stored(dev)) == 4
+
+
+def test_same_punch_on_two_devices_is_two_punches():
+    first, second = device("S-1"), device("S-2")
+    at = dt.datetime(2026, 8, 3, 7, 30)
+    assert insert(first, [record("1", at)]) == 1
+    assert insert(second, [record("1", at)]) == 1
+
+
+def test_empty_pull_stores_nothing():
+    dev = device()
+    assert insert(dev, []) == 0
+    assert stored(dev) == []
+
+
+def test_device_with_punches_cannot_be_deleted():
+    # The database has no foreign key on punches (see Punch.device); Django's PROTECT is what keeps them.
+    dev = device()
+    insert(dev, [record("1", dt.datetime(2026, 8, 3, 7, 30))])
+    with pytest.raises(ProtectedError):
+        dev.delete()
+    assert Device.objects.filter(pk=dev.pk).exists() and Punch.objects.filter(device_id=dev.pk).count() == 1
+
+
+def test_api_delete_of_device_with_punches_is_refused(tenancy):
+    dev = Device.objects.create(serial_number="A-1", desa=tenancy.desa_a, name="Balai", host="127.0.0.1")
+    insert(dev, [record("1", dt.datetime(2026, 8, 3, 7, 30))])
+    response = tenancy.client(tenancy.kasi_tapem).delete(reverse("api:device-detail", args=[dev.pk]))
+    assert response.status_code == 409 and response.json()["code"] == "protected"
+    assert Punch.objects.filter(device_id=dev.pk).count() == 1
