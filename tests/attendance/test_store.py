@@ -7,7 +7,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 from django.urls import reverse
 
@@ -97,3 +97,28 @@ def test_api_delete_of_device_with_punches_is_refused(tenancy):
     response = tenancy.client(tenancy.kasi_tapem).delete(reverse("api:device-detail", args=[dev.pk]))
     assert response.status_code == 409 and response.json()["code"] == "protected"
     assert Punch.objects.filter(device_id=dev.pk).count() == 1
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="database guards exist on PostgreSQL (CI runs it)"
+)
+
+
+@postgresql_only
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE attendance_punch SET pin = 'x'",
+        "DELETE FROM attendance_punch",
+        "INSERT INTO attendance_punch (device_id, pin, punched_at, verify_mode, punch_state, work_code, source, "
+        "received_at) VALUES (999999, '1', now(), 0, 0, 0, 'pull', now())",
+        "DELETE FROM attendance_device",
+    ],
+    ids=["update", "delete", "unknown-device", "delete-device"],
+)
+def test_database_refuses_to_change_lose_or_orphan_punches(sql):
+    dev = device()
+    insert(dev, [record("1", dt.datetime(2026, 8, 3, 7, 30))])
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql)
+    assert stored(dev)[0][0] == "1" and Device.objects.filter(pk=dev.pk).exists()
