@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class AttendanceConfig(AppConfig):
     name = "attendance"
     verbose_name = _("Absensi perangkat desa")
+
+    def ready(self) -> None:
+        from attendance import signals  # noqa: F401  (registers the holiday receiver)

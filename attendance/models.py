@@ -184,3 +184,254 @@ class DeviceAudit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device} {self.action}"
+
+
+# Attendance II: working hours, leave, daily status, the Camat's review ------------------------------------
+
+
+class WorkSchedule(models.Model):
+    """Working hours (SOP jam kerja) as data. Without a desa it is the kecamatan's default; with a desa it is
+    that desa's override. Without dates it is the base schedule; with ``valid_from``/``valid_to`` it overrides
+    the base for that range (Ramadan hours). Weekdays without a ``ScheduleDay`` are days off (5- or 6-day
+    week). Which one applies on a day: ``attendance.daily.schedule_for``."""
+
+    SCOPE_DESA = "desa"
+    SCOPE_KECAMATAN = "kecamatan"
+    SCOPE_INCLUDE_KECAMATAN_WIDE = True
+
+    kecamatan = models.ForeignKey("portal.Kecamatan", on_delete=models.PROTECT, related_name="work_schedules")
+    desa = models.ForeignKey(
+        Desa, on_delete=models.PROTECT, null=True, blank=True, related_name="work_schedules",
+        help_text=_("Kosong: berlaku untuk semua desa di kecamatan."),
+    )  # fmt: skip
+    name = models.CharField(_("nama"), max_length=100)
+    valid_from = models.DateField(_("berlaku mulai"), null=True, blank=True)
+    valid_to = models.DateField(_("berlaku sampai"), null=True, blank=True)
+    tolerance_minutes = models.PositiveSmallIntegerField(_("toleransi terlambat (menit)"), default=0)
+    arrival_before_minutes = models.PositiveSmallIntegerField(
+        _("jendela datang: menit sebelum jam masuk"), default=180, validators=[MaxValueValidator(360)]
+    )
+    arrival_after_minutes = models.PositiveSmallIntegerField(
+        _("jendela datang: menit sesudah jam masuk"), default=240, validators=[MaxValueValidator(600)]
+    )
+    departure_before_minutes = models.PositiveSmallIntegerField(
+        _("jendela pulang: menit sebelum jam pulang"), default=240, validators=[MaxValueValidator(600)]
+    )
+    departure_after_minutes = models.PositiveSmallIntegerField(
+        _("jendela pulang: menit sesudah jam pulang"), default=480, validators=[MaxValueValidator(720)]
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["kecamatan", "desa", "valid_from"]
+        verbose_name = _("jam kerja")
+        verbose_name_plural = _("jam kerja")
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(valid_from__isnull=True) & models.Q(valid_to__isnull=True))
+                | (models.Q(valid_from__isnull=False) & models.Q(valid_to__gte=models.F("valid_from"))),
+                name="schedule_range_complete",
+            ),
+            models.UniqueConstraint(
+                fields=["kecamatan"], condition=models.Q(desa__isnull=True, valid_from__isnull=True),
+                name="schedule_one_kecamatan_base",
+            ),
+            models.UniqueConstraint(
+                fields=["desa"], condition=models.Q(desa__isnull=False, valid_from__isnull=True),
+                name="schedule_one_desa_base",
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ScheduleDay(models.Model):
+    SCOPE_DESA = "schedule__desa"
+    SCOPE_KECAMATAN = "schedule__kecamatan"
+    SCOPE_INCLUDE_KECAMATAN_WIDE = True
+
+    schedule = models.ForeignKey(WorkSchedule, on_delete=models.CASCADE, related_name="days")
+    weekday = models.PositiveSmallIntegerField(_("hari"), validators=[MaxValueValidator(6)])  # 0 = Monday
+    start = models.TimeField(_("jam masuk"))
+    end = models.TimeField(_("jam pulang"))
+
+    class Meta:
+        ordering = ["schedule", "weekday"]
+        constraints = [
+            models.UniqueConstraint(fields=["schedule", "weekday"], name="schedule_day_unique"),
+            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="schedule_day_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.weekday} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+class Leave(models.Model):
+    """Izin, sakit, cuti or dinas luar for a perangkat: requested by the desa, decided by the Kepala Desa or
+    the kecamatan. Every decision keeps who and when; the history keeps every change."""
+
+    SCOPE_DESA = "perangkat__desa"
+    SCOPE_KECAMATAN = "perangkat__desa__kecamatan"
+
+    class Kind(models.TextChoices):
+        IZIN = "I", _("Izin")
+        SAKIT = "S", _("Sakit")
+        CUTI = "C", _("Cuti")
+        DINAS_LUAR = "DL", _("Dinas luar")
+
+    class State(models.TextChoices):
+        REQUESTED = "diajukan", _("Diajukan")
+        APPROVED = "disetujui", _("Disetujui")
+        REJECTED = "ditolak", _("Ditolak")
+        CANCELLED = "dibatalkan", _("Dibatalkan")
+
+    perangkat = models.ForeignKey(Perangkat, on_delete=models.PROTECT, related_name="leaves")
+    kind = models.CharField(_("jenis"), max_length=2, choices=Kind)
+    date_from = models.DateField(_("dari tanggal"))
+    date_to = models.DateField(_("sampai tanggal"))
+    reason = models.TextField(_("keterangan"), blank=True)
+    attachment_path = models.CharField(max_length=255, blank=True)
+    attachment_name = models.CharField(_("lampiran"), max_length=255, blank=True)
+    attachment_sha256 = models.CharField(max_length=64, blank=True)
+    attachment_kind = models.CharField(max_length=10, blank=True)
+    state = models.CharField(_("status"), max_length=12, choices=State, default=State.REQUESTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("diajukan pada"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("diputuskan pada"), null=True, blank=True)
+    decision_note = models.TextField(_("catatan keputusan"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-date_from", "-id"]
+        verbose_name = _("izin/cuti")
+        verbose_name_plural = _("izin/cuti")
+        indexes = [models.Index(fields=["perangkat", "date_from"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(date_to__gte=models.F("date_from")), name="leave_range_ordered")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.perangkat} {self.date_from:%d/%m/%Y}–{self.date_to:%d/%m/%Y}"
+
+    @property
+    def days(self) -> int:
+        return (self.date_to - self.date_from).days + 1
+
+
+class DailyStatus(models.Model):
+    """The status of one perangkat on one day (``attendance.status``), recomputed whenever its inputs change.
+    Derived data: it can always be rebuilt from punches, schedules, the calendar and leave."""
+
+    SCOPE_DESA = "desa"
+    SCOPE_KECAMATAN = "desa__kecamatan"
+
+    perangkat = models.ForeignKey(Perangkat, on_delete=models.PROTECT, related_name="daily_statuses")
+    desa = models.ForeignKey(Desa, on_delete=models.PROTECT, related_name="+")  # kept for per-desa grouping
+    date = models.DateField(_("tanggal"))
+    status = models.CharField(_("status"), max_length=4)
+    codes = models.CharField(_("kode"), max_length=20, blank=True)
+    arrival_at = models.DateTimeField(_("datang"), null=True, blank=True)
+    departure_at = models.DateTimeField(_("pulang"), null=True, blank=True)
+    late_minutes = models.PositiveIntegerField(_("menit terlambat"), default=0)
+    early_minutes = models.PositiveIntegerField(_("menit pulang cepat"), default=0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["date", "perangkat"]
+        verbose_name = _("status harian")
+        verbose_name_plural = _("status harian")
+        constraints = [models.UniqueConstraint(fields=["perangkat", "date"], name="daily_status_unique")]
+        indexes = [models.Index(fields=["desa", "date"]), models.Index(fields=["date", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.perangkat_id} {self.date:%Y-%m-%d} {self.label}"
+
+    @property
+    def label(self) -> str:
+        return self.codes.replace(" ", "/") if self.codes else self.status
+
+
+class StatusDirty(models.Model):
+    """(desa, day) pairs whose statuses must be recomputed: written in the same transaction as the change
+    that caused it (a pull, a leave decision, a PIN link, a schedule or holiday edit), and claimed by the
+    recompute task with ``SELECT … FOR UPDATE SKIP LOCKED``; a crash leaves the rows for the next run."""
+
+    desa = models.ForeignKey(Desa, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["desa", "date"], name="status_dirty_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.desa_id} {self.date}"
+
+
+class DeviceDay(models.Model):
+    """A device was reporting on this (device-local) day: a successful pull ran during it, or it holds a
+    punch of it. Without one for any of its devices, a desa's day is ND (no data), never TK."""
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["device", "date"], name="device_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} {self.date}"
+
+
+class ReviewNote(models.Model):
+    """The Camat's or a Kasi's note on a desa's month, optionally about one perangkat."""
+
+    SCOPE_DESA = "desa"
+    SCOPE_KECAMATAN = "desa__kecamatan"
+
+    desa = models.ForeignKey(Desa, on_delete=models.PROTECT, related_name="attendance_notes")
+    month = models.DateField(_("bulan"))  # the first day of the month
+    perangkat = models.ForeignKey(Perangkat, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    text = models.TextField(_("catatan"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("catatan evaluasi absensi")
+        verbose_name_plural = _("catatan evaluasi absensi")
+
+    def __str__(self) -> str:
+        return f"{self.desa_id} {self.month:%m/%Y}"
+
+
+class AttendanceWarning(models.Model):
+    """A teguran to a perangkat about attendance, with a PDF letter for the written levels."""
+
+    SCOPE_DESA = "perangkat__desa"
+    SCOPE_KECAMATAN = "perangkat__desa__kecamatan"
+
+    class Level(models.TextChoices):
+        LISAN = "lisan", _("Teguran lisan")
+        TERTULIS_1 = "tertulis_1", _("Teguran tertulis I")
+        TERTULIS_2 = "tertulis_2", _("Teguran tertulis II")
+
+    perangkat = models.ForeignKey(Perangkat, on_delete=models.PROTECT, related_name="attendance_warnings")
+    month = models.DateField(_("bulan"))
+    level = models.CharField(_("tingkat"), max_length=20, choices=Level)
+    letter_number = models.CharField(_("nomor surat"), max_length=100, blank=True)
+    note = models.TextField(_("alasan"))
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(_("tanggal"), auto_now_add=True)
+    letter_path = models.CharField(max_length=255, blank=True)
+    letter_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at"]
+        verbose_name = _("teguran absensi")
+        verbose_name_plural = _("teguran absensi")
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} — {self.perangkat}"

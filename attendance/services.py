@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Min, Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from zk.exception import ZKErrorConnection, ZKErrorResponse, ZKNetworkError
 
+from attendance import daily
 from attendance.choices import RunOutcome, Transport
-from attendance.models import Device, DeviceAudit, DeviceUser, Punch, SyncRun
+from attendance.models import DailyStatus, Device, DeviceAudit, DeviceDay, DeviceUser, Punch, SyncRun
 from attendance.store import punches_insert
 from attendance.zk.client import SerialMismatch, read_device
 from attendance.zk.parser import ParseError
@@ -100,7 +102,9 @@ def _stored(device: Device, run: SyncRun, data) -> PullResult:
     """Store every record or none (one transaction); duplicates are skipped by the unique key."""
     now = timezone.now()
     read = len(data.records)
-    new = punches_insert(device=device, records=data.records)
+    stored = punches_insert(device=device, records=data.records)
+    new = stored.new
+    _mark_days(device, stored.days, now)
     _sync_users(device, data.users)
     offset = int((_aware(device, data.device_time) - now).total_seconds())
     Device.objects.filter(pk=device.pk).update(
@@ -113,6 +117,20 @@ def _stored(device: Device, run: SyncRun, data) -> PullResult:
     run.save()
     _check_capacity(device, data.record_count, data.record_capacity)
     return PullResult(RunOutcome.SUCCESS, read=read, new=new, duplicates=read - new, run_id=run.pk)
+
+
+def _mark_days(device: Device, new_days: set[dt.date], now: dt.datetime) -> None:
+    """The device reported today and on the days of its new punches; those days, the day before each (a
+    departure after midnight), and every day since the last successful pull (no data → known) get their
+    statuses recomputed."""
+    today = now.astimezone(device.tz).date()
+    DeviceDay.objects.bulk_create(
+        [DeviceDay(device=device, date=day) for day in {today, *new_days}], ignore_conflicts=True
+    )
+    since = device.last_success_at.astimezone(device.tz).date() if device.last_success_at else today
+    days = set(daily.dates_between(min(since, today), today))
+    days |= new_days | {day - daily.ONE_DAY for day in new_days}
+    daily.status_mark_dirty((device.desa_id, day) for day in days)
 
 
 def _sync_users(device: Device, users: list[tuple[str, str, int]]) -> None:
@@ -181,6 +199,21 @@ def device_user_link(*, actor: User, device_user: DeviceUser, perangkat: Perangk
     device_user.perangkat = perangkat
     device_user.linked_by, device_user.linked_at = actor, timezone.now()
     device_user.save()
+    # Every day this PIN punched now belongs to someone else: recompute those days for the desa.
+    zone = device_user.device.tz
+    days = (
+        Punch.objects.filter(device_id=device_user.device_id, pin=device_user.pin)
+        .annotate(day=TruncDate("punched_at", tzinfo=zone))
+        .values_list("day", flat=True)
+        .distinct()
+    )
+    desa_id = device_user.device.desa_id
+    marked = {d for day in days for d in (day, day - daily.ONE_DAY)}
+    # A linked perangkat without punches is TK rather than ND on the days the machine was reporting.
+    first = DailyStatus.objects.filter(desa_id=desa_id).aggregate(first=Min("date"))["first"]
+    if first is not None:
+        marked |= set(daily.dates_between(first, timezone.localdate()))
+    daily.status_mark_dirty((desa_id, day) for day in marked)
     return device_user
 
 

@@ -8,6 +8,9 @@ nothing new costs one index probe per record. Other databases (SQLite, the zero-
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass, field
+
 from django.db import connection
 
 from attendance.choices import PunchSource
@@ -20,10 +23,17 @@ BULK_BATCH = 5000
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def punches_insert(*, device: Device, records: list[RawRecord], source: str = PunchSource.PULL) -> int:
-    """Insert the records that are not stored yet; returns how many were new. Call inside a transaction."""
+@dataclass
+class Stored:
+    new: int = 0
+    days: set[dt.date] = field(default_factory=set)  # device-local days of the new punches
+
+
+def punches_insert(*, device: Device, records: list[RawRecord], source: str = PunchSource.PULL) -> Stored:
+    """Insert the records that are not stored yet; returns how many were new and on which days. Call inside
+    a transaction."""
     if not records:
-        return 0
+        return Stored()
     if connection.vendor == "postgresql":
         return _insert_postgresql(device, records, source)
     return _insert_generic(device, records, source)
@@ -50,19 +60,22 @@ def _insert_postgresql(device: Device, records: list[RawRecord], source: str) ->
             copy.write(_copy_text(records))
         # The device clock is wall time in the device's zone; PostgreSQL converts with the same tz database.
         cursor.execute(
-            "INSERT INTO attendance_punch (device_id, pin, punched_at, verify_mode, punch_state, work_code, source, "
-            "received_at) SELECT %s, pin, local_time AT TIME ZONE %s, verify_mode, punch_state, work_code, %s, now() "
-            "FROM punch_incoming ON CONFLICT (device_id, punched_at, pin) DO NOTHING",
-            [device.pk, device.timezone, source],
+            "WITH inserted AS (INSERT INTO attendance_punch (device_id, pin, punched_at, verify_mode, punch_state, "
+            "work_code, source, received_at) SELECT %s, pin, local_time AT TIME ZONE %s, verify_mode, punch_state, "
+            "work_code, %s, now() FROM punch_incoming ON CONFLICT (device_id, punched_at, pin) DO NOTHING "
+            "RETURNING punched_at) "
+            "SELECT count(*), array_agg(DISTINCT (punched_at AT TIME ZONE %s)::date) FROM inserted",
+            [device.pk, device.timezone, source, device.timezone],
         )
-        new = cursor.rowcount
+        new, days = cursor.fetchone()
         cursor.execute("DROP TABLE punch_incoming")
-    return new
+    return Stored(new, set(days or ()))
 
 
 def _insert_generic(device: Device, records: list[RawRecord], source: str) -> int:
     before = Punch.objects.filter(device=device).count()
     fresh = _not_yet_stored(device, records)
+    days = {r.timestamp.date() for r in fresh}
     rows = [
         Punch(device=device, pin=r.user_id, punched_at=r.timestamp.replace(tzinfo=device.tz), verify_mode=r.status,
               punch_state=r.punch, work_code=r.workcode, source=source)
@@ -71,7 +84,7 @@ def _insert_generic(device: Device, records: list[RawRecord], source: str) -> in
     # The unique key decides, not the filter: a punch stored meanwhile by a push is skipped here too.
     for start in range(0, len(rows), BULK_BATCH):
         Punch.objects.bulk_create(rows[start : start + BULK_BATCH], ignore_conflicts=True)
-    return Punch.objects.filter(device=device).count() - before
+    return Stored(Punch.objects.filter(device=device).count() - before, days)
 
 
 def _not_yet_stored(device: Device, records: list[RawRecord]) -> list[RawRecord]:

@@ -6,7 +6,9 @@ A model takes part by declaring two class attributes:
 * ``SCOPE_DESA`` — the ORM path from the model to its ``Desa`` ("" for Desa itself, ``None`` when the row is
   not owned by a single desa);
 * ``SCOPE_KECAMATAN`` — the ORM path to its ``Kecamatan`` ("" for Kecamatan itself);
-* optionally ``SCOPE_INCLUDE_GLOBAL = True`` when rows without a kecamatan are shared by all (national holidays).
+* optionally ``SCOPE_INCLUDE_GLOBAL = True`` when rows without a kecamatan are shared by all (national holidays);
+* optionally ``SCOPE_INCLUDE_KECAMATAN_WIDE = True`` when a row of the user's kecamatan without a desa applies
+  to every desa of it (the kecamatan's default working hours), so desa users see it too.
 
 Out-of-scope rows are simply absent from the queryset, so a lookup by id answers 404, never 403: an
 outsider cannot even learn that the row exists.
@@ -47,6 +49,8 @@ def restrict(queryset: models.QuerySet[M], user) -> models.QuerySet[M]:
             condition = Q(**{_path(kecamatan_path, "id"): user.kecamatan_id})
         else:
             condition = Q(**{_path(desa_path, "id"): user.desa_id})
+            if getattr(model, "SCOPE_INCLUDE_KECAMATAN_WIDE", False):
+                condition |= Q(**{_path(desa_path, "isnull"): True, _path(kecamatan_path, "id"): user.kecamatan_id})
     elif user.is_kecamatan_user and user.kecamatan_id:
         condition = Q(**{_path(kecamatan_path, "id"): user.kecamatan_id})
     else:

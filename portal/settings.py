@@ -305,3 +305,11 @@ ATTENDANCE_PULL_TIMEOUT = env_int("ATTENDANCE_PULL_TIMEOUT", 20, minimum=1)  # s
 ATTENDANCE_PULL_LEASE_SECONDS = env_int("ATTENDANCE_PULL_LEASE_SECONDS", 900, minimum=10)
 ATTENDANCE_FAILURE_ALERT_AFTER = env_int("ATTENDANCE_FAILURE_ALERT_AFTER", 3, minimum=1)
 ATTENDANCE_CAPACITY_ALERT = env_int("ATTENDANCE_CAPACITY_ALERT", 80, minimum=1)  # percent
+# Attendance II: daily status thresholds (attendance/status.py documents the codes).
+# Upper bounds in minutes of TL1/PSW1, TL2/PSW2, TL3/PSW3; above the last is TL4/PSW4.
+ATTENDANCE_LATE_BUCKETS = tuple(int(x) for x in env_list("ATTENDANCE_LATE_BUCKETS", ["30", "60", "90"]))
+if len(ATTENDANCE_LATE_BUCKETS) != 3 or list(ATTENDANCE_LATE_BUCKETS) != sorted(set(ATTENDANCE_LATE_BUCKETS)):
+    raise ImproperlyConfigured("ATTENDANCE_LATE_BUCKETS must be three increasing minute counts, e.g. 30,60,90")
+ATTENDANCE_SICK_NOTE_AFTER_DAYS = env_int("ATTENDANCE_SICK_NOTE_AFTER_DAYS", 2, minimum=0)  # sakit longer needs a note
+ATTENDANCE_CHRONIC_LATE = env_int("ATTENDANCE_CHRONIC_LATE", 5, minimum=1)  # TL days in a month that raise a flag
+ATTENDANCE_TK_STREAK = env_int("ATTENDANCE_TK_STREAK", 3, minimum=1)  # consecutive TK working days that raise a flag

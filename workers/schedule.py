@@ -29,6 +29,20 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 60.0,
         "options": {"expires": 60},
     },
+    # Every minute: recompute the daily attendance statuses marked dirty (a sweeper behind the enqueue after
+    # each change, in case that message was lost).
+    "attendance-status": {
+        "task": "workers.tasks.attendance_status_task",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
+    # https://crontab.guru/#30_17_*_*_* — 00:30 WIB: close yesterday for every desa, devices or not, so each
+    # working day gets a status (ND where nothing reported).
+    "attendance-close-day": {
+        "task": "workers.tasks.attendance_close_day_task",
+        "schedule": crontab(minute=30, hour=17),
+        "options": {"expires": 3600},
+    },
     # https://crontab.guru/#0_0_*_*_1 — Monday 00:00 UTC = 07:00 WIB: the Kasi Tapem's weekly digest.
     "weekly-digest": {
         "task": "workers.tasks.weekly_digest_task",

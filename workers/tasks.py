@@ -100,3 +100,19 @@ def device_pull_task(device_id: int, trigger: str = "beat") -> dict:
 
     result = device_pull(device_id=device_id, trigger=trigger)
     return {"outcome": result.outcome, "read": result.read, "new": result.new, "error": result.error}
+
+
+@shared_task(name="workers.tasks.attendance_status_task")
+def attendance_status_task() -> int:
+    """Recompute the (desa, day) statuses marked dirty; several workers may run it at once (SKIP LOCKED)."""
+    from attendance.daily import status_dirty_process
+
+    return status_dirty_process()
+
+
+@shared_task(name="workers.tasks.attendance_close_day_task")
+def attendance_close_day_task() -> int:
+    """Mark yesterday dirty for every desa: the day is over, what was pending becomes TAP, TK or ND."""
+    from attendance.daily import status_close_day
+
+    return status_close_day()

@@ -30,7 +30,7 @@ def record(pin: str, when: dt.datetime, status: int = 1, punch: int = 0, workcod
 
 def insert(dev: Device, records: list[RawRecord]) -> int:
     with transaction.atomic():
-        return punches_insert(device=dev, records=records)
+        return punches_insert(device=dev, records=records).new
 
 
 def stored(dev: Device) -> list[tuple]:

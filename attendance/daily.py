@@ -1,0 +1,324 @@
+"""Daily statuses: which working hours apply, which (desa, day) pairs need recomputing, and the batched
+recompute itself. The rules are in ``attendance.status`` (pure); this module only gathers their inputs in a
+fixed number of queries per block, whatever the number of desa, perangkat or days.
+
+Incremental: every change that can alter a status (new punches, a leave decision, a PIN link, a schedule or
+holiday edit, a day closing) marks its (desa, day) pairs in ``StatusDirty`` inside its own transaction, and
+``status_dirty_process`` recomputes only those."""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from attendance.models import DailyStatus, Device, DeviceDay, DeviceUser, Leave, Punch, StatusDirty, WorkSchedule
+from attendance.status import DayInput, DayRule, compute_day
+from portal.models import Desa, HariLibur, Perangkat
+
+ONE_DAY = dt.timedelta(days=1)
+T = dt.time
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """A schedule's rules, detached from the database (the built-in default has no row)."""
+
+    days: dict[int, tuple[dt.time, dt.time]]
+    tolerance: int = 0
+    arrival_before: int = 180
+    arrival_after: int = 240
+    departure_before: int = 240
+    departure_after: int = 480
+    name: str = "Bawaan"
+    schedule_id: int | None = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    desa_id: int | None = None
+    kecamatan_id: int | None = None
+
+    def rule(self, day: dt.date) -> DayRule | None:
+        hours = self.days.get(day.weekday())
+        if hours is None:
+            return None
+        return DayRule(hours[0], hours[1], self.tolerance, self.arrival_before, self.arrival_after,
+                       self.departure_before, self.departure_after)  # fmt: skip
+
+
+# Perpres 21/2023 / PermenPANRB practice: Mon–Thu 07:30–16:00, Fri 07:30–16:30, five days. Used until the
+# kecamatan enters its own; editable on /absensi/jam-kerja/.
+DEFAULT_SPEC = ScheduleSpec(days={**{d: (T(7, 30), T(16, 0)) for d in range(4)}, 4: (T(7, 30), T(16, 30))})
+
+
+def spec_of(schedule: WorkSchedule) -> ScheduleSpec:
+    return ScheduleSpec(
+        days={d.weekday: (d.start, d.end) for d in schedule.days.all()}, tolerance=schedule.tolerance_minutes,
+        arrival_before=schedule.arrival_before_minutes, arrival_after=schedule.arrival_after_minutes,
+        departure_before=schedule.departure_before_minutes, departure_after=schedule.departure_after_minutes,
+        name=schedule.name, schedule_id=schedule.pk, valid_from=schedule.valid_from, valid_to=schedule.valid_to,
+        desa_id=schedule.desa_id, kecamatan_id=schedule.kecamatan_id,
+    )  # fmt: skip
+
+
+def schedule_for(specs: Iterable[ScheduleSpec], *, desa_id: int, kecamatan_id: int, day: dt.date) -> ScheduleSpec:
+    """The schedule in force: a desa's date-range override, else the kecamatan's date-range override (Ramadan
+    hours apply to every desa that has not set its own), else the desa's base, else the kecamatan's base,
+    else the built-in default."""
+    best, best_rank = DEFAULT_SPEC, 99
+    for spec in specs:
+        if spec.kecamatan_id != kecamatan_id or spec.desa_id not in (None, desa_id):
+            continue
+        ranged = spec.valid_from is not None
+        if ranged and not (spec.valid_from <= day <= spec.valid_to):
+            continue
+        rank = {(True, True): 0, (True, False): 1, (False, True): 2, (False, False): 3}[
+            (ranged, spec.desa_id is not None)
+        ]
+        if rank < best_rank:
+            best, best_rank = spec, rank
+    return best
+
+
+def local_zone(devices: list[dict]) -> zoneinfo.ZoneInfo:
+    """A desa's days follow its machines' zone (WITA/WIT desa exist); without a machine, the server's."""
+    return zoneinfo.ZoneInfo(devices[0]["timezone"] if devices else settings.TIME_ZONE)
+
+
+# Marking -------------------------------------------------------------------------------------------------
+
+
+def status_mark_dirty(pairs: Iterable[tuple[int, dt.date]]) -> int:
+    """Mark (desa, day) pairs for recompute (future days are ignored) and enqueue the recompute after commit."""
+    from portal.queue import enqueue
+
+    today = timezone.localdate()
+    rows = [StatusDirty(desa_id=desa_id, date=day) for desa_id, day in set(pairs) if day <= today]
+    if rows:
+        StatusDirty.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+        enqueue("workers.tasks.attendance_status_task")
+    return len(rows)
+
+
+def status_close_day(*, day: dt.date | None = None) -> int:
+    day = day or timezone.localdate() - ONE_DAY
+    return status_mark_dirty((desa_id, day) for desa_id in Desa.objects.values_list("id", flat=True))
+
+
+def dates_between(start: dt.date, end: dt.date) -> list[dt.date]:
+    return [start + ONE_DAY * i for i in range((end - start).days + 1)]
+
+
+# Recompute -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Block:
+    """Everything the rules need for a set of desa over a date range, loaded in a fixed number of queries."""
+
+    desa_ids: list[int]
+    lo: dt.date
+    hi: dt.date
+    kecamatan_of: dict[int, int] = field(default_factory=dict)
+    zone_of: dict[int, zoneinfo.ZoneInfo] = field(default_factory=dict)
+    known_until: dict[int, dt.datetime | None] = field(default_factory=dict)
+    specs: list[ScheduleSpec] = field(default_factory=list)
+    holidays: dict[int | None, set[dt.date]] = field(default_factory=dict)
+    reporting: set[tuple[int, dt.date]] = field(default_factory=set)
+    perangkat: list[dict] = field(default_factory=list)
+    linked: set[int] = field(default_factory=set)
+    punches: dict[int, list[dt.datetime]] = field(default_factory=lambda: defaultdict(list))
+    leave: dict[int, list[tuple[dt.date, dt.date, str]]] = field(default_factory=lambda: defaultdict(list))
+
+
+def _load(desa_ids: list[int], lo: dt.date, hi: dt.date) -> _Block:
+    block = _Block(desa_ids, lo, hi)
+    block.kecamatan_of = dict(Desa.objects.filter(id__in=desa_ids).values_list("id", "kecamatan_id"))
+    devices_of: dict[int, list[dict]] = defaultdict(list)
+    for row in Device.objects.filter(desa_id__in=desa_ids).values("id", "desa_id", "timezone", "last_success_at"):
+        devices_of[row["desa_id"]].append(row)
+    device_desa = {d["id"]: desa for desa, rows in devices_of.items() for d in rows}
+    for desa_id in desa_ids:
+        zone = block.zone_of[desa_id] = local_zone(devices_of[desa_id])
+        pulls = [d["last_success_at"] for d in devices_of[desa_id] if d["last_success_at"]]
+        block.known_until[desa_id] = max(pulls).astimezone(zone).replace(tzinfo=None) if pulls else None
+    kecamatan_ids = set(block.kecamatan_of.values())
+    schedules = WorkSchedule.objects.filter(kecamatan_id__in=kecamatan_ids).prefetch_related("days")
+    block.specs = [spec_of(s) for s in schedules]
+    for kecamatan_id, day, libur in HariLibur.objects.filter(
+        Q(kecamatan__isnull=True) | Q(kecamatan_id__in=kecamatan_ids), tanggal__range=(lo, hi)
+    ).values_list("kecamatan_id", "tanggal", "libur"):
+        block.holidays.setdefault(kecamatan_id, set())
+        if libur:
+            block.holidays[kecamatan_id].add(day)
+        elif kecamatan_id is not None:  # a kecamatan's own "not a day off" overrides a national row
+            block.holidays.setdefault(-kecamatan_id, set()).add(day)
+    block.reporting = {
+        (device_desa[device_id], day)
+        for device_id, day in DeviceDay.objects.filter(device_id__in=device_desa, date__range=(lo, hi)).values_list(
+            "device_id", "date"
+        )
+    }
+    block.perangkat = list(
+        Perangkat.objects.filter(desa_id__in=desa_ids)
+        .filter(Q(aktif=True) | Q(tanggal_selesai__isnull=False))
+        .values("id", "desa_id", "tanggal_mulai", "tanggal_selesai")
+    )
+    owner: dict[tuple[int, str], int] = {}
+    for device_id, pin, perangkat_id in DeviceUser.objects.filter(
+        device_id__in=device_desa, perangkat__isnull=False
+    ).values_list("device_id", "pin", "perangkat_id"):
+        owner[(device_id, pin)] = perangkat_id
+        block.linked.add(perangkat_id)
+    # Punches from the evening before the first day to the morning after the last (departures after midnight).
+    zone = next(iter(block.zone_of.values()), zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    start = dt.datetime.combine(lo - ONE_DAY, T(12), tzinfo=zone)
+    end = dt.datetime.combine(hi + 2 * ONE_DAY, T(0), tzinfo=zone)
+    for device_id, pin, at in Punch.objects.filter(
+        device_id__in=device_desa, punched_at__gte=start, punched_at__lt=end
+    ).values_list("device_id", "pin", "punched_at"):
+        perangkat_id = owner.get((device_id, pin))
+        if perangkat_id is not None:
+            block.punches[perangkat_id].append(
+                at.astimezone(block.zone_of[device_desa[device_id]]).replace(tzinfo=None)
+            )
+    for perangkat_id, start_day, end_day, kind in Leave.objects.filter(
+        perangkat__desa_id__in=desa_ids, state=Leave.State.APPROVED, date_from__lte=hi, date_to__gte=lo
+    ).values_list("perangkat_id", "date_from", "date_to", "kind"):
+        block.leave[perangkat_id].append((start_day, end_day, kind))
+    for times in block.punches.values():
+        times.sort()
+    return block
+
+
+def _is_day_off(block: _Block, kecamatan_id: int, day: dt.date) -> bool:
+    if day in block.holidays.get(-kecamatan_id, ()):
+        return False
+    return day in block.holidays.get(kecamatan_id, ()) or day in block.holidays.get(None, ())
+
+
+def _compute(block: _Block, wanted: set[tuple[int, dt.date]] | None, now: dt.datetime) -> list[DailyStatus]:
+    rows = []
+    days = dates_between(block.lo, block.hi)
+    for p in block.perangkat:
+        desa_id, perangkat_id = p["desa_id"], p["id"]
+        kecamatan_id, zone = block.kecamatan_of[desa_id], block.zone_of[desa_id]
+        times = block.punches.get(perangkat_id, [])
+        for day in days:
+            if wanted is not None and (desa_id, day) not in wanted:
+                continue
+            if (p["tanggal_mulai"] and day < p["tanggal_mulai"]) or (
+                p["tanggal_selesai"] and day > p["tanggal_selesai"]
+            ):
+                continue
+            spec = schedule_for(block.specs, desa_id=desa_id, kecamatan_id=kecamatan_id, day=day)
+            rule = None if _is_day_off(block, kecamatan_id, day) else spec.rule(day)
+            lo_i = bisect.bisect_left(times, dt.datetime.combine(day, T(0)))
+            hi_i = bisect.bisect_left(times, dt.datetime.combine(day + ONE_DAY, T(12)))
+            leave = next((k for a, b, k in block.leave.get(perangkat_id, ()) if a <= day <= b), None)
+            result = compute_day(DayInput(
+                day=day, rule=rule, punches=times[lo_i:hi_i], leave=leave,
+                collecting=(desa_id, day) in block.reporting and perangkat_id in block.linked,
+                known_until=block.known_until[desa_id], buckets=settings.ATTENDANCE_LATE_BUCKETS,
+            ))  # fmt: skip
+            rows.append(DailyStatus(
+                perangkat_id=perangkat_id, desa_id=desa_id, date=day, status=result.status,
+                codes=" ".join(result.codes), late_minutes=result.late_minutes, early_minutes=result.early_minutes,
+                arrival_at=result.arrival.replace(tzinfo=zone) if result.arrival else None,
+                departure_at=result.departure.replace(tzinfo=zone) if result.departure else None, computed_at=now,
+            ))  # fmt: skip
+    return rows
+
+
+UPDATED = ["desa", "status", "codes", "arrival_at", "departure_at", "late_minutes", "early_minutes", "computed_at"]
+
+
+def statuses_recompute(*, desa_ids: Iterable[int], date_from: dt.date, date_to: dt.date,
+                       wanted: set[tuple[int, dt.date]] | None = None) -> int:  # fmt: skip
+    """Recompute the statuses of these desa over the range (only ``wanted`` pairs when given). Idempotent:
+    the same inputs give the same rows. Returns the number of statuses written."""
+    desa_ids = sorted(set(desa_ids))
+    date_to = min(date_to, timezone.localdate())
+    if not desa_ids or date_to < date_from:
+        return 0
+    block = _load(desa_ids, date_from, date_to)
+    rows = _compute(block, wanted, timezone.now())
+    with transaction.atomic():
+        DailyStatus.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["perangkat", "date"], update_fields=UPDATED, batch_size=2000
+        )
+        # A perangkat who has left (or moved) keeps no status on days it no longer has.
+        stale = DailyStatus.objects.filter(desa_id__in=desa_ids, date__range=(date_from, date_to))
+        kept = {(r.perangkat_id, r.date) for r in rows}
+        gone = [pk for pk, pid, day, desa_id in stale.values_list("pk", "perangkat_id", "date", "desa_id")
+                if (pid, day) not in kept and (wanted is None or (desa_id, day) in wanted)]  # fmt: skip
+        if gone:
+            DailyStatus.objects.filter(pk__in=gone).delete()
+    return len(rows)
+
+
+def status_dirty_process(*, batch: int = 5000) -> int:
+    """Claim dirty (desa, day) pairs (rows locked by another worker are skipped), recompute them, and delete
+    the claims in the same transaction. Returns the number of pairs processed."""
+    done = 0
+    while True:
+        with transaction.atomic():
+            claimed = list(
+                StatusDirty.objects.select_for_update(skip_locked=True)
+                .order_by("date")
+                .values_list("pk", "desa_id", "date")[:batch]
+            )
+            if not claimed:
+                return done
+            pairs = {(desa_id, day) for _pk, desa_id, day in claimed}
+            for lo, hi, chunk in _chunks(pairs):
+                statuses_recompute(desa_ids={d for d, _ in chunk}, date_from=lo, date_to=hi, wanted=chunk)
+            StatusDirty.objects.filter(pk__in=[pk for pk, *_ in claimed]).delete()
+            done += len(claimed)
+
+
+def _chunks(pairs: set[tuple[int, dt.date]]) -> Iterable[tuple[dt.date, dt.date, set[tuple[int, dt.date]]]]:
+    """Group pairs by calendar month, so a block never loads more than a month of punches."""
+    by_month: dict[tuple[int, int], set] = defaultdict(set)
+    for desa_id, day in pairs:
+        by_month[(day.year, day.month)].add((desa_id, day))
+    for chunk in by_month.values():
+        days = [day for _desa, day in chunk]
+        yield min(days), max(days), chunk
+
+
+def statuses_rebuild(*, date_from: dt.date, date_to: dt.date, desa_ids: Iterable[int] | None = None) -> int:
+    """Recompute a whole range, month by month (``attendance_rebuild``; also after an import of old punches)."""
+    ids = list(desa_ids) if desa_ids is not None else list(Desa.objects.values_list("id", flat=True))
+    device_days_backfill(date_from=date_from, date_to=date_to, desa_ids=ids)
+    written, start = 0, date_from
+    while start <= date_to:
+        month_end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - ONE_DAY
+        end = min(month_end, date_to)
+        written += statuses_recompute(desa_ids=ids, date_from=start, date_to=end)
+        start = end + ONE_DAY
+    return written
+
+
+def device_days_backfill(*, date_from: dt.date, date_to: dt.date, desa_ids: list[int]) -> None:
+    """A device that holds punches of a day was reporting that day (history pulled before coverage was kept)."""
+    from django.db.models.functions import TruncDate
+
+    for device in Device.objects.filter(desa_id__in=desa_ids):
+        zone = device.tz
+        start = dt.datetime.combine(date_from, T(0), tzinfo=zone)
+        end = dt.datetime.combine(date_to + ONE_DAY, T(0), tzinfo=zone)
+        days = (
+            Punch.objects.filter(device=device, punched_at__gte=start, punched_at__lt=end)
+            .annotate(day=TruncDate("punched_at", tzinfo=zone))
+            .values_list("day", flat=True)
+            .distinct()
+        )
+        DeviceDay.objects.bulk_create([DeviceDay(device=device, date=d) for d in days], ignore_conflicts=True)

@@ -1,0 +1,132 @@
+"""Leave (izin, sakit, cuti, dinas luar): requested by the desa, decided by the Kepala Desa or the kecamatan.
+
+Overlap is refused under a lock on the perangkat row, so two requests sent at once cannot both pass the
+check. Every decision marks the covered days for recompute."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from attendance import daily
+from attendance.models import Leave
+from portal import files, permissions
+from portal.choices import Jabatan, Role
+from portal.models import Perangkat, User
+from portal.scoping import in_scope
+
+ATTACHMENT_KINDS = {files.KIND_PDF, files.KIND_JPEG, files.KIND_PNG}
+OPEN_STATES = (Leave.State.REQUESTED, Leave.State.APPROVED)
+
+
+def can_request(user: User) -> bool:
+    return user.is_authenticated and (
+        user.is_portal_admin
+        or user.role in (Role.OPERATOR_DESA, Role.KEPALA_DESA)
+        or permissions.is_kecamatan_staff(user)
+    )
+
+
+def can_decide(user: User, leave: Leave) -> bool:
+    """The Kepala Desa decides for his perangkat; the Kepala Desa's own leave, and any other, can be decided
+    by kecamatan staff."""
+    if permissions.is_kecamatan_staff(user):
+        return True
+    return user.role == Role.KEPALA_DESA and leave.perangkat.jabatan != Jabatan.KEPALA_DESA
+
+
+@transaction.atomic
+def leave_request(
+    *, actor: User, perangkat: Perangkat, kind: str, date_from: dt.date, date_to: dt.date, reason: str = "",
+    attachment=None,
+) -> Leave:  # fmt: skip
+    if not can_request(actor) or not in_scope(perangkat, actor):
+        raise PermissionDenied
+    if kind not in Leave.Kind.values:
+        raise ValidationError({"kind": _("Jenis izin tidak dikenal.")})
+    if date_to < date_from:
+        raise ValidationError({"date_to": _("Tanggal akhir tidak boleh sebelum tanggal mulai.")})
+    days = (date_to - date_from).days + 1
+    limit = settings.ATTENDANCE_SICK_NOTE_AFTER_DAYS
+    if kind == Leave.Kind.SAKIT and days > limit and attachment is None:
+        raise ValidationError(
+            {"attachment": _("Sakit lebih dari %(n)d hari wajib melampirkan surat keterangan dokter.") % {"n": limit}}
+        )
+    # The lock serialises requests for one perangkat: the overlap check and the insert are one step.
+    Perangkat.objects.select_for_update().get(pk=perangkat.pk)
+    clash = Leave.objects.filter(
+        perangkat=perangkat, state__in=OPEN_STATES, date_from__lte=date_to, date_to__gte=date_from
+    ).first()
+    if clash is not None:
+        raise ValidationError(
+            _("Tumpang tindih dengan %(kind)s %(from)s–%(to)s yang %(state)s.")
+            % {
+                "kind": clash.get_kind_display().lower(),
+                "from": f"{clash.date_from:%d/%m/%Y}",
+                "to": f"{clash.date_to:%d/%m/%Y}",
+                "state": clash.get_state_display().lower(),
+            }  # fmt: skip
+        )
+    leave = Leave(
+        perangkat=perangkat, kind=kind, date_from=date_from, date_to=date_to, reason=reason, requested_by=actor
+    )
+    if attachment is not None:
+        checked = files.check_upload(attachment, allowed_kinds=ATTACHMENT_KINDS, max_bytes=10 * 1024 * 1024)
+        path = files.store_upload(attachment, checked, subdir=f"izin/{date_from.year}")
+        leave.attachment_path, leave.attachment_sha256 = path, checked.sha256
+        leave.attachment_name, leave.attachment_kind = checked.name, checked.kind
+        try:
+            leave.save()
+        except Exception:
+            files.delete_stored(path)
+            raise
+    else:
+        leave.save()
+    return leave
+
+
+@transaction.atomic
+def leave_decide(*, actor: User, leave: Leave, approve: bool, note: str = "") -> Leave:
+    if not in_scope(leave, actor) or not can_decide(actor, leave):
+        raise PermissionDenied
+    # Conditional UPDATE: only a request still waiting can be decided, whoever clicks first wins.
+    state = Leave.State.APPROVED if approve else Leave.State.REJECTED
+    now = timezone.now()
+    changed = Leave.objects.filter(pk=leave.pk, state=Leave.State.REQUESTED).update(
+        state=state, decided_by=actor, decided_at=now, decision_note=note
+    )
+    if not changed:
+        raise ValidationError(_("Pengajuan ini sudah diputuskan."))
+    leave.refresh_from_db()
+    leave.save()  # a history row for the decision: update() writes none
+    if approve:
+        _mark(leave)
+    return leave
+
+
+@transaction.atomic
+def leave_cancel(*, actor: User, leave: Leave, note: str = "") -> Leave:
+    """Withdraw a request, or revoke an approved leave (the days are recomputed)."""
+    if not in_scope(leave, actor) or not (can_request(actor) or can_decide(actor, leave)):
+        raise PermissionDenied
+    was_approved = leave.state == Leave.State.APPROVED
+    changed = Leave.objects.filter(pk=leave.pk, state__in=OPEN_STATES).update(
+        state=Leave.State.CANCELLED, decided_by=actor, decided_at=timezone.now(), decision_note=note
+    )
+    if not changed:
+        raise ValidationError(_("Pengajuan ini sudah ditolak atau dibatalkan."))
+    leave.refresh_from_db()
+    leave.save()
+    if was_approved:
+        _mark(leave)
+    return leave
+
+
+def _mark(leave: Leave) -> None:
+    desa_id = leave.perangkat.desa_id
+    daily.status_mark_dirty((desa_id, day) for day in daily.dates_between(leave.date_from, leave.date_to))

@@ -1,0 +1,105 @@
+"""Working hours (SOP jam kerja): saved by kecamatan staff, validated so that every punch falls in one
+window only, and every change recomputes the days it touches."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from attendance import daily
+from attendance.models import DailyStatus, ScheduleDay, WorkSchedule
+from portal import permissions
+from portal.models import Desa, User
+from portal.scoping import in_scope
+
+WEEKDAYS = [_l("Senin"), _l("Selasa"), _l("Rabu"), _l("Kamis"), _l("Jumat"), _l("Sabtu"), _l("Minggu")]
+LATEST_DEPARTURE = 30 * 60  # a departure window may run to 06:00 the next morning, not into the next arrival
+
+
+def _minutes(t: dt.time) -> int:
+    return t.hour * 60 + t.minute
+
+
+def validate(schedule: WorkSchedule, days: dict[int, tuple[dt.time, dt.time]]) -> None:
+    errors: dict[str, list[str]] = {}
+    if not days:
+        errors.setdefault("days", []).append(_("Isi jam kerja untuk paling sedikit satu hari."))
+    for weekday, (start, end) in sorted(days.items()):
+        name = WEEKDAYS[weekday]
+        if end <= start:
+            errors.setdefault("days", []).append(_("%(day)s: jam pulang harus sesudah jam masuk.") % {"day": name})
+            continue
+        if _minutes(start) - schedule.arrival_before_minutes < 0:
+            errors.setdefault("arrival_before_minutes", []).append(
+                _("%(day)s: jendela datang dimulai sebelum pukul 00.00.") % {"day": name}
+            )
+        if _minutes(end) + schedule.departure_after_minutes > LATEST_DEPARTURE:
+            errors.setdefault("departure_after_minutes", []).append(
+                _("%(day)s: jendela pulang paling lambat sampai pukul 06.00 esok hari.") % {"day": name}
+            )
+    if (schedule.valid_from is None) != (schedule.valid_to is None):
+        errors.setdefault("valid_to", []).append(_("Isi kedua tanggal berlaku, atau kosongkan keduanya."))
+    elif schedule.valid_from and schedule.valid_to < schedule.valid_from:
+        errors.setdefault("valid_to", []).append(_("Tanggal akhir tidak boleh sebelum tanggal mulai."))
+    if schedule.desa_id and schedule.desa.kecamatan_id != schedule.kecamatan_id:
+        errors.setdefault("desa", []).append(_("Desa harus di kecamatan yang sama."))
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def schedule_save(*, actor: User, schedule: WorkSchedule, days: dict[int, tuple[dt.time, dt.time]]) -> WorkSchedule:
+    """Create or change a schedule and its weekdays (a weekday left out is a day off)."""
+    if not permissions.is_kecamatan_staff(actor):
+        raise PermissionDenied
+    if not actor.is_portal_admin and schedule.kecamatan_id != actor.kecamatan_id:
+        raise PermissionDenied
+    if schedule.pk and not in_scope(WorkSchedule.objects.get(pk=schedule.pk), actor):
+        raise PermissionDenied
+    validate(schedule, days)
+    before = _affected(WorkSchedule.objects.get(pk=schedule.pk)) if schedule.pk else set()
+    base_taken = WorkSchedule.objects.filter(
+        kecamatan_id=schedule.kecamatan_id, desa_id=schedule.desa_id, valid_from__isnull=True
+    ).exclude(pk=schedule.pk)
+    if schedule.valid_from is None and base_taken.exists():
+        raise ValidationError(_("Jam kerja dasar untuk wilayah ini sudah ada; ubah yang ada atau isi tanggal berlaku."))
+    schedule.save()
+    schedule.days.all().delete()
+    ScheduleDay.objects.bulk_create(
+        [ScheduleDay(schedule=schedule, weekday=w, start=s, end=e) for w, (s, e) in sorted(days.items())]
+    )
+    daily.status_mark_dirty(before | _affected(schedule))
+    return schedule
+
+
+@transaction.atomic
+def schedule_delete(*, actor: User, schedule: WorkSchedule) -> None:
+    if not permissions.is_kecamatan_staff(actor) or not in_scope(schedule, actor):
+        raise PermissionDenied
+    affected = _affected(schedule)
+    schedule.delete()
+    daily.status_mark_dirty(affected)
+
+
+def _affected(schedule: WorkSchedule) -> set[tuple[int, dt.date]]:
+    """(desa, day) pairs whose statuses may follow this schedule: its desa (or every desa of its kecamatan)
+    over its range, or from the first computed status to today."""
+    desa_ids = (
+        [schedule.desa_id] if schedule.desa_id
+        else list(Desa.objects.filter(kecamatan_id=schedule.kecamatan_id).values_list("id", flat=True))
+    )  # fmt: skip
+    today = timezone.localdate()
+    if schedule.valid_from:
+        start, end = schedule.valid_from, min(schedule.valid_to, today)
+    else:
+        first = DailyStatus.objects.filter(desa_id__in=desa_ids).aggregate(first=Min("date"))["first"]
+        if first is None:
+            return set()
+        start, end = first, today
+    return {(desa_id, day) for desa_id in desa_ids for day in daily.dates_between(start, end)}
