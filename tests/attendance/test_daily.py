@@ -158,4 +158,4 @@ def test_rebuild_command_twice_changes_nothing(office):
     call_command("attendance_rebuild", "--from", "2026-08-03", "--to", "2026-08-09")  # every desa this time
     assert set(rows.values_list("perangkat_id", "date", "status", "codes", "late_minutes")) == first
     assert DailyStatus.objects.exclude(desa=office.desa).exists()
-    assert ("TL1" in {c for *_, c, _m in first}) and len(first) == 2 * 7
+    assert "TL1 TAP" in {c for *_, c, _m in first} and len(first) == 2 * 7
