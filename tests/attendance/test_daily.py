@@ -10,6 +10,8 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from attendance import daily, leave, schedules
 from attendance.models import DailyStatus, Device, DeviceDay, DeviceUser, Leave, StatusDirty, WorkSchedule
@@ -159,3 +161,36 @@ def test_rebuild_command_twice_changes_nothing(office):
     assert set(rows.values_list("perangkat_id", "date", "status", "codes", "late_minutes")) == first
     assert DailyStatus.objects.exclude(desa=office.desa).exists()
     assert "TL1 TAP" in {c for *_, c, _m in first} and len(first) == 2 * 7
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    punches=st.lists(
+        st.tuples(st.sampled_from(["1", "2", "9"]), st.integers(0, 6), st.integers(4 * 60, 23 * 60)), max_size=30
+    ),
+    first=st.integers(0, 6),
+    length=st.integers(0, 6),
+)
+def test_recomputing_any_range_twice_changes_nothing(office, punches, first, length):
+    sid = transaction.savepoint()
+    try:
+        with transaction.atomic():
+            punches_insert(device=office.device, records=[
+                RawRecord(pin, None, dt.datetime.combine(MON + dt.timedelta(days=d), dt.time()) + dt.timedelta(minutes=m),
+                          1, 0)
+                for pin, d, m in punches
+            ])  # fmt: skip
+        recompute(office)
+        snapshot = lambda: set(  # noqa: E731
+            DailyStatus.objects.values_list("perangkat_id", "date", "status", "codes", "late_minutes", "early_minutes",
+                                            "arrival_at", "departure_at")  # fmt: skip
+        )
+        whole = snapshot()
+        start = MON + dt.timedelta(days=first)
+        end = min(start + dt.timedelta(days=length), MON + dt.timedelta(days=6))
+        recompute(office, start, end)
+        assert snapshot() == whole
+        recompute(office, start, end)
+        assert snapshot() == whole
+    finally:
+        transaction.savepoint_rollback(sid)

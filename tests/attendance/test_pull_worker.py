@@ -6,8 +6,9 @@ import time
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
-from attendance.models import Punch, SyncRun
+from attendance.models import DailyStatus, Punch, StatusDirty, SyncRun
 from tests.attendance.conftest import device_set
 from tests.workers.conftest import WorkerProcess
 
@@ -93,6 +94,12 @@ def test_beat_dispatch_pulls_every_kind_of_device_on_a_real_worker(tenancy, emul
         assert not Punch.objects.filter(device__in=[devices["drop"][1], devices["mismatch"][1]]).exists()
         assert SyncRun.objects.get(device=devices["mismatch"][1]).outcome == "failed"
         assert SyncRun.objects.get(device=devices["drop"][1]).outcome == "failed"
+        # Each successful pull marked its days dirty and enqueued the status recompute on the same worker.
+        deadline = time.monotonic() + 60
+        while StatusDirty.objects.exists() or not DailyStatus.objects.filter(desa=tenancy.desa_a).exists():
+            assert time.monotonic() < deadline, "the worker did not recompute the daily statuses"
+            time.sleep(0.3)
+        assert DailyStatus.objects.filter(perangkat=tenancy.perangkat_a, date=timezone.localdate()).exists()
 
         dropped.device.faults.clear()
         type(devices["drop"][1]).objects.filter(pk__in=[d.pk for d in every]).update(next_pull_at=None)
