@@ -1,7 +1,19 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from attendance.models import Device, DeviceAudit, DeviceUser, Punch, SyncRun
+from attendance.models import (
+    AttendanceWarning,
+    DailyStatus,
+    Device,
+    DeviceAudit,
+    DeviceUser,
+    Leave,
+    Punch,
+    ReviewNote,
+    ScheduleDay,
+    SyncRun,
+    WorkSchedule,
+)
 from portal.admin_base import ReadOnlyAdmin
 
 
@@ -19,5 +31,30 @@ class DeviceUserAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["perangkat"]
 
 
-for model in (Punch, SyncRun, DeviceAudit):
+class ScheduleDayInline(admin.TabularInline):
+    model = ScheduleDay
+    extra = 0
+
+
+@admin.register(WorkSchedule)
+class WorkScheduleAdmin(SimpleHistoryAdmin):
+    """Shown for inspection; changes go through /absensi/jam-kerja/, which validates and recomputes."""
+
+    list_display = ["name", "kecamatan", "desa", "valid_from", "valid_to", "tolerance_minutes"]
+    inlines = [ScheduleDayInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Leave)
+class LeaveAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
+    list_display = ["perangkat", "kind", "date_from", "date_to", "state", "decided_by"]
+    list_filter = ["kind", "state"]
+
+
+for model in (Punch, SyncRun, DeviceAudit, DailyStatus, ReviewNote, AttendanceWarning):
     admin.site.register(model, ReadOnlyAdmin)
