@@ -79,7 +79,7 @@ def leave_request(
         checked = files.check_upload(attachment, allowed_kinds=ATTACHMENT_KINDS, max_bytes=10 * 1024 * 1024)
         path = files.store_upload(attachment, checked, subdir=f"izin/{date_from.year}")
         leave.attachment_path, leave.attachment_sha256 = path, checked.sha256
-        leave.attachment_name, leave.attachment_kind = checked.name, checked.kind
+        leave.attachment_name, leave.attachment_kind = checked.safe_name, checked.kind
         try:
             leave.save()
         except Exception:

@@ -1,7 +1,17 @@
 import django_filters
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
-from attendance.models import Device, DeviceUser, Punch, SyncRun
+from attendance.models import (
+    AttendanceWarning,
+    DailyStatus,
+    Device,
+    DeviceUser,
+    Leave,
+    Punch,
+    ReviewNote,
+    SyncRun,
+    WorkSchedule,
+)
 
 
 class DeviceFilterSet(django_filters.FilterSet):
@@ -50,3 +60,83 @@ class DeviceUserFilterSet(django_filters.FilterSet):
     class Meta:
         model = DeviceUser
         fields = ["device", "desa", "unmapped"]
+
+
+# Attendance II: working hours, leave, daily statuses, the Camat's review -----------------------------------
+
+MONTH_FORMATS = ["%Y-%m", "%Y-%m-%d"]
+
+
+def _month(queryset, name, value):
+    return queryset.filter(**{name: value.replace(day=1)})
+
+
+class WorkScheduleFilterSet(django_filters.FilterSet):
+    desa = django_filters.CharFilter(field_name="desa__kode", label="Kode desa")
+    kecamatan_wide = django_filters.BooleanFilter(field_name="desa", lookup_expr="isnull", label="Berlaku sekecamatan")
+
+    class Meta:
+        model = WorkSchedule
+        fields = ["desa", "kecamatan_wide"]
+
+
+class LeaveFilterSet(django_filters.FilterSet):
+    desa = django_filters.CharFilter(field_name="perangkat__desa__kode", label="Kode desa")
+    perangkat = django_filters.NumberFilter(field_name="perangkat_id", label="Id perangkat")
+    state = django_filters.ChoiceFilter(choices=Leave.State.choices)
+    kind = django_filters.ChoiceFilter(choices=Leave.Kind.choices)
+    # A range filter: every leave that overlaps [date_from, date_to].
+    date_from = django_filters.DateFilter(field_name="date_to", lookup_expr="gte", label="Berakhir pada/sesudah")
+    date_to = django_filters.DateFilter(field_name="date_from", lookup_expr="lte", label="Dimulai pada/sebelum")
+
+    class Meta:
+        model = Leave
+        fields = ["desa", "perangkat", "state", "kind", "date_from", "date_to"]
+
+
+class DailyStatusFilterSet(django_filters.FilterSet):
+    desa = django_filters.CharFilter(field_name="desa__kode", label="Kode desa")
+    perangkat = django_filters.NumberFilter(field_name="perangkat_id", label="Id perangkat")
+    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+    status = django_filters.CharFilter(
+        field_name="status", label="Status (H, TL, PSW, TAM, TAP, I, S, C, DL, TK, ND, L)"
+    )
+    code = django_filters.CharFilter(method="filter_code", label="Salah satu kode hari itu, mis. TL2 atau PSW1")
+
+    class Meta:
+        model = DailyStatus
+        fields = ["desa", "perangkat", "date_from", "date_to", "status", "code"]
+
+    def filter_code(self, queryset, name, value):
+        # ``codes`` holds space-separated codes ("TL2 PSW1"): match one whole code, not a substring of another.
+        code = value.strip().upper()
+        if not code or " " in code:
+            return queryset.none()
+        return queryset.filter(
+            Q(codes=code)
+            | Q(codes__startswith=f"{code} ")
+            | Q(codes__endswith=f" {code}")
+            | Q(codes__contains=f" {code} ")
+        )
+
+
+class ReviewNoteFilterSet(django_filters.FilterSet):
+    desa = django_filters.CharFilter(field_name="desa__kode", label="Kode desa")
+    perangkat = django_filters.NumberFilter(field_name="perangkat_id", label="Id perangkat")
+    month = django_filters.DateFilter(field_name="month", method=_month, input_formats=MONTH_FORMATS, label="YYYY-MM")
+
+    class Meta:
+        model = ReviewNote
+        fields = ["desa", "perangkat", "month"]
+
+
+class AttendanceWarningFilterSet(django_filters.FilterSet):
+    desa = django_filters.CharFilter(field_name="perangkat__desa__kode", label="Kode desa")
+    perangkat = django_filters.NumberFilter(field_name="perangkat_id", label="Id perangkat")
+    month = django_filters.DateFilter(field_name="month", method=_month, input_formats=MONTH_FORMATS, label="YYYY-MM")
+    level = django_filters.ChoiceFilter(choices=AttendanceWarning.Level.choices)
+
+    class Meta:
+        model = AttendanceWarning
+        fields = ["desa", "perangkat", "month", "level"]

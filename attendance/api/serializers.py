@@ -1,12 +1,28 @@
 from __future__ import annotations
 
+import datetime as dt
+
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from attendance import selectors
-from attendance.models import Device, DeviceUser, Punch, SyncRun
+from attendance import schedules, selectors
+from attendance.models import (
+    AttendanceWarning,
+    DailyStatus,
+    Device,
+    DeviceUser,
+    Leave,
+    Punch,
+    ReviewNote,
+    SyncRun,
+    WorkSchedule,
+)
 from portal.api.fields import ScopedSlugRelatedField
-from portal.models import Desa, Perangkat
+from portal.models import Desa, Kecamatan, Perangkat
+from portal.scoping import restrict
 
 
 class DeviceSerializer(serializers.ModelSerializer):
@@ -59,3 +75,319 @@ class DeviceUserSerializer(serializers.ModelSerializer):
         model = DeviceUser
         fields = ["id", "device", "pin", "name", "perangkat", "perangkat_nama", "linked_at"]
         read_only_fields = ["id", "device", "pin", "name", "perangkat_nama", "linked_at"]
+
+
+# Attendance II: working hours, leave, daily statuses, recap, the Camat's review ---------------------------
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A relation by id limited to the requesting user's scope: an out-of-scope id is "not found", exactly
+    like a missing one."""
+
+    default_error_messages = {
+        "does_not_exist": _("Data dengan id {pk_value} tidak ditemukan."),
+        "incorrect_type": _("Id harus berupa angka."),
+    }
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return restrict(super().get_queryset(), request.user if request else None)
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-08"})
+class MonthField(serializers.Field):
+    """A month as ``YYYY-MM`` (a full date is accepted and means its month); stored as the first day."""
+
+    default_error_messages = {"invalid": _("Isi bulan dengan format YYYY-MM, mis. 2026-08.")}
+
+    def to_internal_value(self, data) -> dt.date:
+        value = parse_month_strict(data)
+        if value is None:
+            self.fail("invalid")
+        return value
+
+    def to_representation(self, value: dt.date) -> str:
+        return f"{value:%Y-%m}"
+
+
+def parse_month_strict(value) -> dt.date | None:
+    """``YYYY-MM`` or ``YYYY-MM-DD`` → the first of that month; anything else → None."""
+    if not isinstance(value, str):
+        return None
+    for pattern in ("%Y-%m", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(value.strip(), pattern).date().replace(day=1)
+        except ValueError:
+            continue
+    return None
+
+
+class ScheduleDaySerializer(serializers.Serializer):
+    weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Senin … 6 = Minggu")
+    start = serializers.TimeField(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], help_text="HH:MM")
+    end = serializers.TimeField(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], help_text="HH:MM")
+
+
+class WorkScheduleSerializer(serializers.ModelSerializer):
+    """Working hours. Writes go through ``attendance.schedules.schedule_save`` (validation, recompute)."""
+
+    kecamatan = ScopedSlugRelatedField(
+        slug_field="kode", queryset=Kecamatan.objects.all(), required=False,
+        help_text="Kode kecamatan; diisi otomatis dengan kecamatan pengguna (hanya administrator yang memilih).",
+    )  # fmt: skip
+    desa = ScopedSlugRelatedField(
+        slug_field="kode", queryset=Desa.objects.all(), required=False, allow_null=True,
+        help_text="Kode desa untuk jam kerja khusus desa; kosong = berlaku untuk semua desa di kecamatan.",
+    )  # fmt: skip
+    days = ScheduleDaySerializer(many=True, help_text="Hari kerja; hari yang tidak disebut adalah hari libur.")
+
+    class Meta:
+        model = WorkSchedule
+        fields = [
+            "id", "kecamatan", "desa", "name", "valid_from", "valid_to", "tolerance_minutes", "arrival_before_minutes",
+            "arrival_after_minutes", "departure_before_minutes", "departure_after_minutes", "days", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["updated_at"]
+        validators: list = []  # ranges, the one base per area and the desa's kecamatan: schedules.validate
+
+    def validate_days(self, value: list[dict]) -> list[dict]:
+        weekdays = [d["weekday"] for d in value]
+        if len(weekdays) != len(set(weekdays)):
+            raise serializers.ValidationError(_("Setiap hari hanya boleh diisi sekali."))
+        return value
+
+    def validate_kecamatan(self, value):
+        user = self.context["request"].user
+        if self.instance is not None and value != self.instance.kecamatan:
+            raise serializers.ValidationError(_("Kecamatan jam kerja tidak dapat diubah."))
+        if self.instance is None and not user.is_portal_admin and value.pk != user.kecamatan_id:
+            raise serializers.ValidationError(_("Jam kerja hanya dapat dibuat untuk kecamatan Anda."))
+        return value
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["days"] = ScheduleDaySerializer(instance.days.all(), many=True).data
+        return data
+
+    def _save(self, schedule: WorkSchedule, validated_data: dict, days: list[dict] | None) -> WorkSchedule:
+        for name, value in validated_data.items():
+            setattr(schedule, name, value)
+        if days is None:  # a PATCH without days keeps them
+            hours = {d.weekday: (d.start, d.end) for d in schedule.days.all()}
+        else:
+            hours = {d["weekday"]: (d["start"], d["end"]) for d in days}
+        schedule = schedules.schedule_save(actor=self.context["request"].user, schedule=schedule, days=hours)
+        # The days were replaced: drop a prefetched copy so the response shows the new ones.
+        getattr(schedule, "_prefetched_objects_cache", {}).pop("days", None)
+        return schedule
+
+    def create(self, validated_data):
+        user = self.context["request"].user
+        days = validated_data.pop("days")
+        kecamatan = validated_data.pop("kecamatan", None) or user.kecamatan
+        if kecamatan is None:
+            raise serializers.ValidationError({"kecamatan": [_("Pilih kecamatan.")]})
+        return self._save(WorkSchedule(kecamatan=kecamatan), validated_data, days)
+
+    def update(self, instance, validated_data):
+        validated_data.pop("kecamatan", None)
+        days = validated_data.pop("days", None)
+        return self._save(instance, validated_data, days)
+
+
+class EffectiveScheduleSerializer(serializers.Serializer):
+    """The schedule in force for a desa on a day (``schedule_id`` null: the built-in default)."""
+
+    desa = serializers.CharField()
+    date = serializers.DateField()
+    schedule_id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+    source = serializers.ChoiceField(choices=["desa_range", "kecamatan_range", "desa", "kecamatan", "bawaan"])
+    valid_from = serializers.DateField(allow_null=True)
+    valid_to = serializers.DateField(allow_null=True)
+    tolerance_minutes = serializers.IntegerField()
+    arrival_before_minutes = serializers.IntegerField()
+    arrival_after_minutes = serializers.IntegerField()
+    departure_before_minutes = serializers.IntegerField()
+    departure_after_minutes = serializers.IntegerField()
+    working_day = serializers.BooleanField(help_text="Hari kerja menurut jadwal (hari libur nasional tidak dihitung)")
+    start = serializers.TimeField(format="%H:%M", allow_null=True)
+    end = serializers.TimeField(format="%H:%M", allow_null=True)
+    days = ScheduleDaySerializer(many=True)
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": "^(I|S|C|DL)$", "description": "I = izin, S = sakit, C = cuti, DL = dinas luar"}
+)
+class LeaveKindField(serializers.ChoiceField):
+    """No enum component in the schema: a second "kind" enum would rename the notifications' one."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=Leave.Kind.choices, **kwargs)
+
+
+class LeaveSerializer(serializers.ModelSerializer):
+    kind = LeaveKindField(read_only=True)
+    perangkat = serializers.IntegerField(source="perangkat_id", read_only=True)
+    perangkat_nama = serializers.CharField(source="perangkat.nama", read_only=True)
+    desa = serializers.CharField(source="perangkat.desa.kode", read_only=True)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    requested_by = serializers.CharField(source="requested_by.username", read_only=True)
+    decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
+    days = serializers.IntegerField(read_only=True)
+    attachment_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Leave
+        fields = [
+            "id", "perangkat", "perangkat_nama", "desa", "kind", "kind_display", "date_from", "date_to", "days",
+            "reason", "state", "state_display", "requested_by", "requested_at", "decided_by", "decided_at",
+            "decision_note", "attachment_name", "attachment_url",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_attachment_url(self, obj) -> str | None:
+        return reverse("api:leave-attachment", args=[obj.pk]) if obj.attachment_path else None
+
+
+class LeaveCreateSerializer(serializers.Serializer):
+    perangkat = ScopedPrimaryKeyRelatedField(
+        queryset=Perangkat.objects.select_related("desa"), help_text="Id perangkat"
+    )
+    kind = LeaveKindField()
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    attachment = serializers.FileField(
+        required=False, allow_null=True, default=None, help_text="Surat keterangan (PDF, JPEG atau PNG)"
+    )
+
+
+class DecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DailyStatusSerializer(serializers.ModelSerializer):
+    perangkat = serializers.IntegerField(source="perangkat_id")
+    perangkat_nama = serializers.CharField(source="perangkat.nama")
+    desa = serializers.CharField(source="desa.kode")
+    codes = serializers.SerializerMethodField()
+    label = serializers.CharField()
+
+    class Meta:
+        model = DailyStatus
+        fields = ["id", "perangkat", "perangkat_nama", "desa", "date", "status", "codes", "label", "arrival_at",
+                  "departure_at", "late_minutes", "early_minutes"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_codes(self, obj) -> list[str]:
+        return obj.codes.split()
+
+
+class TotalsSerializer(serializers.Serializer):
+    hari_kerja = serializers.IntegerField()
+    h = serializers.IntegerField()
+    tl = serializers.IntegerField()
+    tl_minutes = serializers.IntegerField()
+    psw = serializers.IntegerField()
+    psw_minutes = serializers.IntegerField()
+    tam = serializers.IntegerField()
+    tap = serializers.IntegerField()
+    i = serializers.IntegerField()
+    s = serializers.IntegerField()
+    c = serializers.IntegerField()
+    dl = serializers.IntegerField()
+    tk = serializers.IntegerField()
+    nd = serializers.IntegerField()
+    present = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True, help_text="% kehadiran; null bila tidak ada data")
+
+
+class RecapDesaSerializer(serializers.Serializer):
+    rank = serializers.IntegerField()
+    desa = serializers.CharField(source="desa.kode")
+    nama = serializers.CharField(source="desa.nama")
+    totals = TotalsSerializer()
+
+
+class FlagSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="chronic_late, tk_streak atau coverage_gap")
+    desa = serializers.CharField(source="desa.kode")
+    desa_nama = serializers.CharField(source="desa.nama")
+    perangkat = serializers.IntegerField(source="perangkat.pk", allow_null=True, default=None)
+    perangkat_nama = serializers.CharField(source="perangkat.nama", allow_null=True, default=None)
+    count = serializers.IntegerField()
+    detail = serializers.CharField()
+
+
+class RecapMonthSerializer(serializers.Serializer):
+    month = MonthField()
+    desa = RecapDesaSerializer(many=True)
+    flags = FlagSerializer(many=True)
+
+
+class GridRowSerializer(serializers.Serializer):
+    perangkat = serializers.IntegerField(source="perangkat.pk")
+    nama = serializers.CharField(source="perangkat.nama")
+    jabatan = serializers.CharField(source="perangkat.get_jabatan_display")
+    cells = serializers.ListField(child=serializers.CharField(allow_blank=True))
+    totals = TotalsSerializer()
+
+
+class RecapGridSerializer(serializers.Serializer):
+    month = MonthField()
+    desa = serializers.CharField(source="desa.kode")
+    nama = serializers.CharField(source="desa.nama")
+    days = serializers.ListField(child=serializers.DateField())
+    day_off = serializers.ListField(child=serializers.BooleanField())
+    rows = GridRowSerializer(many=True)
+    totals = TotalsSerializer()
+
+
+class ReviewNoteSerializer(serializers.ModelSerializer):
+    desa = serializers.CharField(source="desa.kode", read_only=True)
+    month = MonthField(read_only=True)
+    perangkat = serializers.IntegerField(source="perangkat_id", read_only=True, allow_null=True)
+    perangkat_nama = serializers.CharField(source="perangkat.nama", read_only=True, default=None)
+    author = serializers.CharField(source="author.username", read_only=True)
+
+    class Meta:
+        model = ReviewNote
+        fields = ["id", "desa", "month", "perangkat", "perangkat_nama", "text", "author", "created_at"]
+        read_only_fields = fields
+
+
+class ReviewNoteCreateSerializer(serializers.Serializer):
+    desa = ScopedSlugRelatedField(slug_field="kode", queryset=Desa.objects.all(), help_text="Kode Kemendagri desa")
+    month = MonthField()
+    perangkat = ScopedPrimaryKeyRelatedField(queryset=Perangkat.objects.all(), required=False, allow_null=True,
+                                             default=None)  # fmt: skip
+    text = serializers.CharField()
+
+
+class AttendanceWarningSerializer(serializers.ModelSerializer):
+    perangkat = serializers.IntegerField(source="perangkat_id", read_only=True)
+    perangkat_nama = serializers.CharField(source="perangkat.nama", read_only=True)
+    desa = serializers.CharField(source="perangkat.desa.kode", read_only=True)
+    month = MonthField(read_only=True)
+    level_display = serializers.CharField(source="get_level_display", read_only=True)
+    issued_by = serializers.CharField(source="issued_by.username", read_only=True)
+    letter_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AttendanceWarning
+        fields = ["id", "perangkat", "perangkat_nama", "desa", "month", "level", "level_display", "letter_number",
+                  "note", "issued_by", "issued_at", "letter_sha256", "letter_url"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_letter_url(self, obj) -> str | None:
+        return reverse("api:attendance-warning-letter", args=[obj.pk]) if obj.letter_path else None
+
+
+class AttendanceWarningCreateSerializer(serializers.Serializer):
+    perangkat = ScopedPrimaryKeyRelatedField(queryset=Perangkat.objects.all(), help_text="Id perangkat")
+    month = MonthField()
+    level = serializers.ChoiceField(choices=AttendanceWarning.Level.choices)
+    note = serializers.CharField()
+    letter_number = serializers.CharField(required=False, allow_blank=True, default="")

@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from attendance.api import views
@@ -7,5 +8,15 @@ router.register("attendance/devices", views.DeviceViewSet, basename="device")
 router.register("attendance/sync-runs", views.SyncRunViewSet, basename="sync-run")
 router.register("attendance/punches", views.PunchViewSet, basename="punch")
 router.register("attendance/device-users", views.DeviceUserViewSet, basename="device-user")
+router.register("attendance/schedules", views.WorkScheduleViewSet, basename="work-schedule")
+router.register("attendance/leave", views.LeaveViewSet, basename="leave")
+router.register("attendance/daily", views.DailyStatusViewSet, basename="daily-status")
+router.register("attendance/review-notes", views.ReviewNoteViewSet, basename="review-note")
+router.register("attendance/warnings", views.AttendanceWarningViewSet, basename="attendance-warning")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("attendance/recap/", views.RecapView.as_view(), name="attendance-recap"),
+    path("attendance/recap/export.xlsx", views.RecapExportXlsxView.as_view(), name="attendance-recap-xlsx"),
+    path("attendance/recap/export.pdf", views.RecapExportPdfView.as_view(), name="attendance-recap-pdf"),
+    *router.urls,
+]

@@ -1,20 +1,70 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+import datetime as dt
+
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotAcceptable, NotFound, PermissionDenied, ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from attendance import services
-from attendance.api.filtersets import DeviceFilterSet, DeviceUserFilterSet, PunchFilterSet, SyncRunFilterSet
-from attendance.api.serializers import DeviceSerializer, DeviceUserSerializer, PunchSerializer, SyncRunSerializer
-from attendance.models import Device, DeviceUser, Punch, SyncRun
-from portal import permissions
+from attendance import daily, recap, review, schedules, services
+from attendance import leave as leave_service
+from attendance.api.filtersets import (
+    AttendanceWarningFilterSet,
+    DailyStatusFilterSet,
+    DeviceFilterSet,
+    DeviceUserFilterSet,
+    LeaveFilterSet,
+    PunchFilterSet,
+    ReviewNoteFilterSet,
+    SyncRunFilterSet,
+    WorkScheduleFilterSet,
+)
+from attendance.api.serializers import (
+    AttendanceWarningCreateSerializer,
+    AttendanceWarningSerializer,
+    DailyStatusSerializer,
+    DecisionSerializer,
+    DeviceSerializer,
+    DeviceUserSerializer,
+    EffectiveScheduleSerializer,
+    LeaveCreateSerializer,
+    LeaveSerializer,
+    PunchSerializer,
+    RecapGridSerializer,
+    RecapMonthSerializer,
+    ReviewNoteCreateSerializer,
+    ReviewNoteSerializer,
+    SyncRunSerializer,
+    WorkScheduleSerializer,
+    parse_month_strict,
+)
+from attendance.models import (
+    AttendanceWarning,
+    DailyStatus,
+    Device,
+    DeviceUser,
+    Leave,
+    Punch,
+    ReviewNote,
+    SyncRun,
+    WorkSchedule,
+)
+from portal import files, permissions
 from portal.api.base import RolePermission, ScopedQuerysetMixin, ScopedReadOnlyViewSet, ScopedViewSet
-from portal.models import Perangkat
+from portal.models import Desa, Perangkat
 from portal.queue import enqueue
-from portal.scoping import in_scope
+from portal.scoping import get_in_scope_or_404, in_scope, restrict
 
 
 class DeviceViewSet(ScopedViewSet):
@@ -101,7 +151,304 @@ class DeviceUserViewSet(ScopedQuerysetMixin, mixins.UpdateModelMixin, viewsets.R
             return  # nothing to change: a PATCH without the field must not unlink the PIN
         perangkat: Perangkat | None = serializer.validated_data["perangkat"]
         if perangkat is not None and not in_scope(perangkat, user):
-            from rest_framework.exceptions import ValidationError
-
             raise ValidationError({"perangkat": ["Perangkat tidak ditemukan."]})
         services.device_user_link(actor=user, device_user=serializer.instance, perangkat=perangkat)
+
+
+# Attendance II: working hours, leave, daily statuses, recap, the Camat's review ---------------------------
+
+
+class WorkScheduleViewSet(ScopedViewSet):
+    """Working hours (SOP jam kerja). Everyone reads those in scope (a desa sees its kecamatan's default and
+    its own overrides); kecamatan staff write, through ``schedules.schedule_save`` / ``schedule_delete``.
+    ``days`` lists the working weekdays (0 = Senin); a weekday left out is a day off."""
+
+    queryset = WorkSchedule.objects.select_related("kecamatan", "desa").prefetch_related("days")
+    serializer_class = WorkScheduleSerializer
+    filterset_class = WorkScheduleFilterSet
+    permission_classes = [RolePermission]
+    search_fields = ["name"]
+
+    @staticmethod
+    def can_write(user) -> bool:
+        return permissions.is_kecamatan_staff(user)
+
+    def perform_destroy(self, instance):
+        schedules.schedule_delete(actor=self.request.user, schedule=instance)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("desa", str, required=True, description="Kode desa"),
+            OpenApiParameter("date", OpenApiTypes.DATE, description="YYYY-MM-DD; kosong = hari ini"),
+        ],
+        responses=EffectiveScheduleSerializer,
+    )
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def effective(self, request):
+        """The schedule in force for a desa on a day (``schedule_id`` null: the built-in default)."""
+        kode = request.query_params.get("desa", "").strip()
+        if not kode:
+            raise ValidationError({"desa": [_("Isi kode desa, mis. ?desa=35.24.13.2001.")]})
+        raw_day = request.query_params.get("date", "").strip()
+        try:
+            day = dt.date.fromisoformat(raw_day) if raw_day else timezone.localdate()
+        except ValueError:
+            raise ValidationError({"date": [_("Format tanggal YYYY-MM-DD.")]}) from None
+        desa = get_in_scope_or_404(Desa.objects.all(), request.user, kode=kode)
+        scoped = restrict(WorkSchedule.objects.prefetch_related("days"), request.user)
+        specs = [daily.spec_of(s) for s in scoped.filter(kecamatan_id=desa.kecamatan_id)]
+        spec = daily.schedule_for(specs, desa_id=desa.pk, kecamatan_id=desa.kecamatan_id, day=day)
+        if spec.schedule_id is None:
+            source = "bawaan"
+        else:
+            source = ("desa" if spec.desa_id else "kecamatan") + ("_range" if spec.valid_from else "")
+        hours = spec.days.get(day.weekday())
+        body = {
+            "desa": desa.kode, "date": day, "schedule_id": spec.schedule_id, "name": spec.name, "source": source,
+            "valid_from": spec.valid_from, "valid_to": spec.valid_to, "tolerance_minutes": spec.tolerance,
+            "arrival_before_minutes": spec.arrival_before, "arrival_after_minutes": spec.arrival_after,
+            "departure_before_minutes": spec.departure_before, "departure_after_minutes": spec.departure_after,
+            "working_day": hours is not None, "start": hours[0] if hours else None, "end": hours[1] if hours else None,
+            "days": [{"weekday": w, "start": s, "end": e} for w, (s, e) in sorted(spec.days.items())],
+        }  # fmt: skip
+        return Response(EffectiveScheduleSerializer(body).data)
+
+
+class LeaveViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Izin, sakit, cuti and dinas luar. POST (JSON, or multipart with an ``attachment``) requests one for a
+    perangkat in scope; ``approve``/``reject`` (the Kepala Desa for his perangkat, kecamatan staff for anyone,
+    the Kepala Desa's own leave included) and ``cancel`` decide it. Filter ``?date_from=&date_to=`` returns
+    every leave overlapping that range."""
+
+    queryset = Leave.objects.select_related("perangkat", "perangkat__desa", "requested_by", "decided_by")
+    serializer_class = LeaveSerializer
+    filterset_class = LeaveFilterSet
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    search_fields = ["perangkat__nama", "reason"]
+    ordering_fields = ["date_from", "requested_at"]
+
+    @extend_schema(request=LeaveCreateSerializer, responses={201: LeaveSerializer})
+    def create(self, request, *args, **kwargs):
+        if not leave_service.can_request(request.user):
+            raise PermissionDenied()
+        data = LeaveCreateSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        try:
+            row = leave_service.leave_request(actor=request.user, **data.validated_data)
+        except files.UploadRejected as exc:
+            raise ValidationError({"attachment": exc.messages}) from exc
+        return Response(self.get_serializer(row).data, status=status.HTTP_201_CREATED)
+
+    def _decide(self, request, *, approve: bool | None):
+        data = DecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        row, note = self.get_object(), data.validated_data["note"]
+        if approve is None:
+            row = leave_service.leave_cancel(actor=request.user, leave=row, note=note)
+        else:
+            row = leave_service.leave_decide(actor=request.user, leave=row, approve=approve, note=note)
+        return Response(self.get_serializer(row).data)
+
+    @extend_schema(request=DecisionSerializer, responses=LeaveSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._decide(request, approve=True)
+
+    @extend_schema(request=DecisionSerializer, responses=LeaveSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._decide(request, approve=False)
+
+    @extend_schema(request=DecisionSerializer, responses=LeaveSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Withdraw a request, or revoke an approved leave (its days are recomputed)."""
+        return self._decide(request, approve=None)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def attachment(self, request, pk=None):
+        row = self.get_object()
+        if not row.attachment_path:
+            raise NotFound(_("Pengajuan ini tidak berlampiran."))
+        return files.download_response(
+            row.attachment_path,
+            download_name=row.attachment_name
+            or f"lampiran-izin-{row.pk}{files.EXTENSIONS.get(row.attachment_kind, '')}",
+            content_type=files.CONTENT_TYPES.get(row.attachment_kind, "application/octet-stream"),
+        )
+
+
+class DailyStatusViewSet(ScopedReadOnlyViewSet):
+    """Daily statuses (derived, read-only). ``?status=TK`` matches the day's status, ``?code=TL2`` one of its
+    codes; ``?date_from=&date_to=`` a range."""
+
+    queryset = DailyStatus.objects.select_related("perangkat", "desa")
+    serializer_class = DailyStatusSerializer
+    filterset_class = DailyStatusFilterSet
+    ordering_fields = ["date", "late_minutes", "early_minutes"]
+
+
+class _FallbackNegotiation(DefaultContentNegotiation):
+    """File downloads: a client that asks for the file's own type must not get 406; errors stay JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except NotAcceptable:
+            return renderers[0], renderers[0].media_type
+
+
+def _month_param(request) -> dt.date:
+    raw = request.query_params.get("month", "").strip()
+    if not raw:
+        return timezone.localdate().replace(day=1)
+    month = parse_month_strict(raw)
+    if month is None:
+        raise ValidationError({"month": [_("Isi bulan dengan format YYYY-MM, mis. 2026-08.")]})
+    return month
+
+
+def _desa_param(request, *, required: bool) -> Desa | None:
+    kode = request.query_params.get("desa", "").strip()
+    if not kode:
+        if required:
+            raise ValidationError({"desa": [_("Isi kode desa, mis. ?desa=35.24.13.2001.")]})
+        return None
+    return get_in_scope_or_404(Desa.objects.select_related("kecamatan"), request.user, kode=kode)
+
+
+def _file_response(content: bytes, *, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+RECAP_PARAMETERS = [
+    OpenApiParameter("month", str, description="YYYY-MM; kosong = bulan ini"),
+    OpenApiParameter("desa", str, description="Kode desa: tabel perangkat × tanggal desa itu"),
+]
+
+
+class RecapView(APIView):
+    """The monthly recap. Without ``desa``: every desa in scope ranked by attendance rate, with flags
+    (chronic lateness, TK streaks, machines not reporting). With ``desa``: its grid of perangkat × days."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=RECAP_PARAMETERS,
+        responses=PolymorphicProxySerializer(
+            component_name="AttendanceRecap", serializers=[RecapMonthSerializer, RecapGridSerializer],
+            resource_type_field_name=None,
+        ),
+    )  # fmt: skip
+    def get(self, request):
+        month = _month_param(request)
+        desa = _desa_param(request, required=False)
+        if desa is not None:
+            grid = recap.desa_grid(user=request.user, desa=desa, month=month)
+            body = {"month": month, "desa": desa, "days": grid.days, "day_off": grid.day_off, "rows": grid.rows,
+                    "totals": grid.totals}  # fmt: skip
+            return Response(RecapGridSerializer(body).data)
+        body = {
+            "month": month,
+            "desa": recap.desa_month(user=request.user, month=month),
+            "flags": recap.flags(user=request.user, month=month),
+        }
+        return Response(RecapMonthSerializer(body).data)
+
+
+class RecapExportXlsxView(APIView):
+    """The recap as a workbook: every desa in scope, or one desa with ``?desa=``."""
+
+    permission_classes = [IsAuthenticated]
+    content_negotiation_class = _FallbackNegotiation
+
+    @extend_schema(
+        parameters=RECAP_PARAMETERS, responses={(200, files.CONTENT_TYPES[files.KIND_XLSX]): OpenApiTypes.BINARY}
+    )
+    def get(self, request):
+        month = _month_param(request)
+        desa = _desa_param(request, required=False)
+        from attendance import exports  # after the scope check: a foreign desa is a 404 whatever the export does
+
+        content = exports.recap_workbook(user=request.user, month=month, desa=desa)
+        area = desa.kode if desa else (request.user.kecamatan.kode if request.user.kecamatan_id else "")
+        name = f"rekap-absensi-{month:%Y-%m}{f'-{area}' if area else ''}.xlsx"
+        return _file_response(content, filename=name, content_type=files.CONTENT_TYPES[files.KIND_XLSX])
+
+
+class RecapExportPdfView(APIView):
+    """One desa's recap as a PDF (``?desa=`` is required)."""
+
+    permission_classes = [IsAuthenticated]
+    content_negotiation_class = _FallbackNegotiation
+
+    @extend_schema(
+        parameters=[RECAP_PARAMETERS[0], OpenApiParameter("desa", str, required=True, description="Kode desa")],
+        responses={(200, files.CONTENT_TYPES[files.KIND_PDF]): OpenApiTypes.BINARY},
+    )
+    def get(self, request):
+        month = _month_param(request)
+        desa = _desa_param(request, required=True)
+        from attendance import exports
+
+        content = exports.recap_pdf(user=request.user, month=month, desa=desa)
+        name = f"rekap-absensi-{month:%Y-%m}-{desa.kode}.pdf"
+        return _file_response(content, filename=name, content_type=files.CONTENT_TYPES[files.KIND_PDF])
+
+
+class ReviewNoteViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """The Camat's and Kasi's notes on a desa's month (``?desa=&month=YYYY-MM``). Reviewers create them."""
+
+    queryset = ReviewNote.objects.select_related("desa", "perangkat", "author")
+    serializer_class = ReviewNoteSerializer
+    filterset_class = ReviewNoteFilterSet
+    permission_classes = [RolePermission]
+
+    @staticmethod
+    def can_write(user) -> bool:
+        return review.can_review(user)
+
+    @extend_schema(request=ReviewNoteCreateSerializer, responses={201: ReviewNoteSerializer})
+    def create(self, request, *args, **kwargs):
+        data = ReviewNoteCreateSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        note = review.note_create(actor=request.user, **data.validated_data)
+        return Response(self.get_serializer(note).data, status=status.HTTP_201_CREATED)
+
+
+class AttendanceWarningViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Teguran about attendance. Kecamatan reviewers (Camat, Sekcam, Kasi Tapem) issue them; a written one
+    comes with its PDF letter at ``letter/``."""
+
+    queryset = AttendanceWarning.objects.select_related("perangkat", "perangkat__desa", "issued_by")
+    serializer_class = AttendanceWarningSerializer
+    filterset_class = AttendanceWarningFilterSet
+    permission_classes = [RolePermission]
+
+    @staticmethod
+    def can_write(user) -> bool:
+        return review.can_review(user) and permissions.is_kecamatan_staff(user)
+
+    @extend_schema(request=AttendanceWarningCreateSerializer, responses={201: AttendanceWarningSerializer})
+    def create(self, request, *args, **kwargs):
+        data = AttendanceWarningCreateSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        warning = review.warning_create(actor=request.user, **data.validated_data)
+        return Response(self.get_serializer(warning).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def letter(self, request, pk=None):
+        warning = self.get_object()
+        if not warning.letter_path:
+            raise NotFound(_("Teguran lisan tidak memiliki surat."))
+        return files.download_response(
+            warning.letter_path,
+            download_name=f"teguran-absensi-{warning.perangkat.desa.kode}-{warning.pk}.pdf",
+            content_type=files.CONTENT_TYPES[files.KIND_PDF],
+        )
