@@ -1,6 +1,6 @@
 from django.urls import path
 
-from attendance import views
+from attendance import views, views_review
 
 urlpatterns = [
     path("absensi/mesin/", views.device_list, name="attendance-devices"),
@@ -8,4 +8,25 @@ urlpatterns = [
     path("absensi/pin-belum-ditautkan/", views.unmapped, name="attendance-unmapped"),
     path("absensi/pengguna-mesin/<int:pk>/tautkan/", views.link, name="attendance-link"),
     path("absensi/absen/", views.punch_list, name="attendance-punches"),
+    # The Camat's review
+    path("absensi/", views_review.today, name="attendance-today"),
+    path("absensi/rekap/", views_review.month, name="attendance-month"),
+    # Before rekap/<kode>/ so that "excel" is never read as a desa code.
+    path("absensi/rekap/excel/", views_review.month_xlsx, name="attendance-month-xlsx"),
+    path("absensi/rekap/<str:kode>/", views_review.desa_month, name="attendance-desa-month"),
+    path("absensi/rekap/<str:kode>/excel/", views_review.desa_month_xlsx, name="attendance-desa-month-xlsx"),
+    path("absensi/rekap/<str:kode>/pdf/", views_review.desa_month_pdf, name="attendance-desa-month-pdf"),
+    path("absensi/rekap/<str:kode>/catatan/", views_review.note_create, name="attendance-note-create"),
+    path("absensi/rekap/<str:kode>/teguran/", views_review.warning_create, name="attendance-warning-create"),
+    path("absensi/teguran/<int:pk>/surat/", views_review.warning_letter, name="attendance-warning-letter"),
+    path("absensi/jam-kerja/", views_review.schedule_list, name="attendance-schedules"),
+    path("absensi/jam-kerja/baru/", views_review.schedule_new, name="attendance-schedule-new"),
+    path("absensi/jam-kerja/<int:pk>/", views_review.schedule_edit, name="attendance-schedule-edit"),
+    path("absensi/jam-kerja/<int:pk>/hapus/", views_review.schedule_remove, name="attendance-schedule-delete"),
+    path("absensi/izin/", views_review.leave_list, name="attendance-leave"),
+    path("absensi/izin/baru/", views_review.leave_new, name="attendance-leave-new"),
+    path("absensi/izin/<int:pk>/lampiran/", views_review.leave_attachment, name="attendance-leave-attachment"),
+    path("absensi/izin/<int:pk>/setujui/", views_review.leave_approve, name="attendance-leave-approve"),
+    path("absensi/izin/<int:pk>/tolak/", views_review.leave_reject, name="attendance-leave-reject"),
+    path("absensi/izin/<int:pk>/batalkan/", views_review.leave_cancel, name="attendance-leave-cancel"),
 ]
