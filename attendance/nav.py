@@ -3,10 +3,5 @@ from django.utils.translation import gettext as _
 
 
 def items(user) -> list[tuple[str, str]]:
-    return [
-        (_("Absensi hari ini"), reverse("attendance-today")),
-        (_("Rekap absensi"), reverse("attendance-month")),
-        (_("Izin/cuti"), reverse("attendance-leave")),
-        (_("Jam kerja"), reverse("attendance-schedules")),
-        (_("Mesin absensi"), reverse("attendance-devices")),
-    ]
+    # One entry in the top bar; the attendance pages share a row of tabs (attendance/_tabs.html).
+    return [(_("Absensi"), reverse("attendance-today"))]
