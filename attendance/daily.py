@@ -243,7 +243,7 @@ UPDATED = ["desa", "status", "codes", "arrival_at", "departure_at", "late_minute
 def statuses_recompute(*, desa_ids: Iterable[int], date_from: dt.date, date_to: dt.date,
                        wanted: set[tuple[int, dt.date]] | None = None) -> int:  # fmt: skip
     """Recompute the statuses of these desa over the range (only ``wanted`` pairs when given). Idempotent:
-    the same inputs give the same rows. Returns the number of statuses written."""
+    the same inputs give the same rows. Returns the number of statuses that changed."""
     desa_ids = sorted(set(desa_ids))
     date_to = min(date_to, timezone.localdate())
     if not desa_ids or date_to < date_from:
@@ -251,17 +251,32 @@ def statuses_recompute(*, desa_ids: Iterable[int], date_from: dt.date, date_to: 
     block = _load(desa_ids, date_from, date_to)
     rows = _compute(block, wanted, timezone.now())
     with transaction.atomic():
+        existing = {
+            (pid, day): (pk, desa_id, rest)
+            for pk, pid, day, desa_id, *rest in DailyStatus.objects.filter(
+                desa_id__in=desa_ids, date__range=(date_from, date_to)
+            ).values_list("pk", "perangkat_id", "date", "desa_id", *_COMPARED)
+        }
+        # Only rows that differ are written, so ``computed_at`` says when a status last changed and a
+        # recompute that changes nothing writes nothing.
+        changed = [r for r in rows if existing.get((r.perangkat_id, r.date), (0, 0, None))[2] != _compared(r)]
         DailyStatus.objects.bulk_create(
-            rows, update_conflicts=True, unique_fields=["perangkat", "date"], update_fields=UPDATED, batch_size=2000
+            changed, update_conflicts=True, unique_fields=["perangkat", "date"], update_fields=UPDATED, batch_size=2000
         )
         # A perangkat who has left (or moved) keeps no status on days it no longer has.
-        stale = DailyStatus.objects.filter(desa_id__in=desa_ids, date__range=(date_from, date_to))
         kept = {(r.perangkat_id, r.date) for r in rows}
-        gone = [pk for pk, pid, day, desa_id in stale.values_list("pk", "perangkat_id", "date", "desa_id")
+        gone = [pk for (pid, day), (pk, desa_id, _rest) in existing.items()
                 if (pid, day) not in kept and (wanted is None or (desa_id, day) in wanted)]  # fmt: skip
         if gone:
             DailyStatus.objects.filter(pk__in=gone).delete()
-    return len(rows)
+    return len(changed)
+
+
+_COMPARED = ("desa_id", "status", "codes", "arrival_at", "departure_at", "late_minutes", "early_minutes")
+
+
+def _compared(row: DailyStatus) -> list:
+    return [getattr(row, name) for name in _COMPARED]
 
 
 def status_dirty_process(*, batch: int = 5000) -> int:
@@ -308,17 +323,22 @@ def statuses_rebuild(*, date_from: dt.date, date_to: dt.date, desa_ids: Iterable
 
 
 def device_days_backfill(*, date_from: dt.date, date_to: dt.date, desa_ids: list[int]) -> None:
-    """A device that holds punches of a day was reporting that day (history pulled before coverage was kept)."""
+    """A device that holds punches of a day was reporting that day (history pulled before coverage was kept).
+    One query per device time zone (usually one), whatever the number of devices."""
     from django.db.models.functions import TruncDate
 
-    for device in Device.objects.filter(desa_id__in=desa_ids):
-        zone = device.tz
+    devices = Device.objects.filter(desa_id__in=desa_ids)
+    for zone_name in devices.values_list("timezone", flat=True).distinct().order_by():
+        zone = zoneinfo.ZoneInfo(zone_name)
         start = dt.datetime.combine(date_from, T(0), tzinfo=zone)
         end = dt.datetime.combine(date_to + ONE_DAY, T(0), tzinfo=zone)
-        days = (
-            Punch.objects.filter(device=device, punched_at__gte=start, punched_at__lt=end)
+        pairs = (
+            Punch.objects.filter(device__in=devices.filter(timezone=zone_name), punched_at__gte=start, punched_at__lt=end)
             .annotate(day=TruncDate("punched_at", tzinfo=zone))
-            .values_list("day", flat=True)
+            .values_list("device_id", "day")
+            .order_by()  # Punch's default ordering would join into the DISTINCT and return one row per punch
             .distinct()
         )
-        DeviceDay.objects.bulk_create([DeviceDay(device=device, date=d) for d in days], ignore_conflicts=True)
+        DeviceDay.objects.bulk_create(
+            [DeviceDay(device_id=device_id, date=day) for device_id, day in pairs], ignore_conflicts=True, batch_size=5000
+        )

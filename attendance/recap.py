@@ -274,7 +274,8 @@ def _tk_streaks(scoped) -> dict[int, tuple[int, dt.date]]:
 
 def _coverage_gaps(user, scoped, first: dt.date, last: dt.date) -> list[Flag]:
     working = defaultdict(set)
-    for desa_id, day in scoped.exclude(status="L").values_list("desa_id", "date").distinct():
+    # order_by(): DailyStatus's default ordering would join perangkat into the DISTINCT (one row per status).
+    for desa_id, day in scoped.exclude(status="L").values_list("desa_id", "date").order_by().distinct():
         working[desa_id].add(day)
     reported = defaultdict(set)
     devices = list(restrict(Device.objects.select_related("desa"), user).filter(enabled=True))

@@ -205,6 +205,7 @@ def device_user_link(*, actor: User, device_user: DeviceUser, perangkat: Perangk
         Punch.objects.filter(device_id=device_user.device_id, pin=device_user.pin)
         .annotate(day=TruncDate("punched_at", tzinfo=zone))
         .values_list("day", flat=True)
+        .order_by()  # the default ordering would put punched_at into the DISTINCT
         .distinct()
     )
     desa_id = device_user.device.desa_id

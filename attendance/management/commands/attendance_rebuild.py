@@ -37,4 +37,4 @@ class Command(BaseCommand):
             if not ids:
                 raise CommandError(f"Desa dengan kode {desa} tidak ada.")
         written = statuses_rebuild(date_from=start, date_to=end, desa_ids=ids)
-        self.stdout.write(f"{written} status harian dihitung ulang ({start:%d/%m/%Y}–{end:%d/%m/%Y}).")
+        self.stdout.write(f"Status harian {start:%d/%m/%Y}–{end:%d/%m/%Y} dihitung ulang: {written} berubah.")
