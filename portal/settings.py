@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "axes",
     "monev",
     "attendance",
+    "musrenbang",
 ]
 
 MIDDLEWARE = [
@@ -287,12 +288,12 @@ LOGGING = {
 }
 
 # Demo steps run by `manage.py load_demo`, in order; each app appends its own.
-DEMO_LOADERS = ["portal.demo.demo_load", "monev.demo.demo_load", "attendance.demo.demo_load"]
+DEMO_LOADERS = ["portal.demo.demo_load", "monev.demo.demo_load", "attendance.demo.demo_load", "musrenbang.demo.demo_load"]
 CELERY_APP = "workers.celery.app"
-API_URLCONFS = ["portal.api.urls", "monev.api.urls", "attendance.api.urls"]
+API_URLCONFS = ["portal.api.urls", "monev.api.urls", "attendance.api.urls", "musrenbang.api.urls"]
 # Each app's web pages and navigation entries (portal imports no app).
-WEB_URLCONFS = ["monev.urls", "attendance.urls"]
-NAV_PROVIDERS = ["monev.nav.items", "attendance.nav.items"]
+WEB_URLCONFS = ["monev.urls", "attendance.urls", "musrenbang.urls"]
+NAV_PROVIDERS = ["monev.nav.items", "attendance.nav.items", "musrenbang.nav.items"]
 
 # Alerts (Monev II) ------------------------------------------------------------------------------------
 ALERT_HOUR = env_int("ALERT_HOUR", 7, minimum=0)  # local hour at which the day's reminders go out

@@ -43,6 +43,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=30, hour=17),
         "options": {"expires": 3600},
     },
+    # https://crontab.guru/#0_1_*_*_* — 08:00 WIB: Musrenbang reminders (H-7, H-1) and late notices.
+    "musrenbang-alerts": {
+        "task": "workers.tasks.musrenbang_alerts_task",
+        "schedule": crontab(minute=0, hour=1),
+        "options": {"expires": 3600},
+    },
     # https://crontab.guru/#0_0_*_*_1 — Monday 00:00 UTC = 07:00 WIB: the Kasi Tapem's weekly digest.
     "weekly-digest": {
         "task": "workers.tasks.weekly_digest_task",

@@ -116,3 +116,11 @@ def attendance_close_day_task() -> int:
     from attendance.daily import status_close_day
 
     return status_close_day()
+
+
+@shared_task(name="workers.tasks.musrenbang_alerts_task")
+def musrenbang_alerts_task() -> int:
+    """Daily: Musrenbang reminders before planned meetings and late notices without a berita acara."""
+    from musrenbang.services import musrenbang_alerts
+
+    return musrenbang_alerts()
