@@ -54,7 +54,7 @@ def demo_load() -> None:
         if index % 3 == 2 or meeting.planned_date > today:
             continue  # some not held yet: the board shows them late
         services.meeting_record(actor=staff, meeting=meeting, held_date=meeting.planned_date, place="Balai Desa")
-        if index < 6:  # a few berita acara (real PDFs); the rest show "berita acara belum diunggah"
+        if index % 4 != 3:  # most have a berita acara (real PDFs); the rest show as missing it
             services.meeting_document_add(actor=staff, meeting=meeting, role=DocumentRole.BERITA_ACARA,
                                           upload=_pdf(f"Berita acara {meeting}"))  # fmt: skip
         services.participation_set(actor=staff, meeting=meeting, counts={
