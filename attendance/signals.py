@@ -1,12 +1,13 @@
-"""Holiday edits live in ``portal`` (shared with Monev), which knows nothing of attendance: attendance listens
-and recomputes the day that changed, for the kecamatan it belongs to (or every desa for a national day)."""
+"""Holiday and perangkat edits live in ``portal``, which knows nothing of attendance: attendance listens and
+marks the days whose statuses may change (a holiday's day for its kecamatan or every desa; a perangkat's
+desa from its first computed day)."""
 
 from __future__ import annotations
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from portal.models import Desa, HariLibur
+from portal.models import Desa, HariLibur, Perangkat
 
 
 @receiver([post_save, post_delete], sender=HariLibur, dispatch_uid="attendance-holiday-changed")
@@ -17,3 +18,27 @@ def holiday_changed(sender, instance: HariLibur, **kwargs) -> None:
     if instance.kecamatan_id:
         desa = desa.filter(kecamatan_id=instance.kecamatan_id)
     daily.status_mark_dirty((desa_id, instance.tanggal) for desa_id in desa.values_list("id", flat=True))
+
+
+@receiver(pre_save, sender=Perangkat, dispatch_uid="attendance-perangkat-before")
+def perangkat_before(sender, instance: Perangkat, **kwargs) -> None:
+    instance._attendance_old_desa_id = (
+        Perangkat.objects.filter(pk=instance.pk).values_list("desa_id", flat=True).first() if instance.pk else None
+    )
+
+
+@receiver(post_save, sender=Perangkat, dispatch_uid="attendance-perangkat-changed")
+def perangkat_changed(sender, instance: Perangkat, created: bool, **kwargs) -> None:
+    """A perangkat who starts, leaves (aktif, tanggal selesai) or moves desa changes whose statuses exist:
+    recompute every computed day of the desa involved (one desa, at most a year of days)."""
+    from django.db.models import Min
+    from django.utils import timezone
+
+    from attendance import daily
+    from attendance.models import DailyStatus
+
+    desa_ids = {instance.desa_id, getattr(instance, "_attendance_old_desa_id", None)} - {None}
+    for desa_id in desa_ids:
+        first = DailyStatus.objects.filter(desa_id=desa_id).aggregate(first=Min("date"))["first"]
+        if first is not None:
+            daily.status_mark_dirty((desa_id, day) for day in daily.dates_between(first, timezone.localdate()))

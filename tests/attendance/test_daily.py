@@ -195,3 +195,16 @@ def test_recomputing_any_range_twice_changes_nothing(office, punches, first, len
         assert snapshot() == whole
     finally:
         transaction.savepoint_rollback(sid)
+
+
+def test_a_perangkat_who_leaves_loses_the_days_after(office):
+    recompute(office)
+    assert DailyStatus.objects.filter(perangkat=office.rina, date=MON + dt.timedelta(days=3)).exists()
+    StatusDirty.objects.all().delete()
+    office.rina.tanggal_selesai = MON + dt.timedelta(days=1)
+    office.rina.save()
+    assert StatusDirty.objects.filter(desa=office.desa, date=MON + dt.timedelta(days=3)).exists()
+    daily.status_dirty_process()
+    assert set(DailyStatus.objects.filter(perangkat=office.rina).values_list("date", flat=True)) == {
+        MON, MON + dt.timedelta(days=1)
+    }
