@@ -7,6 +7,8 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
+from django.utils.translation import gettext_noop
+
 from musrenbang.choices import MeetingKind, ProposalStatus
 
 
@@ -32,10 +34,16 @@ AWAITING_BA = "menunggu_berita_acara"  # held in time; berita acara not uploaded
 SCHEDULED = "terjadwal"
 UNSCHEDULED = "belum_dijadwalkan"
 
+# Labels are marked for translation (gettext_noop) and translated where shown.
 STATE_LABELS = {
-    NOT_HELD: "Tidak terlaksana", LATE: "Lewat jadwal", HELD_LATE: "Terlaksana terlambat", HELD: "Terlaksana",
-    AWAITING_BA: "Berita acara belum diunggah", SCHEDULED: "Terjadwal", UNSCHEDULED: "Belum dijadwalkan",
-}  # fmt: skip
+    NOT_HELD: gettext_noop("Tidak terlaksana"),
+    LATE: gettext_noop("Lewat jadwal"),
+    HELD_LATE: gettext_noop("Terlaksana terlambat"),
+    HELD: gettext_noop("Terlaksana"),
+    AWAITING_BA: gettext_noop("Berita acara belum diunggah"),
+    SCHEDULED: gettext_noop("Terjadwal"),
+    UNSCHEDULED: gettext_noop("Belum dijadwalkan"),
+}
 
 
 def meeting_state(
@@ -72,13 +80,16 @@ def can_move(from_status: str, to_status: str) -> bool:
 
 # Ranking: score first (highest), then the kecamatan's tie-breakers in its order, then the id (stable).
 TIE_BREAKERS: dict[str, tuple[str, Callable]] = {
-    "kecamatan_priority": ("Prioritas kecamatan (kecil dulu)", lambda p: _none_last(p.kecamatan_priority)),
-    "desa_rank": ("Prioritas desa (kecil dulu)", lambda p: p.desa_rank),
-    "cost_low": ("Biaya lebih kecil dulu", lambda p: p.estimated_cost),
-    "cost_high": ("Biaya lebih besar dulu", lambda p: -p.estimated_cost),
-    "bidang": ("Urutan bidang", lambda p: p.bidang),
-    "carried_over": ("Usulan lanjutan tahun lalu dulu", lambda p: 0 if p.carried_from_id else 1),
-    "oldest": ("Diusulkan lebih dulu", lambda p: p.created_at),
+    "kecamatan_priority": (
+        gettext_noop("Prioritas kecamatan (kecil dulu)"),
+        lambda p: _none_last(p.kecamatan_priority),
+    ),
+    "desa_rank": (gettext_noop("Prioritas desa (kecil dulu)"), lambda p: p.desa_rank),
+    "cost_low": (gettext_noop("Biaya lebih kecil dulu"), lambda p: p.estimated_cost),
+    "cost_high": (gettext_noop("Biaya lebih besar dulu"), lambda p: -p.estimated_cost),
+    "bidang": (gettext_noop("Urutan bidang"), lambda p: p.bidang),
+    "carried_over": (gettext_noop("Usulan lanjutan tahun lalu dulu"), lambda p: 0 if p.carried_from_id else 1),
+    "oldest": (gettext_noop("Diusulkan lebih dulu"), lambda p: p.created_at),
 }
 DEFAULT_TIE_BREAKERS = ["kecamatan_priority", "desa_rank", "cost_low"]
 

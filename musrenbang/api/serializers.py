@@ -90,7 +90,7 @@ class MeetingSerializer(serializers.ModelSerializer):
         return selectors.state_of(obj)
 
     def get_state_label(self, obj) -> str:
-        return rules.STATE_LABELS[selectors.state_of(obj)]
+        return _(rules.STATE_LABELS[selectors.state_of(obj)])
 
     @extend_schema_field(ParticipationSummarySerializer)
     def get_participation(self, obj) -> dict:
@@ -217,7 +217,7 @@ class MusrenbangBoardSerializer(serializers.Serializer):
 
 def _cell(state: str, meeting: Meeting | None) -> dict:
     return {
-        "state": state, "state_label": rules.STATE_LABELS[state], "meeting": meeting.pk if meeting else None,
+        "state": state, "state_label": _(rules.STATE_LABELS[state]), "meeting": meeting.pk if meeting else None,
         "planned_date": meeting.planned_date if meeting else None, "held_date": meeting.held_date if meeting else None,
     }  # fmt: skip
 
