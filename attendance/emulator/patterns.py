@@ -31,12 +31,15 @@ LAST_NAMES = (
 class PatternProfile:
     """Knobs of the office routine; minutes are relative to midnight, local wall time."""
 
-    arrival: float = 7 * 60 + 30
-    arrival_spread: float = 10.0
+    # Most people come a little before 07:30 and leave a little after 16:00 (16:30 on Fridays), so the
+    # portal's daily status shows mostly H, with TL/PSW from the late and early draws below.
+    arrival: float = 7 * 60 + 20
+    arrival_spread: float = 6.0
     late_probability: float = 0.07
     late_max: float = 120.0
-    departure: float = 16 * 60
-    departure_spread: float = 10.0
+    departure: float = 16 * 60 + 8
+    departure_spread: float = 6.0
+    friday_extra: float = 30.0
     early_probability: float = 0.05
     early_max: float = 150.0
     habit_spread: float = 5.0  # some people are habitually a little early or late
@@ -85,10 +88,11 @@ def _arrival(rng: random.Random, profile: PatternProfile, habit: float) -> float
     return rng.gauss(profile.arrival + habit, profile.arrival_spread)
 
 
-def _departure(rng: random.Random, profile: PatternProfile, habit: float) -> float:
+def _departure(rng: random.Random, profile: PatternProfile, habit: float, day: date) -> float:
+    end = profile.departure + (profile.friday_extra if day.weekday() == 4 else 0)
     if rng.random() < profile.early_probability:
-        return profile.departure - rng.uniform(30, profile.early_max)
-    return rng.gauss(profile.departure + habit / 2, profile.departure_spread)
+        return end - rng.uniform(30, profile.early_max)
+    return rng.gauss(end + habit / 2, profile.departure_spread)
 
 
 def _press(user_id: str, moment: datetime, punch: int, rng: random.Random, profile: PatternProfile) -> list[PunchEvent]:
@@ -106,7 +110,7 @@ def _user_days(user_id: str, days: Sequence[date], seed: int, profile: PatternPr
             continue
         events = _press(user_id, _at(day, _arrival(rng, profile, habit), rng), PUNCH_IN, rng, profile)
         if rng.random() >= profile.forgot_out_probability:
-            events += _press(user_id, _at(day, _departure(rng, profile, habit), rng), PUNCH_OUT, rng, profile)
+            events += _press(user_id, _at(day, _departure(rng, profile, habit, day), rng), PUNCH_OUT, rng, profile)
         yield events
 
 

@@ -326,7 +326,7 @@ def test_pattern_office_hours_and_days_off() -> None:
     arrivals = [_minutes(e.timestamp) for e in events if e.punch == 0]
     departures = [_minutes(e.timestamp) for e in events if e.punch == 1]
     assert sum(7 * 60 <= m < 8 * 60 for m in arrivals) / len(arrivals) > 0.85
-    assert sum(15 * 60 + 30 <= m <= 16 * 60 + 30 for m in departures) / len(departures) > 0.85
+    assert sum(15 * 60 + 30 <= m <= 17 * 60 for m in departures) / len(departures) > 0.85  # Fridays to 16:30
     assert max(arrivals) <= 9 * 60 + 30  # late, but at most about two hours
     assert all(e.timestamp.weekday() < 5 and e.timestamp.date() not in holidays for e in events)
     per_day = Counter((e.user_id, e.timestamp.date()) for e in events if e.punch == 0)
