@@ -75,3 +75,16 @@ def test_env_int_names_the_variable(monkeypatch):
 def test_defaults_are_indonesian(settings):
     assert settings.LANGUAGE_CODE == "id"
     assert settings.TIME_ZONE == "Asia/Jakarta"
+
+
+def test_manage_py_works_on_a_fresh_checkout_and_keeps_its_key(tmp_path):
+    environ = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "SECRET_KEY_FILE", "DEBUG")}
+    environ.update({"DJANGO_SETTINGS_MODULE": "portal.settings", "VAR_DIR": str(tmp_path)})
+    command = [sys.executable, "manage.py", "check"]
+    result = subprocess.run(command, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    key_file = tmp_path / "secret_key"
+    key = key_file.read_text()
+    assert len(key.strip()) >= 50 and (key_file.stat().st_mode & 0o777) == 0o600
+    subprocess.run(command, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=120, check=True)
+    assert key_file.read_text() == key  # generated once, then reused
