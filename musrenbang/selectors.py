@@ -117,11 +117,19 @@ class ParticipationSummary:
 
 def participation(meeting: Meeting) -> ParticipationSummary:
     """The typed counts when there are any; otherwise counted from the named list."""
-    counts = {p.group: (p.men, p.women) for p in Participation.objects.filter(meeting=meeting)}
-    if counts:
-        return ParticipationSummary(counts, "counts")
+    return participation_of(
+        Participation.objects.filter(meeting=meeting).values_list("group", "men", "women"),
+        Participant.objects.filter(meeting=meeting).values_list("group", "gender"),
+    )
+
+
+def participation_of(counts, people) -> ParticipationSummary:
+    """The rule, from rows already at hand: ``counts`` as (group, men, women), ``people`` as (group, gender)."""
+    typed = {group: (men, women) for group, men, women in counts}
+    if typed:
+        return ParticipationSummary(typed, "counts")
     named: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for group, gender in Participant.objects.filter(meeting=meeting).values_list("group", "gender"):
+    for group, gender in people:
         named[group][1 if gender == Participant.Gender.P else 0] += 1
     return ParticipationSummary({g: (m, w) for g, (m, w) in named.items()}, "names" if named else "none")
 

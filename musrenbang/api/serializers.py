@@ -7,8 +7,6 @@ would rename the other apps' schema components."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -29,13 +27,10 @@ def participation_summary(meeting: Meeting) -> selectors.ParticipationSummary:
     cache = getattr(meeting, "_prefetched_objects_cache", {})
     if "participation" not in cache or "participants" not in cache:
         return selectors.participation(meeting)
-    counts = {p.group: (p.men, p.women) for p in meeting.participation.all()}
-    if counts:
-        return selectors.ParticipationSummary(counts, "counts")
-    named: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for person in meeting.participants.all():
-        named[person.group][1 if person.gender == Participant.Gender.P else 0] += 1
-    return selectors.ParticipationSummary({g: (m, w) for g, (m, w) in named.items()}, "names" if named else "none")
+    return selectors.participation_of(
+        [(p.group, p.men, p.women) for p in meeting.participation.all()],
+        [(person.group, person.gender) for person in meeting.participants.all()],
+    )
 
 
 class ParticipationSummarySerializer(serializers.Serializer):
