@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -73,11 +72,12 @@ def warning_create(
                 letter_number=letter_number, issued_by=actor,
             )  # fmt: skip
             if level != AttendanceWarning.Level.LISAN:
-                upload = SimpleUploadedFile(f"teguran-absensi-{warning.pk}.pdf", letter_pdf(warning, user=actor))
-                checked = files.check_upload(upload, allowed_kinds={files.KIND_PDF})
-                path = files.store_upload(upload, checked, subdir=f"teguran-absensi/{month.year}")
+                path, sha256 = files.store_generated(
+                    letter_pdf(warning, user=actor), name=f"teguran-absensi-{warning.pk}.pdf", kind=files.KIND_PDF,
+                    subdir=f"teguran-absensi/{month.year}",
+                )  # fmt: skip
                 stored.append(path)
-                warning.letter_path, warning.letter_sha256 = path, checked.sha256
+                warning.letter_path, warning.letter_sha256 = path, sha256
                 warning.save(update_fields=["letter_path", "letter_sha256"])
     except Exception:
         for path in stored:

@@ -4,7 +4,6 @@ the kecamatan's editable template and letterhead, stored like every other file (
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.template import Context, Template
 from django.template.loader import render_to_string
@@ -81,11 +80,12 @@ def sanction_create(
                 issued_by=actor,
             )  # fmt: skip
             if level != Sanction.Level.LISAN:
-                upload = SimpleUploadedFile(f"teguran-{sanction.pk}.pdf", letter_pdf(sanction))
-                checked = files.check_upload(upload, allowed_kinds={files.KIND_PDF})
-                path = files.store_upload(upload, checked, subdir=f"teguran/{obligation.year}")
+                path, sha256 = files.store_generated(
+                    letter_pdf(sanction), name=f"teguran-{sanction.pk}.pdf", kind=files.KIND_PDF,
+                    subdir=f"teguran/{obligation.year}",
+                )  # fmt: skip
                 stored.append(path)
-                sanction.letter_path, sanction.letter_sha256 = path, checked.sha256
+                sanction.letter_path, sanction.letter_sha256 = path, sha256
                 sanction.save(update_fields=["letter_path", "letter_sha256"])
     except Exception:
         for path in stored:

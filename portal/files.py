@@ -456,6 +456,16 @@ def _resolve_private(relative_path: str) -> Path | None:
     return full
 
 
+def store_generated(data: bytes, *, name: str, kind: str, subdir: str) -> tuple[str, str]:
+    """Store a file the portal made itself (a teguran letter) through the same checks and storage as an
+    upload; returns (path relative to MEDIA_ROOT, SHA-256)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile(name, data)
+    checked = check_upload(upload, allowed_kinds={kind})
+    return store_upload(upload, checked, subdir=subdir), checked.sha256
+
+
 def delete_stored(relative_path: str) -> None:
     """Best-effort removal of a stored file (e.g. after the DB transaction that referenced it failed).
 
