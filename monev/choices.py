@@ -48,6 +48,14 @@ class SubmissionStatus(models.TextChoices):
     DIGANTI = "diganti", _("Diganti versi baru")
 
 
+class Outcome(models.TextChoices):
+    """The result of an evaluation (Permendagri 20/2018 Pasal 35): the Raperdes fits, or the desa must revise
+    it within 20 hari kerja."""
+
+    SESUAI = "sesuai", _("Sesuai")
+    PERLU_PERBAIKAN = "perlu_perbaikan", _("Perlu perbaikan")
+
+
 class FileRole(models.TextChoices):
     DOCUMENT = "dokumen", _("Dokumen")
     ATTACHMENT = "lampiran", _("Lampiran data")

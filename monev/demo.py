@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from pypdf import PdfWriter
 
-from monev import services
+from monev import rules, services
 from monev.choices import State
 from monev.models import DocumentType, DocumentTypeSchedule, Obligation
 from portal.calendar import holidays_sync
@@ -47,8 +47,79 @@ def demo_load() -> None:
     for y in (year, year + 1):
         services.obligations_generate(year=y)
     if not Obligation.objects.filter(year=year).exclude(state=State.BELUM).exists():
+        for y in (year, year + 1):
+            _demo_budget_chain(y)
         _demo_activity(year)
     services.obligations_mark_overdue(today=timezone.localdate())
+
+
+CHAIN = ("RAPERDES_APBDES", "EVALUASI_APBDES", "PERBAIKAN_APBDES")
+
+
+def _at(day: dt.date, rng: random.Random) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(9, rng.randint(0, 59))))
+
+
+def _backdate(submission, obligation: Obligation, when: dt.datetime, accepted: bool) -> None:
+    """Demo history: move a submission (and what it decided) to a plausible past moment."""
+    submission.__class__.objects.filter(pk=submission.pk).update(submitted_at=when)
+    fields = {"first_submitted_at": when, "basis_submitted_at": when}
+    if accepted:
+        submission.__class__.objects.filter(pk=submission.pk).update(reviewed_at=when)
+        on_time, days_late = rules.timeliness(when.date(), obligation.due_date)
+        fields.update(accepted_at=when, on_time=on_time, days_late=days_late)
+    Obligation.objects.filter(pk=obligation.pk).update(**fields)
+
+
+def _demo_budget_chain(year: int) -> None:
+    """The APBDes chain in its legal order for most desa: BPD agreement in late October N-1, the Raperdes
+    handed in within days, the kecamatan's evaluation (some "perlu perbaikan", with the desa's revision)
+    — and a few desa that run late or set the APBDes before the evaluation, as happens."""
+    today = timezone.localdate()
+    reviewer = User.objects.filter(role="kasi_tapem").first()
+    raperdes_rows = Obligation.objects.filter(year=year, document_type__code="RAPERDES_APBDES").select_related(
+        "desa", "document_type"
+    )
+    for raperdes in raperdes_rows:
+        operator = User.objects.filter(role="operator_desa", desa=raperdes.desa).first()
+        rng = random.Random(f"chain-{raperdes.desa.kode}-{year}")
+        agreed = dt.date(year - 1, 10, rng.randint(14, 31))
+        if operator is None or reviewer is None or agreed >= today:
+            continue
+        raperdes = services.obligation_set_trigger(actor=operator, obligation=raperdes, trigger_date=agreed)
+        sent_day = agreed + dt.timedelta(days=rng.choice([1, 2, 3, 3, 5, 9]))
+        if sent_day >= today or rng.random() > 0.9:
+            continue
+        upload = SimpleUploadedFile("raperdes-apbdes.pdf", demo_pdf(raperdes.title))
+        submission = services.submission_create(actor=operator, obligation=raperdes, document=upload)
+        sent = _at(sent_day, rng)
+        _backdate(submission, raperdes, sent, accepted=False)
+        submission.refresh_from_db()
+        services.submission_review(actor=reviewer, submission=submission, decision="accept")
+        evaluasi = Obligation.objects.get(desa=raperdes.desa, year=year, document_type__code="EVALUASI_APBDES")
+        evaluasi = services.obligation_set_trigger(actor=reviewer, obligation=evaluasi, trigger_date=sent_day)
+        _demo_evaluation(evaluasi, reviewer, operator, rng, today)
+
+
+def _demo_evaluation(evaluasi: Obligation, reviewer: User, operator: User, rng: random.Random, today) -> None:
+    evaluated_day = sent = evaluasi.trigger_date + dt.timedelta(days=rng.randint(8, 34))
+    if evaluated_day >= today or rng.random() > 0.85:
+        return  # not evaluated yet (late when its 20 hari kerja have passed)
+    outcome = "perlu_perbaikan" if rng.random() < 0.25 else "sesuai"
+    upload = SimpleUploadedFile("hasil-evaluasi.pdf", demo_pdf(evaluasi.title))
+    submission = services.submission_create(actor=reviewer, obligation=evaluasi, document=upload, outcome=outcome)
+    sent = _at(evaluated_day, rng)
+    evaluasi.refresh_from_db()
+    _backdate(submission, evaluasi, sent, accepted=True)
+    for revision in Obligation.objects.filter(desa=evaluasi.desa, year=evaluasi.year, document_type__code=CHAIN[2]):
+        revision = services.obligation_set_trigger(actor=reviewer, obligation=revision, trigger_date=evaluated_day)
+        fixed_day = evaluated_day + dt.timedelta(days=rng.randint(5, 20))
+        if fixed_day < today:
+            upload = SimpleUploadedFile("perbaikan-raperdes.pdf", demo_pdf(revision.title))
+            fixed = services.submission_create(actor=operator, obligation=revision, document=upload)
+            _backdate(fixed, revision, _at(fixed_day, rng), accepted=False)
+            fixed.refresh_from_db()
+            services.submission_review(actor=reviewer, submission=fixed, decision="accept")
 
 
 def _demo_activity(year: int) -> None:
@@ -57,8 +128,8 @@ def _demo_activity(year: int) -> None:
     for obligation in Obligation.objects.filter(year=year, due_date__isnull=False).select_related(
         "desa", "document_type"
     ):
-        if obligation.document_type.responsible != "desa":
-            continue
+        if obligation.document_type.responsible != "desa" or obligation.document_type.code in CHAIN:
+            continue  # the kecamatan's own duties, and the budget chain (above)
         operator = User.objects.filter(role="operator_desa", desa=obligation.desa).first()
         if operator is None or reviewer is None:
             continue

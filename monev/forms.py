@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from monev.choices import Outcome
 from portal.forms import DateInput
 
 
@@ -36,6 +37,17 @@ class SubmissionForm(forms.Form):
     notes = forms.CharField(
         label=_("Catatan"), required=False, widget=forms.Textarea(attrs={"class": "form-control", "rows": 2})
     )
+    outcome = forms.ChoiceField(
+        label=_("Hasil evaluasi"),
+        choices=[("", "—"), *Outcome.choices],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+    def __init__(self, *args, outcome_required: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not outcome_required:
+            del self.fields["outcome"]  # only evaluations record a result
 
 
 class ReviewForm(forms.Form):

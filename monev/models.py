@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from monev.choices import FileRole, OffsetUnit, Periodicity, Responsible, RuleKind, State, SubmissionStatus
+from monev.choices import FileRole, OffsetUnit, Outcome, Periodicity, Responsible, RuleKind, State, SubmissionStatus
 from portal.models import Desa
 
 
@@ -62,10 +62,20 @@ class DocumentType(models.Model):
             "Tidak dibuat otomatis: desa/kecamatan mencatat tiap peristiwa (mis. tiap Perdes yang diundangkan)."
         ),
     )
+    # Off by default: a fixed legal date ("paling lambat 31 Desember") is not moved by a day off; only a
+    # type whose own rule says so (a Perbup that moves its dates) turns this on.
     roll_to_working_day = models.BooleanField(
         _("geser ke hari kerja"),
-        default=True,
-        help_text=_("Tenggat yang jatuh pada hari libur digeser ke hari kerja berikutnya."),
+        default=False,
+        help_text=_(
+            "Hanya bila aturannya sendiri menggeser tenggat: tenggat berlaku yang jatuh pada hari libur digeser ke "
+            "hari kerja berikutnya. Tanggal menurut aturan tetap dicatat dan ditampilkan."
+        ),
+    )
+    outcome_required = models.BooleanField(
+        _("wajib mencatat hasil evaluasi"),
+        default=False,
+        help_text=_("Kiriman mencatat hasil: sesuai atau perlu perbaikan (mis. evaluasi Raperdes APBDes)."),
     )
     correction_working_days = models.PositiveSmallIntegerField(_("batas perbaikan (hari kerja)"), default=7)
     reminder_days = models.CharField(
@@ -121,7 +131,9 @@ class Obligation(models.Model):
     period = models.CharField(_("periode"), max_length=20, blank=True)
     period_label = models.CharField(_("nama periode"), max_length=100, blank=True)
     trigger_date = models.DateField(_("tanggal pemicu"), null=True, blank=True)
-    rule_due_date = models.DateField(_("tenggat menurut aturan"), null=True, blank=True)
+    # The date the rule gives (what the regulation names) beside the one in force (after a dispensasi or a
+    # type's explicit move to a working day). Both are recomputed when the rule or the calendar changes.
+    legal_due_date = models.DateField(_("tenggat menurut aturan"), null=True, blank=True)
     due_date = models.DateField(_("tenggat berlaku"), null=True, blank=True, db_index=True)
     state = models.CharField(_("status"), max_length=20, choices=State, default=State.BELUM)
     state_changed_at = models.DateTimeField(_("status berubah"), auto_now_add=True)
@@ -214,6 +226,7 @@ class Submission(models.Model):
     reviewed_at = models.DateTimeField(_("diverifikasi"), null=True, blank=True)
     review_note = models.TextField(_("catatan verifikasi"), blank=True)
     correction_due_date = models.DateField(_("batas perbaikan"), null=True, blank=True)
+    outcome = models.CharField(_("hasil evaluasi"), max_length=20, choices=Outcome, blank=True)
 
     class Meta:
         ordering = ["obligation", "version"]
@@ -260,6 +273,8 @@ class Transition(models.Model):
     at = models.DateTimeField()
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     due_date = models.DateField(null=True, blank=True, help_text=_("Tenggat yang berlaku saat perubahan."))
+    # Set only on a due-date change (the rule, its yearly table or the calendar changed): old → new.
+    previous_due_date = models.DateField(_("tenggat lama"), null=True, blank=True)
     note = models.TextField(blank=True)
     # Outbox: a transition that alerts is dispatched once, claimed by setting this with a conditional UPDATE.
     # Transitions that alert nobody (or an edit that made an obligation late at once) are born processed.
@@ -276,7 +291,9 @@ class Transition(models.Model):
         constraints = [
             # The same obligation cannot go late twice for the same due date, whoever runs the pass.
             models.UniqueConstraint(
-                fields=["obligation", "due_date"], condition=Q(to_state="terlambat"), name="transition_late_once"
+                fields=["obligation", "due_date"],
+                condition=Q(to_state="terlambat", previous_due_date__isnull=True),
+                name="transition_late_once",
             )
         ]
 

@@ -51,23 +51,42 @@ def _offset(start: dt.date, days: int, unit: str, cal: WorkCalendar) -> dt.date:
     return start + dt.timedelta(days=days)
 
 
-def rule_due_date(
+def fallback_trigger(doc_type, year: int) -> dt.date | None:
+    """The date an event-based rule assumes while the event is not recorded, when the regulation gives one
+    (the BPD agreement on the Raperdes APBDes: end of October N-1). Set by fixed month/day on an offset rule."""
+    if doc_type.rule_kind != RuleKind.OFFSET or not (doc_type.fixed_month and doc_type.fixed_day):
+        return None
+    return _clamped(year + doc_type.year_offset, doc_type.fixed_month, doc_type.fixed_day)
+
+
+def legal_due_date(
     doc_type, year: int, period: Period, trigger_date: dt.date | None, cal: WorkCalendar
 ) -> dt.date | None:
-    """The due date the rule gives, or None while an event-based obligation waits for its trigger."""
+    """The date the rule gives — the one a regulation names and a teguran cites — or None while an
+    event-based obligation waits for its trigger (and the rule has no fallback date for it).
+
+    Fixed dates are not moved: "paling lambat 31 Desember N-1" is 31 December even on a Sunday. Working-day
+    offsets (evaluation, correction windows) land on a working day by their own count."""
     if doc_type.rule_kind == RuleKind.FIXED:
-        due = _clamped(year + doc_type.year_offset, doc_type.fixed_month, doc_type.fixed_day)
-    elif doc_type.rule_kind == RuleKind.OFFSET:
-        if trigger_date is None:
-            return None
-        due = _offset(trigger_date, doc_type.offset_days, doc_type.offset_unit, cal)
-    elif doc_type.rule_kind == RuleKind.PERIODIC:
-        due = _offset(period.end, doc_type.offset_days, doc_type.offset_unit, cal)
-    else:
-        due = period.due_date
-    if due is not None and doc_type.roll_to_working_day:
-        due = cal.next_working_day(due)
-    return due
+        return _clamped(year + doc_type.year_offset, doc_type.fixed_month, doc_type.fixed_day)
+    if doc_type.rule_kind == RuleKind.OFFSET:
+        start = trigger_date or fallback_trigger(doc_type, year)
+        return None if start is None else _offset(start, doc_type.offset_days, doc_type.offset_unit, cal)
+    if doc_type.rule_kind == RuleKind.PERIODIC:
+        return _offset(period.end, doc_type.offset_days, doc_type.offset_unit, cal)
+    return period.due_date
+
+
+def due_in_force(
+    doc_type, legal: dt.date | None, cal: WorkCalendar, extended_to: dt.date | None = None
+) -> dt.date | None:
+    """The date in force: a dispensasi's date when one was granted, else the legal date — moved to the next
+    working day only for a type whose rule explicitly says so ("geser ke hari kerja")."""
+    if extended_to is not None:
+        return extended_to
+    if legal is not None and doc_type.roll_to_working_day:
+        return cal.next_working_day(legal)
+    return legal
 
 
 def display_state(state: str, due_date: dt.date | None, today: dt.date) -> str:
@@ -122,3 +141,64 @@ def timeliness_score(
         elif basis_day is not None:
             on_time += basis_day <= due_date
     return None if due == 0 else on_time / due
+
+
+# The budget chain: Raperdes APBDes → evaluation by the kecamatan → (revision) → Perdes APBDes --------------
+
+CHAIN_CODES = ("RAPERDES_APBDES", "EVALUASI_APBDES", "PERBAIKAN_APBDES", "APBDES")
+
+
+@dataclass(frozen=True)
+class ChainDoc:
+    """One link of the chain as the rules need it: dates are local days."""
+
+    state: str
+    due_date: dt.date | None = None
+    submitted_on: dt.date | None = None
+    accepted_on: dt.date | None = None
+    outcome: str = ""
+
+
+def budget_chain_warnings(
+    raperdes: ChainDoc | None,
+    evaluasi: ChainDoc | None,
+    revision: ChainDoc | None,
+    apbdes: ChainDoc | None,
+    today: dt.date,
+) -> list[str]:
+    """What is out of order in a desa's budget year (Permendagri 20/2018 Pasal 35–36), as sentences a Kasi
+    can act on. The evaluation answers within 20 hari kerja of receipt; past that the draft takes effect by
+    itself, so an APBDes set after that lapse is in order. "Perlu perbaikan" gives the desa 20 hari kerja to
+    revise before the APBDes is set."""
+    from django.utils.translation import gettext as _
+
+    warnings: list[str] = []
+    lapsed_on = evaluasi.due_date if evaluasi and evaluasi.accepted_on is None else None
+    if apbdes and apbdes.submitted_on:
+        if raperdes is None or raperdes.submitted_on is None:
+            warnings.append(_("Perdes APBDes dikirim tanpa Raperdes APBDes yang dievaluasi kecamatan."))
+        elif evaluasi is not None:
+            evaluated_first = evaluasi.accepted_on is not None and evaluasi.accepted_on <= apbdes.submitted_on
+            lapsed_first = evaluasi.due_date is not None and evaluasi.due_date < apbdes.submitted_on
+            if not evaluated_first and not lapsed_first:
+                warnings.append(
+                    _("Perdes APBDes dikirim %(day)s sebelum hasil evaluasi kecamatan (batas evaluasi %(due)s).")
+                    % {"day": _fmt(apbdes.submitted_on), "due": _fmt(evaluasi.due_date)}
+                )
+        if revision is not None and (revision.submitted_on is None or revision.submitted_on > apbdes.submitted_on):
+            warnings.append(_("Perdes APBDes dikirim sebelum perbaikan hasil evaluasi diserahkan."))
+    if lapsed_on is not None and today > lapsed_on:
+        warnings.append(
+            _("Evaluasi melewati 20 hari kerja (batas %(due)s): Raperdes APBDes berlaku dengan sendirinya.")
+            % {"due": _fmt(lapsed_on)}
+        )
+    elif evaluasi and evaluasi.accepted_on and evaluasi.due_date and evaluasi.accepted_on > evaluasi.due_date:
+        warnings.append(
+            _("Hasil evaluasi terbit %(day)s, sesudah batas 20 hari kerja %(due)s.")
+            % {"day": _fmt(evaluasi.accepted_on), "due": _fmt(evaluasi.due_date)}
+        )
+    return warnings
+
+
+def _fmt(day: dt.date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else "-"

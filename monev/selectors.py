@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, Case, Count, QuerySet, Value, When
+from django.utils import timezone
 
 from monev import rules
-from monev.choices import State
+from monev.choices import State, SubmissionStatus
 from monev.models import DocumentType, Obligation, Submission, SubmissionFile, Transition
 from portal.models import Desa, User
 from portal.scoping import restrict
@@ -160,3 +161,63 @@ def upcoming_for_desa(*, user: User, desa: Desa, today: dt.date, limit: int = 10
 
 def transitions_of(*, user: User, obligation: Obligation) -> QuerySet[Transition]:
     return restrict(Transition.objects.filter(obligation=obligation).select_related("by"), user)
+
+
+def rkpdes_set_dates(desa_ids: list[int], year: int) -> dict[int, dt.date]:
+    """For Musrenbang's order check (``portal.milestones``): the day each desa's RKPDes of budget year
+    ``year`` was set — the document date of its first version when given, else the day it was handed in."""
+    result: dict[int, dt.date] = {}
+    rows = (
+        Submission.objects.filter(
+            obligation__desa_id__in=desa_ids, obligation__year=year, obligation__document_type__code="RKPDES"
+        )
+        .order_by("obligation__desa_id", "version")
+        .values_list("obligation__desa_id", "document_date", "submitted_at")
+    )
+    for desa_id, document_date, submitted_at in rows:
+        if desa_id not in result:
+            result[desa_id] = document_date or timezone.localdate(submitted_at)
+    return result
+
+
+@dataclass
+class BudgetChain:
+    steps: list[Obligation]
+    warnings: list[str]
+
+
+def _chain_doc(o: Obligation | None) -> rules.ChainDoc | None:
+    if o is None:
+        return None
+    submissions = sorted(o.submissions.all(), key=lambda s: s.version)
+    accepted = [s for s in submissions if s.status == SubmissionStatus.DITERIMA]
+    return rules.ChainDoc(
+        state=o.state,
+        due_date=o.due_date,
+        submitted_on=timezone.localdate(o.first_submitted_at) if o.first_submitted_at else None,
+        accepted_on=timezone.localdate(o.accepted_at) if o.accepted_at else None,
+        outcome=accepted[-1].outcome if accepted else "",
+    )
+
+
+def budget_chain(obligations: list[Obligation], today: dt.date) -> BudgetChain | None:
+    """The Raperdes → evaluation → (revision) → APBDes links of one desa's year, in their legal order, with
+    what is out of order. Built from the year's already-fetched obligations (submissions prefetched)."""
+    by_code: dict[str, list[Obligation]] = defaultdict(list)
+    for o in obligations:
+        if o.document_type.code in rules.CHAIN_CODES:
+            by_code[o.document_type.code].append(o)
+    if not by_code:
+        return None
+    first = {code: rows[0] for code, rows in by_code.items()}
+    revisions = sorted(by_code.get("PERBAIKAN_APBDES", []), key=lambda o: o.period)
+    warnings = rules.budget_chain_warnings(
+        _chain_doc(first.get("RAPERDES_APBDES")),
+        _chain_doc(first.get("EVALUASI_APBDES")),
+        _chain_doc(revisions[-1] if revisions else None),
+        _chain_doc(first.get("APBDES")),
+        today,
+    )
+    steps = [first[c] for c in ("RAPERDES_APBDES", "EVALUASI_APBDES") if c in first] + revisions
+    steps += [first["APBDES"]] if "APBDES" in first else []
+    return BudgetChain(steps=steps, warnings=warnings)

@@ -8,11 +8,12 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from monev import alerts, rules
-from monev.choices import OPEN_STATES, FileRole, Responsible, RuleKind, State, SubmissionStatus
+from monev.choices import OPEN_STATES, FileRole, Outcome, Responsible, RuleKind, State, SubmissionStatus
 from monev.models import (
     DocumentType,
     DocumentTypeSchedule,
@@ -59,10 +60,10 @@ def obligations_generate(
         cal = calendars[kecamatan_id]
         for doc_type in types:
             for period in periods[doc_type.id]:
-                due = rules.rule_due_date(doc_type, year, period, None, cal)
+                legal = rules.legal_due_date(doc_type, year, period, None, cal)
                 obligation = Obligation(
                     desa_id=desa_id, document_type=doc_type, year=year, period=period.code,
-                    period_label=period.label, rule_due_date=due, due_date=due,
+                    period_label=period.label, legal_due_date=legal, due_date=rules.due_in_force(doc_type, legal, cal),
                 )  # fmt: skip
                 alerts.schedule(obligation, cal, now=now)
                 batch.append(obligation)
@@ -86,7 +87,9 @@ def _move(obligation: Obligation, to_state: str, *, actor: User | None, note: st
     at = at or timezone.now()
     if (
         to_state == State.TERLAMBAT
-        and obligation.transitions.filter(to_state=State.TERLAMBAT, due_date=obligation.due_date).exists()
+        and obligation.transitions.filter(
+            to_state=State.TERLAMBAT, due_date=obligation.due_date, previous_due_date__isnull=True
+        ).exists()
     ):
         # Late again for the same due date (a trigger set back and forth): the lateness is already on record
         # and was already announced once. The row lock held by the caller makes this check safe.
@@ -119,6 +122,11 @@ def _calendar_of(obligation: Obligation) -> WorkCalendar:
     )
 
 
+def _extended_to(obligation: Obligation) -> dt.date | None:
+    """The date of the latest dispensasi, which stays in force whatever the rule says later."""
+    return obligation.extensions.order_by("-granted_at", "-id").values_list("new_due_date", flat=True).first()
+
+
 def _period_of(obligation: Obligation) -> rules.Period:
     doc_type = obligation.document_type
     schedules = list(DocumentTypeSchedule.objects.filter(document_type=doc_type, year=obligation.year))
@@ -126,6 +134,17 @@ def _period_of(obligation: Obligation) -> rules.Period:
         if period.code == obligation.period:
             return period
     return rules.Period(obligation.period, obligation.period_label)
+
+
+def _follow_due_date(obligation: Obligation, actor: User | None, back_note: str, late_note: str) -> None:
+    """After the date in force changed: a late obligation whose new date is still ahead is open again; an
+    open one whose new date has passed is late at once, recorded silently (it alerts only through the next
+    stage, like any edit that makes an obligation late)."""
+    today = timezone.localdate()
+    if obligation.state == State.TERLAMBAT and obligation.due_date and obligation.due_date >= today:
+        _move(obligation, State.BELUM, actor=actor, note=back_note)
+    elif obligation.state in (State.BELUM, State.DISPENSASI) and obligation.due_date and obligation.due_date < today:
+        _move(obligation, State.TERLAMBAT, actor=actor, note=late_note, silent=True)
 
 
 @transaction.atomic
@@ -138,18 +157,13 @@ def obligation_set_trigger(*, actor: User, obligation: Obligation, trigger_date:
         raise ValidationError(
             {"trigger_date": _("Kewajiban yang sudah diterima atau tidak berlaku tidak dapat diubah.")}
         )
-    due = rules.rule_due_date(
-        obligation.document_type, obligation.year, _period_of(obligation), trigger_date, _calendar_of(obligation)
-    )
+    cal = _calendar_of(obligation)
+    legal = rules.legal_due_date(obligation.document_type, obligation.year, _period_of(obligation), trigger_date, cal)
     obligation.trigger_date = trigger_date
-    obligation.rule_due_date = due
-    if not obligation.extensions.exists():
-        obligation.due_date = due
-    today = timezone.localdate()
-    if obligation.state == State.TERLAMBAT and obligation.due_date and obligation.due_date >= today:
-        _move(obligation, State.BELUM, actor=actor, note=_("Tanggal pemicu diubah; tenggat belum lewat."))
-    elif obligation.state in (State.BELUM, State.DISPENSASI) and obligation.due_date and obligation.due_date < today:
-        _move(obligation, State.TERLAMBAT, actor=actor, note=_("Tenggat dari tanggal pemicu sudah lewat."), silent=True)
+    obligation.legal_due_date = legal
+    obligation.due_date = rules.due_in_force(obligation.document_type, legal, cal, _extended_to(obligation))
+    _follow_due_date(obligation, actor, _("Tanggal pemicu diubah; tenggat belum lewat."),
+                     _("Tenggat dari tanggal pemicu sudah lewat."))  # fmt: skip
     _reschedule(obligation)
     obligation._change_reason = "trigger_date"
     obligation.save()
@@ -207,6 +221,125 @@ def obligation_reopen(*, actor: User, obligation: Obligation, reason: str) -> Ob
     _reschedule(obligation)
     obligation.save()
     return obligation
+
+
+# Recompute ---------------------------------------------------------------------------------------------
+
+CLOSED_STATES = (State.DITERIMA, State.TIDAK_BERLAKU)
+# A changed day off can move a due date that lies this far from it (20 hari kerja across Lebaran ≈ 6 weeks).
+CALENDAR_REACH = dt.timedelta(days=70)
+
+
+def _recompute_candidates(document_type_ids, kecamatan_id, years, around):
+    qs = Obligation.objects.exclude(state__in=CLOSED_STATES)
+    if document_type_ids is not None:
+        qs = qs.filter(document_type_id__in=list(document_type_ids))
+    if kecamatan_id is not None:
+        qs = qs.filter(desa__kecamatan_id=kecamatan_id)
+    if years is not None:
+        qs = qs.filter(year__in=list(years))
+    if around:
+        lo, hi = min(around) - CALENDAR_REACH, max(around) + CALENDAR_REACH
+        qs = qs.filter(Q(due_date__range=(lo, hi)) | Q(legal_due_date__range=(lo, hi)))
+    return qs.select_related("document_type", "desa").order_by("id")
+
+
+def _dates_by_rule(obligation: Obligation, cal: WorkCalendar, schedules, extended_to) -> tuple:
+    doc_type = obligation.document_type
+    period = next(
+        (p for p in rules.periods_for(doc_type, obligation.year, schedules) if p.code == obligation.period),
+        rules.Period(obligation.period, obligation.period_label),
+    )
+    if doc_type.rule_kind == RuleKind.YEARLY_TABLE and period.due_date is None:
+        return obligation.legal_due_date, obligation.due_date  # its row left the yearly table: keep the dates
+    legal = rules.legal_due_date(doc_type, obligation.year, period, obligation.trigger_date, cal)
+    return legal, rules.due_in_force(doc_type, legal, cal, extended_to)
+
+
+def obligations_recompute(
+    *,
+    reason: str,
+    document_type_ids: Iterable[int] | None = None,
+    kecamatan_id: int | None = None,
+    years: Iterable[int] | None = None,
+    around: list[dt.date] | None = None,
+) -> int:
+    """Bring every open obligation in reach back in line with its rule, its yearly table and the calendar.
+
+    Runs inside the caller's transaction (a document type, yearly date or holiday edit), so the edit and the
+    dates that follow from it commit together. Each changed row is locked and recomputed again under the lock,
+    and gets a Transition recording old → new and why; accepted and not-applicable obligations keep their
+    history untouched. Idempotent: a second run changes nothing. Returns the number of obligations changed."""
+    changed = 0
+    with transaction.atomic():
+        candidates = list(_recompute_candidates(document_type_ids, kecamatan_id, years, around))
+        if not candidates:
+            return 0
+        ctx = _RecomputeContext(candidates)
+        for obligation in candidates:
+            if ctx.dates(obligation) == (obligation.legal_due_date, obligation.due_date):
+                continue
+            changed += _recompute_one(obligation, ctx, reason)
+    return changed
+
+
+class _RecomputeContext:
+    """Calendars, yearly tables and dispensasi dates for a set of obligations, read once."""
+
+    def __init__(self, obligations: list[Obligation]):
+        years = {o.year for o in obligations}
+        kecamatan_ids = {o.desa.kecamatan_id for o in obligations}
+        span = range(min(years) - 1, max(years) + 3)
+        self.calendars = {kid: calendar_for(kecamatan_id=kid, years=span) for kid in kecamatan_ids}
+        self.schedules: dict[tuple[int, int], list] = {}
+        for row in DocumentTypeSchedule.objects.filter(
+            document_type_id__in={o.document_type_id for o in obligations}, year__in=years
+        ):
+            self.schedules.setdefault((row.document_type_id, row.year), []).append(row)
+        self.extended: dict[int, dt.date] = {}
+        for oid, day in (
+            Extension.objects.filter(obligation_id__in=[o.id for o in obligations])
+            .order_by("obligation_id", "granted_at", "id")
+            .values_list("obligation_id", "new_due_date")
+        ):
+            self.extended[oid] = day  # the latest wins
+
+    def dates(self, obligation: Obligation) -> tuple:
+        return _dates_by_rule(
+            obligation,
+            self.calendars[obligation.desa.kecamatan_id],
+            self.schedules.get((obligation.document_type_id, obligation.year), []),
+            self.extended.get(obligation.id),
+        )
+
+
+def _recompute_one(obligation: Obligation, ctx: _RecomputeContext, reason: str) -> int:
+    obligation = _locked(obligation)
+    if obligation.state in CLOSED_STATES:
+        return 0
+    legal, due = ctx.dates(obligation)
+    if (legal, due) == (obligation.legal_due_date, obligation.due_date):
+        return 0
+    now = timezone.now()
+    old_due = obligation.due_date
+    obligation.legal_due_date, obligation.due_date = legal, due
+    if due != old_due:
+        Transition.objects.create(
+            obligation=obligation, from_state=obligation.state, to_state=obligation.state, at=now,
+            due_date=due, previous_due_date=old_due, processed_at=now,
+            note=_("Tenggat dihitung ulang (%(why)s): %(old)s → %(new)s")
+            % {"why": reason, "old": _fmt(old_due), "new": _fmt(due)},
+        )  # fmt: skip
+        _follow_due_date(obligation, None, _("Tenggat dihitung ulang; belum lewat."),
+                         _("Tenggat yang dihitung ulang sudah lewat."))  # fmt: skip
+    _reschedule(obligation)
+    obligation._change_reason = reason
+    obligation.save()
+    return 1
+
+
+def _fmt(day: dt.date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else "-"
 
 
 def obligations_mark_overdue(*, today: dt.date, batch_size: int = 5000) -> int:
@@ -268,7 +401,9 @@ def _check_can_submit(actor: User, obligation: Obligation) -> None:
         raise ValidationError(_("Dokumen ini sudah diterima; tidak perlu dikirim lagi."))
     if obligation.state == State.TIDAK_BERLAKU:
         raise ValidationError(_("Kewajiban ini dinyatakan tidak berlaku."))
-    if obligation.due_date is None and obligation.document_type.rule_kind == RuleKind.OFFSET:
+    if obligation.trigger_date is None and obligation.document_type.rule_kind == RuleKind.OFFSET:
+        # A fallback date keeps the deadline watched, but the event itself (the BPD agreement) is a fact the
+        # desa records before handing in: the legal clock runs from it.
         raise ValidationError(_("Isi dulu tanggal pemicu (%(t)s).") % {"t": obligation.document_type.trigger_label})
 
 
@@ -298,6 +433,7 @@ def submission_create(
     document_number: str = "",
     document_date: dt.date | None = None,
     notes: str = "",
+    outcome: str = "",
 ) -> Submission:
     """Hand in a new version. Files are checked by content before anything is written; the stored files are
     removed again if the database transaction fails, so a failed submission leaves nothing behind."""
@@ -305,7 +441,7 @@ def submission_create(
     try:
         with transaction.atomic():
             submission = _submission_create(actor, obligation, document, list(attachments), document_number,
-                                            document_date, notes, stored)  # fmt: skip
+                                            document_date, notes, outcome, stored)  # fmt: skip
     except Exception:
         for path in stored:
             files.delete_stored(path)
@@ -313,16 +449,26 @@ def submission_create(
     return submission
 
 
-def _submission_create(actor, obligation, document, attachments, document_number, document_date, notes, stored):
+def _check_outcome(obligation: Obligation, outcome: str) -> None:
+    if obligation.document_type.outcome_required and outcome not in Outcome.values:
+        raise ValidationError({"outcome": _("Pilih hasil evaluasi: sesuai atau perlu perbaikan.")})
+    if not obligation.document_type.outcome_required and outcome:
+        raise ValidationError({"outcome": _("Jenis dokumen ini tidak mencatat hasil evaluasi.")})
+
+
+def _submission_create(
+    actor, obligation, document, attachments, document_number, document_date, notes, outcome, stored
+):
     obligation = _locked(obligation)
     _check_can_submit(actor, obligation)
+    _check_outcome(obligation, outcome)
     checked = _checked_files(obligation, document, attachments)
     now = timezone.now()
     version = (obligation.submissions.order_by("-version").values_list("version", flat=True).first() or 0) + 1
     obligation.submissions.filter(status=SubmissionStatus.MENUNGGU).update(status=SubmissionStatus.DIGANTI)
     submission = Submission.objects.create(
         obligation=obligation, version=version, submitted_by=actor, submitted_at=now,
-        document_number=document_number, document_date=document_date, notes=notes,
+        document_number=document_number, document_date=document_date, notes=notes, outcome=outcome,
     )  # fmt: skip
     subdir = f"monev/{obligation.year}/{obligation.desa.kode.replace('.', '-')}"
     for role, upload, check in checked:
@@ -368,6 +514,16 @@ def _accept(obligation: Obligation, submission: Submission, actor: User, now, no
     basis = obligation.basis_submitted_at or submission.submitted_at
     obligation.on_time, obligation.days_late = rules.timeliness(timezone.localdate(basis), obligation.due_date)
     _move(obligation, State.DITERIMA, actor=actor, at=now, note=note)
+    if submission.outcome == Outcome.PERLU_PERBAIKAN:
+        _open_revisions(obligation, timezone.localdate(now), actor)
+
+
+def _open_revisions(evaluated: Obligation, day: dt.date, actor: User) -> None:
+    """An evaluation that asks for corrections starts the desa's revision clock (20 hari kerja for the
+    Raperdes APBDes): one obligation of each per-event type that follows this one."""
+    for doc_type in DocumentType.objects.filter(trigger_from=evaluated.document_type, per_event=True, active=True):
+        label = _("Perbaikan hasil evaluasi %(day)s") % {"day": _fmt(day)}
+        _event_obligation(evaluated.desa, doc_type, evaluated.year, label, day, actor)
 
 
 @transaction.atomic
@@ -411,8 +567,14 @@ def obligation_create_for_event(
         raise ValidationError({"label": _("Isi nama/nomor dokumen, mis. 'Perdes No. 3 Tahun 2026'.")})
     if not (permissions.can_submit_for_desa(actor) or permissions.is_kecamatan_staff(actor)):
         raise PermissionDenied
+    return _event_obligation(desa, document_type, year, label.strip(), trigger_date, actor)
+
+
+def _event_obligation(
+    desa: Desa, document_type: DocumentType, year: int, label: str, trigger_date, actor
+) -> Obligation:
     count = Obligation.objects.filter(desa=desa, document_type=document_type, year=year).count()
     obligation = Obligation.objects.create(
-        desa=desa, document_type=document_type, year=year, period=f"E{count + 1:03d}", period_label=label.strip()
+        desa=desa, document_type=document_type, year=year, period=f"E{count + 1:03d}", period_label=label
     )
     return obligation_set_trigger(actor=actor, obligation=obligation, trigger_date=trigger_date)

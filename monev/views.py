@@ -75,6 +75,7 @@ def desa_page(request, kode: str):
     context = {
         "desa": desa, "year": year, "years": range(today.year - 3, today.year + 2), "obligations": obligations,
         "upcoming": selectors.upcoming_for_desa(user=request.user, desa=desa, today=today), "today": today,
+        "chain": selectors.budget_chain(obligations, today),
         "event_types": DocumentType.objects.filter(active=True, per_event=True), "event_form": EventObligationForm(),
         "sanctions": restrict(
             Sanction.objects.filter(desa=desa).select_related("obligation__document_type", "issued_by"), request.user
@@ -131,7 +132,7 @@ def obligation_detail(request, pk: int):
         "can_submit": can_submit, "can_review": permissions.can_verify(user) and obligation.state == State.DIKIRIM,
         "can_grant": permissions.can_grant(user),
         "uses_trigger": obligation.document_type.rule_kind == RuleKind.OFFSET,
-        "submission_form": SubmissionForm(), "review_form": ReviewForm(), "extension_form": ExtensionForm(),
+        "submission_form": SubmissionForm(outcome_required=obligation.document_type.outcome_required), "review_form": ReviewForm(), "extension_form": ExtensionForm(),
         "reason_form": ReasonForm(),
         "sanction_form": SanctionForm(),
         "sanctions": obligation.sanctions.select_related("issued_by"),
@@ -149,7 +150,7 @@ def _back(pk: int):
 @require_POST
 def obligation_submit(request, pk: int):
     obligation = _obligation(request, pk)
-    form = SubmissionForm(request.POST, request.FILES)
+    form = SubmissionForm(request.POST, request.FILES, outcome_required=obligation.document_type.outcome_required)
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return _back(pk)
@@ -158,6 +159,7 @@ def obligation_submit(request, pk: int):
         services.submission_create(
             actor=request.user, obligation=obligation, document=data["document"], attachments=data["attachments"],
             document_number=data["document_number"], document_date=data["document_date"], notes=data["notes"],
+            outcome=data.get("outcome", ""),
         )  # fmt: skip
     except ValidationError as exc:
         messages.error(request, _("Kiriman ditolak, tidak ada yang disimpan: %(e)s") % {"e": _error_text(exc)})

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 import holidays as holidays_lib
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
-from portal.models import HariLibur
+from portal.models import HariLibur, HolidayYear
+from portal.signals import calendar_changed
 
 WEEKEND = frozenset({5, 6})  # Saturday, Sunday
 ONE_DAY = dt.timedelta(days=1)
@@ -43,7 +45,7 @@ class WorkCalendar:
         if days < 0:
             raise ValueError("days must not be negative")
         day = self.next_working_day(start) if days == 0 else start
-        for _ in range(days):
+        for _step in range(days):
             day = self.next_working_day(day + ONE_DAY)
         return day
 
@@ -67,8 +69,21 @@ def holiday_rows(*, kecamatan_id: int | None, start: dt.date, end: dt.date) -> d
     return by_date
 
 
+class CalendarUnavailable(Exception):
+    """No holiday calendar can be had for a year: a computation over it would treat every holiday as a
+    working day, so it stops here instead (verdicts are evidence, never computed over an empty calendar)."""
+
+    def __init__(self, year: int):
+        self.year = year
+        super().__init__(
+            _("Kalender hari libur tahun %(year)s tidak tersedia: paket holidays tidak punya data tahun itu. "
+              "Isi hari libur tahun itu lebih dulu (admin atau /api/v1/holidays/).") % {"year": year}
+        )  # fmt: skip
+
+
 def calendar_for(*, kecamatan_id: int | None, years: Iterable[int]) -> WorkCalendar:
     years = sorted(set(years))
+    holidays_ensure(years=years)
     start, end = dt.date(years[0], 1, 1), dt.date(years[-1], 12, 31)
     rows = holiday_rows(kecamatan_id=kecamatan_id, start=start, end=end)
     return WorkCalendar(frozenset(day for day, row in rows.items() if row.libur))
@@ -87,25 +102,54 @@ def package_holidays(year: int) -> dict[dt.date, tuple[str, str]]:
     return result
 
 
+def holidays_ensure(*, years: Iterable[int]) -> None:
+    """Make sure each year's national holidays and cuti bersama are in the table (one query when they are).
+
+    A year is taken from the package once; afterwards the table is the truth (hand edits, cancellations).
+    Fails loudly (``CalendarUnavailable``) for a year the package cannot give."""
+    years = set(years)
+    known = set(HolidayYear.objects.filter(year__in=years).values_list("year", flat=True))
+    missing = sorted(years - known)
+    if missing:
+        holidays_sync(years=missing)
+
+
 @transaction.atomic
 def holidays_sync(*, years: Iterable[int]) -> int:
-    """Create or refresh the national rows from the package. Rows edited by hand are left alone."""
-    changed = 0
-    for year in years:
-        for day, (name, jenis) in package_holidays(year).items():
-            row = HariLibur.objects.filter(tanggal=day, kecamatan__isnull=True).first()
-            if row is None:
-                HariLibur.objects.create(tanggal=day, nama=name, jenis=jenis)
-                changed += 1
-            elif not row.diubah_manual and (row.nama, row.jenis, row.libur) != (name, jenis, True):
-                row.nama, row.jenis, row.libur = name, jenis, True
-                row.save()
-                changed += 1
-    return changed
+    """Create or refresh the national rows from the package, and record each year as synced. Rows edited
+    by hand are left alone. Safe to run twice at once: inserts ignore rows another run wrote first.
+
+    Sends ``calendar_changed`` once for the dates it wrote, so deadlines and statuses follow."""
+    changed: list[dt.date] = []
+    for year in sorted(set(years)):
+        from_package = package_holidays(year)
+        if not from_package:
+            raise CalendarUnavailable(year)
+        existing = {
+            row.tanggal: row
+            for row in HariLibur.objects.filter(tanggal__year=year, kecamatan__isnull=True).select_for_update()
+        }
+        new_rows = [
+            HariLibur(tanggal=day, nama=name, jenis=jenis)
+            for day, (name, jenis) in from_package.items()
+            if day not in existing
+        ]
+        HariLibur.objects.bulk_create(new_rows, ignore_conflicts=True)
+        changed += [row.tanggal for row in new_rows]
+        for day, (name, jenis) in from_package.items():
+            row = existing.get(day)
+            if row is not None and not row.diubah_manual and (row.nama, row.jenis, row.libur) != (name, jenis, True):
+                HariLibur.objects.filter(pk=row.pk).update(nama=name, jenis=jenis, libur=True)
+                changed.append(day)
+        HolidayYear.objects.bulk_create([HolidayYear(year=year, count=len(from_package))], ignore_conflicts=True)
+    if changed:
+        calendar_changed.send(sender=HariLibur, kecamatan_id=None, dates=sorted(changed))
+    return len(changed)
 
 
 def non_working_days(*, kecamatan_id: int | None, year: int) -> list[dict]:
     """Every day off of a year with its reason: weekends and the holiday table (API and screens)."""
+    holidays_ensure(years=[year])
     rows = holiday_rows(kecamatan_id=kecamatan_id, start=dt.date(year, 1, 1), end=dt.date(year, 12, 31))
     result = []
     day = dt.date(year, 1, 1)

@@ -195,6 +195,25 @@ class HariLibur(models.Model):
         return f"{self.tanggal:%d/%m/%Y} {self.nama}"
 
 
+class HolidayYear(models.Model):
+    """A year whose national holidays and cuti bersama have been taken from the ``holidays`` package.
+
+    Its presence is the evidence that the calendar of that year is not silently empty: every computation
+    over a year (deadlines, daily statuses, working-day counts) ensures the row first (``holidays_ensure``)."""
+
+    year = models.PositiveSmallIntegerField(_("tahun"), unique=True)
+    synced_at = models.DateTimeField(_("disinkronkan"), auto_now_add=True)
+    count = models.PositiveSmallIntegerField(_("jumlah hari libur"), default=0)
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("tahun kalender libur")
+        verbose_name_plural = _("tahun kalender libur")
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
 class WebhookEndpoint(models.Model):
     """Where webhook notifications go (a WhatsApp/Telegram gateway …): JSON POST signed with HMAC-SHA256.
 

@@ -22,15 +22,20 @@ def heartbeat_task() -> str:
 
 @shared_task(name="workers.tasks.generate_obligations_task")
 def generate_obligations_task(year: int | None = None) -> int:
-    """Daily: this year's and next year's obligations (idempotent, so new desa and types are caught)."""
+    """Daily: this year's and next year's obligations (idempotent, so new desa and types are caught), and their
+    due dates checked against the rules."""
     from django.utils import timezone
 
-    from monev.services import obligations_generate
+    from monev.services import obligations_generate, obligations_recompute
     from portal.calendar import holidays_sync
 
     years = [year] if year else [timezone.localdate().year, timezone.localdate().year + 1]
     holidays_sync(years=years)
-    return sum(obligations_generate(year=y) for y in years)
+    created = sum(obligations_generate(year=y) for y in years)
+    # The sweeper for deadlines: any open obligation whose dates drifted from its rule (an upgrade that
+    # changed a rule, an edit made outside the portal) is brought back and the change recorded.
+    obligations_recompute(reason="pemeriksaan harian", years=years)
+    return created
 
 
 @shared_task(name="workers.tasks.alerts_task")

@@ -4,6 +4,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from monev import rules
+from monev.choices import Outcome
 from monev.models import DocumentType, Obligation, Sanction, Submission, SubmissionFile
 
 
@@ -15,7 +16,7 @@ class DocumentTypeSerializer(serializers.ModelSerializer):
         fields = [
             "code", "name", "legal_basis", "description", "responsible", "rule_kind", "fixed_month", "fixed_day",
             "year_offset", "trigger_label", "trigger_from", "offset_days", "offset_unit", "periodicity", "per_event",
-            "roll_to_working_day", "correction_working_days", "accepts_xlsx", "active",
+            "roll_to_working_day", "outcome_required", "correction_working_days", "accepts_xlsx", "active",
         ]  # fmt: skip
 
 
@@ -33,7 +34,7 @@ class ObligationSerializer(serializers.ModelSerializer):
         model = Obligation
         fields = [
             "id", "desa", "desa_nama", "kecamatan", "document_type", "document_type_name", "year", "period",
-            "period_label", "trigger_date", "rule_due_date", "due_date", "state", "state_label", "days_until_due",
+            "period_label", "trigger_date", "legal_due_date", "due_date", "state", "state_label", "days_until_due",
             "correction_due_date", "first_submitted_at", "accepted_at", "on_time", "days_late", "not_applicable_reason",
         ]  # fmt: skip
         read_only_fields = [f for f in fields if f != "trigger_date"]
@@ -85,7 +86,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
         model = Submission
         fields = [
             "id", "obligation", "version", "submitted_by", "submitted_at", "document_number", "document_date", "notes",
-            "status", "reviewed_by", "reviewed_at", "review_note", "correction_due_date", "files",
+            "status", "reviewed_by", "reviewed_at", "review_note", "correction_due_date", "outcome", "files",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -96,6 +97,10 @@ class SubmissionCreateSerializer(serializers.Serializer):
     document_number = serializers.CharField(required=False, allow_blank=True, default="")
     document_date = serializers.DateField(required=False, allow_null=True, default=None)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
+    outcome = serializers.ChoiceField(
+        choices=Outcome.choices, required=False, allow_blank=True, default="",
+        help_text="Hasil evaluasi (wajib untuk jenis yang mencatat hasil, mis. EVALUASI_APBDES)",
+    )  # fmt: skip
 
 
 class ReviewSerializer(serializers.Serializer):

@@ -134,7 +134,8 @@ class HariLiburViewSet(ScopedViewSet):
 
     def perform_destroy(self, instance):
         self._check_owner(instance)
-        instance.delete()
+        with transaction.atomic():  # the deadlines and statuses that follow commit with the deletion
+            instance.delete()
 
 
 class NonWorkingDaysView(generics.GenericAPIView):

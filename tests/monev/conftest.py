@@ -42,6 +42,7 @@ def ensure_document_types() -> None:
         from django.apps import apps
 
         importlib.import_module("monev.migrations.0002_seed_document_types").seed(apps, None)
+        importlib.import_module("monev.migrations.0005_legal_dates_budget_chain").forward(apps, None)
 
 
 @pytest.fixture(autouse=True)

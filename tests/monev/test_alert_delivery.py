@@ -117,7 +117,7 @@ def late_obligation(tenancy, webhook_server):
     due = timezone.localdate() - dt.timedelta(days=3)
     return Obligation.objects.create(
         desa=tenancy.desa_a, document_type=DocumentType.objects.get(code="LPPD"), year=due.year - 1,
-        rule_due_date=due, due_date=due,
+        legal_due_date=due, due_date=due,
     )  # fmt: skip
 
 

@@ -395,12 +395,17 @@ def test_weekly_digest_once_per_week_for_the_kasi_tapem(monev):
     digest = Notification.objects.filter(kind=Kind.DIGEST)
     assert who(digest) == ["kasitapem", "outsider"]  # each kecamatan's own Kasi Tapem, nobody else
     mine = digest.get(recipient=monev.kasi_tapem)
-    assert mine.title == "Ringkasan mingguan 13/07/2026: 2 jatuh tempo, 4 terlambat"
-    due, late = mine.message.split("Terlambat (4):")
+    # 6 late: the Raperdes APBDes has its fallback date (BPD agreement by 31/10/2025 + 3 days) since
+    # "Trustworthy verdicts"; before, it had no date until the agreement was typed and never counted.
+    assert mine.title == "Ringkasan mingguan 13/07/2026: 2 jatuh tempo, 6 terlambat"
+    due, late = mine.message.split("Terlambat (6):")
     assert "Jatuh tempo minggu ini:" in due
     for desa in ("Pucuk", "Gempolpading"):
         assert f"- Desa {desa}: LAP_SEMESTER_1 (tenggat 14/07/2026)" in due
-        assert f"- Desa {desa}: RKPDES (tenggat 30/09/2025), APBDES (tenggat 31/12/2025)" in late
+        assert (
+            f"- Desa {desa}: RKPDES (tenggat 30/09/2025), RAPERDES_APBDES (tenggat 03/11/2025), APBDES (tenggat 31/12/2025)"
+            in late
+        )
     assert "Sukodadi" not in mine.message
     assert "Pucuk" not in digest.get(recipient=monev.outsider).message.split("Kecamatan Sukodadi.")[1]
     with travel(wib(monday + 7 * ONE_DAY)):

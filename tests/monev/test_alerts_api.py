@@ -10,8 +10,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from monev import services
 from monev.alerts import alerts_run_once
-from monev.models import Sanction
+from monev.models import DocumentType, Sanction
 from portal import notify
 from portal.models import Delivery, Notification
 from tests.monev.conftest import obligation
@@ -101,12 +102,18 @@ def test_read_one_read_all_and_unread_filter(alerted):
 
 
 def test_patch_that_makes_it_late_at_once_sends_no_late_notice(alerted):
-    o = obligation(alerted.desa_a, "RAPERDES_APBDES")
+    # A Perdes recorded today is due in 7 days; moving its promulgation date back makes it late at once.
+    # (The Raperdes APBDes used before has a due date from its fallback since "Trustworthy verdicts".)
+    o = services.obligation_create_for_event(
+        actor=alerted.operator_a, desa=alerted.desa_a, document_type=DocumentType.objects.get(code="PERDES"),
+        year=2026, label="Perdes No. 3 Tahun 2026", trigger_date=NOW.date(),
+    )  # fmt: skip
+    assert o.state == "belum"
     url = reverse("api:obligation-detail", args=[o.pk])
     response = alerted.client(alerted.operator_a).patch(url, {"trigger_date": "2026-06-01"}, format="json")
     assert response.status_code == 200, response.content
     o.refresh_from_db()
-    assert (o.state, o.due_date) == ("terlambat", dt.date(2026, 6, 4))
+    assert (o.state, o.due_date) == ("terlambat", dt.date(2026, 6, 8))
     assert o.transitions.filter(to_state="terlambat").count() == 1
     alerts_run_once(now=NOW)
     assert not Notification.objects.filter(obligation_id=o.pk).exists()

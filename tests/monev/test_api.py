@@ -136,7 +136,8 @@ def test_state_filter_counts_open_rows_past_their_date_as_terlambat(monev):
     assert set(overdue.values_list("state", flat=True)) == {"belum"}  # the overdue pass has not run
     rows = obligations(op, state="terlambat")
     assert {r["id"] for r in rows} == set(overdue.values_list("id", flat=True))
-    assert {"RKPDES", "APBDES", "LAP_SEMESTER_1", "SPJ_DD"} == {r["document_type"] for r in rows}
+    # RAPERDES_APBDES: due 03/11/2025 by its fallback (BPD agreement by 31/10 N-1) since "Trustworthy verdicts".
+    assert {"RKPDES", "RAPERDES_APBDES", "APBDES", "LAP_SEMESTER_1", "SPJ_DD"} == {r["document_type"] for r in rows}
     assert {r["state"] for r in rows} == {"terlambat"}
     belum = {r["document_type"] for r in obligations(op, state="belum")}
     assert "LPPD" in belum and "RKPDES" not in belum
@@ -158,6 +159,7 @@ def test_404_and_service_403_carry_the_common_error_body(monev):
 @pytest.mark.parametrize("who", FOREIGN)
 def test_foreign_users_get_404_on_every_obligation_endpoint(monev, private_media, who):
     o = obligation(monev.desa_a, "RAPERDES_APBDES")
+    before = (o.state, o.trigger_date, o.due_date, o.not_applicable_reason)
     client = monev.client(getattr(monev, who))
     detail = reverse("api:obligation-detail", args=[o.pk])
     subs = reverse("api:obligation-submissions", args=[o.pk])
@@ -172,7 +174,8 @@ def test_foreign_users_get_404_on_every_obligation_endpoint(monev, private_media
     for response in responses:
         assert_not_found(response)
     o.refresh_from_db()
-    assert (o.state, o.trigger_date, o.due_date, o.not_applicable_reason) == ("belum", None, None, "")
+    assert (o.state, o.trigger_date, o.due_date, o.not_applicable_reason) == before
+    assert before[1:] == (None, dt.date(2025, 11, 3), "")  # the fallback date: no agreement recorded
     assert not Extension.objects.exists() and not Submission.objects.exists() and not SubmissionFile.objects.exists()
     assert stored_files(private_media) == []
 
@@ -184,10 +187,12 @@ def test_patch_trigger_date_dates_the_raperdes(monev, who):
         reverse("api:obligation-detail", args=[o.pk]), {"trigger_date": "2026-03-16"}, format="json"
     )
     assert response.status_code == 200, response.content
-    # 16 Mar + 3 = Thu 19 Mar (Nyepi); 20 cuti bersama, 21–22 Idul Fitri, 23–24 cuti bersama: Wed 25 Mar.
-    assert (response.json()["trigger_date"], response.json()["due_date"]) == ("2026-03-16", "2026-03-25")
+    # 16 Mar + 3 calendar days = Thu 19 Mar (Nyepi). A calendar-day legal clock is not moved by the holiday
+    # (before "Trustworthy verdicts" it rolled past Idul Fitri to Wed 25 Mar).
+    body = response.json()
+    assert (body["trigger_date"], body["legal_due_date"], body["due_date"]) == ("2026-03-16", "2026-03-19", "2026-03-19")
     o.refresh_from_db()
-    assert (o.trigger_date, o.due_date, o.rule_due_date) == (dt.date(2026, 3, 16), *[dt.date(2026, 3, 25)] * 2)
+    assert (o.trigger_date, o.due_date, o.legal_due_date) == (dt.date(2026, 3, 16), *[dt.date(2026, 3, 19)] * 2)
 
 
 def test_extend_and_not_applicable_are_for_the_kecamatan_only(monev):

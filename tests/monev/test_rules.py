@@ -16,30 +16,47 @@ CAL = WorkCalendar(frozenset({D(2026, 3, 20), D(2026, 3, 23), D(2026, 3, 24), D(
 
 def test_fixed_date_relative_to_the_budget_year():
     rkpdes = DocumentType(rule_kind=RuleKind.FIXED, fixed_month=9, fixed_day=30, year_offset=-1)
-    assert rules.rule_due_date(rkpdes, 2027, rules.Period("", ""), None, CAL) == D(2026, 9, 30)
+    assert rules.legal_due_date(rkpdes, 2027, rules.Period("", ""), None, CAL) == D(2026, 9, 30)
     lppd = DocumentType(rule_kind=RuleKind.FIXED, fixed_month=3, fixed_day=31, year_offset=1)
-    assert rules.rule_due_date(lppd, 2026, rules.Period("", ""), None, CAL) == D(2027, 3, 31)
+    assert rules.legal_due_date(lppd, 2026, rules.Period("", ""), None, CAL) == D(2027, 3, 31)
 
 
-def test_a_fixed_date_on_a_day_off_rolls_forward_unless_told_not_to():
+def test_a_fixed_legal_date_on_a_day_off_stays_unless_the_type_says_to_move_it():
+    # Changed with issue "Trustworthy verdicts": a fixed legal date is no longer moved by default. The legal
+    # date never moves; only the date in force moves, and only for a type whose own rule says so.
     doc = DocumentType(rule_kind=RuleKind.FIXED, fixed_month=12, fixed_day=25, year_offset=0)
-    assert rules.rule_due_date(doc, 2026, rules.Period("", ""), None, CAL) == D(2026, 12, 28)
-    doc.roll_to_working_day = False
-    assert rules.rule_due_date(doc, 2026, rules.Period("", ""), None, CAL) == D(2026, 12, 25)
+    legal = rules.legal_due_date(doc, 2026, rules.Period("", ""), None, CAL)
+    assert legal == D(2026, 12, 25)
+    assert rules.due_in_force(doc, legal, CAL) == D(2026, 12, 25)
+    doc.roll_to_working_day = True
+    assert rules.legal_due_date(doc, 2026, rules.Period("", ""), None, CAL) == D(2026, 12, 25)
+    assert rules.due_in_force(doc, legal, CAL) == D(2026, 12, 28)
+    assert rules.due_in_force(doc, legal, CAL, extended_to=D(2027, 1, 15)) == D(2027, 1, 15)
 
 
 def test_offset_in_calendar_days_and_in_working_days():
     raperdes = DocumentType(rule_kind=RuleKind.OFFSET, offset_days=3, offset_unit=OffsetUnit.CALENDAR)
-    assert rules.rule_due_date(raperdes, 2027, rules.Period("", ""), D(2026, 10, 26), CAL) == D(2026, 10, 29)
-    # 3 calendar days after Thu 19 Mar 2026 is Sun 22 Mar; rolled past 23–24 Mar (cuti bersama) to Wed 25 Mar.
-    assert rules.rule_due_date(raperdes, 2026, rules.Period("", ""), D(2026, 3, 19), CAL) == D(2026, 3, 25)
+    assert rules.legal_due_date(raperdes, 2027, rules.Period("", ""), D(2026, 10, 26), CAL) == D(2026, 10, 29)
+    # 3 calendar days after Thu 19 Mar 2026 is Sun 22 Mar: a calendar-day clock is not moved by days off.
+    assert rules.legal_due_date(raperdes, 2026, rules.Period("", ""), D(2026, 3, 19), CAL) == D(2026, 3, 22)
     evaluasi = DocumentType(rule_kind=RuleKind.OFFSET, offset_days=2, offset_unit=OffsetUnit.WORKING)
-    assert rules.rule_due_date(evaluasi, 2026, rules.Period("", ""), D(2026, 3, 19), CAL) == D(2026, 3, 26)
+    assert rules.legal_due_date(evaluasi, 2026, rules.Period("", ""), D(2026, 3, 19), CAL) == D(2026, 3, 26)
 
 
 def test_offset_waits_for_its_trigger():
     doc = DocumentType(rule_kind=RuleKind.OFFSET, offset_days=7)
-    assert rules.rule_due_date(doc, 2026, rules.Period("", ""), None, CAL) is None
+    assert rules.legal_due_date(doc, 2026, rules.Period("", ""), None, CAL) is None
+
+
+def test_raperdes_without_a_recorded_bpd_agreement_falls_back_to_the_end_of_october():
+    raperdes = DocumentType(
+        rule_kind=RuleKind.OFFSET, offset_days=3, offset_unit=OffsetUnit.CALENDAR, fixed_month=10, fixed_day=31,
+        year_offset=-1,
+    )  # fmt: skip
+    assert rules.fallback_trigger(raperdes, 2027) == D(2026, 10, 31)
+    assert rules.legal_due_date(raperdes, 2027, rules.Period("", ""), None, CAL) == D(2026, 11, 3)
+    # A recorded agreement date replaces the fallback.
+    assert rules.legal_due_date(raperdes, 2027, rules.Period("", ""), D(2026, 10, 20), CAL) == D(2026, 10, 23)
 
 
 def test_periodic_rules_make_one_period_each():
@@ -47,7 +64,7 @@ def test_periodic_rules_make_one_period_each():
     periods = rules.periods_for(monthly, 2026)
     assert [p.code for p in periods][:3] == ["M01", "M02", "M03"] and len(periods) == 12
     assert periods[1].label == "Februari"
-    assert rules.rule_due_date(monthly, 2026, periods[1], None, CAL) == D(2026, 3, 10)
+    assert rules.legal_due_date(monthly, 2026, periods[1], None, CAL) == D(2026, 3, 10)
     quarterly = DocumentType(rule_kind=RuleKind.PERIODIC, periodicity=Periodicity.QUARTERLY, offset_days=0)
     assert [p.end for p in rules.periods_for(quarterly, 2026)] == [
         D(2026, 3, 31),
@@ -60,7 +77,7 @@ def test_periodic_rules_make_one_period_each():
     )
     first, second = rules.periods_for(semester, 2026)
     assert first.label == "Semester I"
-    assert rules.rule_due_date(semester, 2026, first, None, CAL) == D(2026, 7, 7)
+    assert rules.legal_due_date(semester, 2026, first, None, CAL) == D(2026, 7, 7)
 
 
 def test_yearly_table_takes_its_dates_from_the_schedule():
@@ -71,7 +88,7 @@ def test_yearly_table_takes_its_dates_from_the_schedule():
     ]
     periods = rules.periods_for(spj, 2026, schedules)
     assert [(p.code, p.label) for p in periods] == [("TAHAP1", "Tahap I")]
-    assert rules.rule_due_date(spj, 2026, periods[0], None, CAL) == D(2026, 7, 31)
+    assert rules.legal_due_date(spj, 2026, periods[0], None, CAL) == D(2026, 7, 31)
     assert rules.periods_for(spj, 2028, schedules) == []
 
 

@@ -39,7 +39,8 @@ def test_generation_is_idempotent_and_dates_follow_the_rules(monev):
     assert obligation(monev.desa_a, "APBDES").due_date == D(2025, 12, 31)
     assert obligation(monev.desa_a, "RKPDES").due_date == D(2025, 9, 30)
     assert obligation(monev.desa_a, "SPJ_DD", period="TAHAP1").due_date == D(2026, 7, 31)
-    assert obligation(monev.desa_a, "RAPERDES_APBDES").due_date is None  # waits for its trigger
+    # No BPD agreement recorded yet: the fallback 31/10 N-1 + 3 days (before "Trustworthy verdicts": no date).
+    assert obligation(monev.desa_a, "RAPERDES_APBDES").due_date == D(2025, 11, 3)
 
 
 def test_a_new_desa_gets_its_obligations_on_the_next_run(monev):
@@ -159,7 +160,9 @@ def test_trigger_date_sets_the_due_date_and_raperdes_starts_the_evaluation_clock
         services.submission_create(actor=monev.operator_a, obligation=raperdes, document=pdf_upload())
     services.obligation_set_trigger(actor=monev.operator_a, obligation=raperdes, trigger_date=D(2026, 3, 19))
     raperdes.refresh_from_db()
-    assert raperdes.due_date == D(2026, 3, 25)  # 22 Mar (Sun) rolled past cuti bersama 23–24 Mar
+    # 19 Mar + 3 calendar days = Sun 22 Mar: the legal date, not moved (before "Trustworthy verdicts" it rolled
+    # past cuti bersama 23–24 Mar to 25 Mar).
+    assert (raperdes.legal_due_date, raperdes.due_date) == (D(2026, 3, 22), D(2026, 3, 22))
     with at(2026, 3, 16):
         services.submission_create(actor=monev.operator_a, obligation=raperdes, document=pdf_upload())
     evaluasi = obligation(monev.desa_a, "EVALUASI_APBDES")
@@ -173,11 +176,16 @@ def test_the_kecamatan_evaluation_is_accepted_when_uploaded(monev):
     with pytest.raises(PermissionDenied):
         services.submission_create(actor=monev.operator_a, obligation=evaluasi, document=pdf_upload())
     with at(2026, 3, 20):
+        with pytest.raises(ValidationError, match="hasil evaluasi"):
+            services.submission_create(
+                actor=monev.kasi_tapem, obligation=evaluasi, document=pdf_upload("keputusan-camat.pdf")
+            )
         services.submission_create(
-            actor=monev.kasi_tapem, obligation=evaluasi, document=pdf_upload("keputusan-camat.pdf")
+            actor=monev.kasi_tapem, obligation=evaluasi, document=pdf_upload("keputusan-camat.pdf"), outcome="sesuai"
         )
     evaluasi.refresh_from_db()
     assert evaluasi.state == State.DITERIMA and evaluasi.on_time is True
+    assert not Obligation.objects.filter(document_type__code="PERBAIKAN_APBDES").exists()
 
 
 def test_a_perdes_is_recorded_per_event(monev):
@@ -207,7 +215,7 @@ def test_extension_moves_to_dispensasi_and_then_late_when_it_passes(monev):
         services.obligation_extend(actor=monev.kasi_tapem, obligation=o, new_due_date=D(2026, 7, 31), reason="")
     services.obligation_extend(actor=monev.kasi_tapem, obligation=o, new_due_date=D(2026, 7, 31), reason="Banjir")
     o.refresh_from_db()
-    assert (o.state, o.due_date, o.rule_due_date) == (State.DISPENSASI, D(2026, 7, 31), D(2026, 7, 14))
+    assert (o.state, o.due_date, o.legal_due_date) == (State.DISPENSASI, D(2026, 7, 31), D(2026, 7, 14))
     assert o.extensions.get().granted_by == monev.kasi_tapem
     services.obligations_mark_overdue(today=D(2026, 7, 31))  # the new date itself is not late yet
     o.refresh_from_db()

@@ -202,7 +202,9 @@ def test_web_trigger_extend_not_applicable_reopen(client, monev):
     login(client, monev.operator_a)
     client.post(reverse("monev-trigger", args=[raperdes.pk]), {"trigger_date": "16/03/2026"})
     raperdes.refresh_from_db()
-    assert (raperdes.trigger_date, raperdes.due_date) == (dt.date(2026, 3, 16), dt.date(2026, 3, 25))
+    # 16/03 + 3 calendar days = Nyepi 19/03: the legal date is not moved (it rolled to 25/03 before
+    # "Trustworthy verdicts").
+    assert (raperdes.trigger_date, raperdes.due_date) == (dt.date(2026, 3, 16), dt.date(2026, 3, 19))
     assert (
         client.post(reverse("monev-extend", args=[lppd.pk]), {"new_due_date": "30/04/2027", "reason": "x"}).status_code
         == 403
