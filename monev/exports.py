@@ -94,21 +94,22 @@ def list_workbook(queryset, *, today: dt.date) -> Workbook:
     ws.title = "Kewajiban"
     _bold_header(
         ws,
-        ["Kode Desa", "Desa", "Kode Jenis", "Jenis Dokumen", "Tahun", "Periode", "Tenggat", "Status",
-         "Pertama Dikirim", "Diterima", "Tepat Waktu", "Hari Terlambat"],
+        ["Kode Desa", "Desa", "Kode Jenis", "Jenis Dokumen", "Tahun", "Periode", "Tenggat", "Tenggat Menurut Aturan",
+         "Status", "Pertama Dikirim", "Diterima", "Tepat Waktu", "Hari Terlambat"],
     )  # fmt: skip
     for o in queryset.order_by("desa__kode", "document_type__sort_order", "period").iterator(chunk_size=5000):
         state = rules.display_state(o.state, o.due_date, today)
         ws.append([
             o.desa.kode, o.desa.nama, o.document_type.code, o.document_type.name, o.year, o.period_label, o.due_date,
-            str(STATE_LABELS[state]),
+            o.legal_due_date, str(STATE_LABELS[state]),
             _local(o.first_submitted_at),
             _local(o.accepted_at),
             {True: "Ya", False: "Tidak"}.get(o.on_time, ""), o.days_late,
         ])  # fmt: skip
-    for row in ws.iter_rows(min_row=2, min_col=7, max_col=7):
-        row[0].number_format = "DD/MM/YYYY"
-    for row in ws.iter_rows(min_row=2, min_col=9, max_col=10):
+    for row in ws.iter_rows(min_row=2, min_col=7, max_col=8):
+        for cell in row:
+            cell.number_format = "DD/MM/YYYY"
+    for row in ws.iter_rows(min_row=2, min_col=10, max_col=11):
         for cell in row:
             cell.number_format = "DD/MM/YYYY HH:MM"
     return wb

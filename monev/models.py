@@ -340,7 +340,7 @@ class LetterTemplate(models.Model):
     body = models.TextField(
         _("isi surat"),
         help_text=_(
-            "Variabel: {{ desa }}, {{ kecamatan }}, {{ obligation }}, {{ due_date }}, {{ days_late }}, {{ nomor }}, {{ tanggal }}, {{ camat }}."
+            "Variabel: {{ desa }}, {{ kecamatan }}, {{ obligation }}, {{ due_date }}, {{ legal_due_date }}, {{ days_late }}, {{ nomor }}, {{ tanggal }}, {{ camat }}."
         ),
     )
 

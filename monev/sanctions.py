@@ -20,12 +20,14 @@ from portal.models import User
 DEFAULT_BODY = {
     Sanction.Level.TERTULIS_1: (
         "Berdasarkan hasil pemantauan kami, {{ obligation }} Desa {{ desa }} yang seharusnya disampaikan paling "
-        "lambat tanggal {{ due_date }} sampai saat ini {% if days_late %}terlambat {{ days_late }} hari{% else %}"
+        "lambat tanggal {{ due_date }}{% if legal_due_date != due_date %} (menurut peraturan {{ legal_due_date }})"
+        "{% endif %} sampai saat ini {% if days_late %}terlambat {{ days_late }} hari{% else %}"
         "belum disampaikan{% endif %}.\n\nSehubungan dengan hal tersebut, dengan ini kami memberikan TEGURAN TERTULIS I "
         "kepada Kepala Desa {{ desa }} agar segera menyampaikan dokumen dimaksud kepada Camat {{ kecamatan }}."
     ),
     Sanction.Level.TERTULIS_2: (
-        "Menindaklanjuti teguran sebelumnya, {{ obligation }} Desa {{ desa }} (tenggat {{ due_date }}) "
+        "Menindaklanjuti teguran sebelumnya, {{ obligation }} Desa {{ desa }} (tenggat {{ due_date }}"
+        "{% if legal_due_date != due_date %}; menurut peraturan {{ legal_due_date }}{% endif %}) "
         "{% if days_late %}terlambat {{ days_late }} hari{% else %}belum disampaikan{% endif %}.\n\nDengan ini kami "
         "memberikan TEGURAN TERTULIS II. Apabila tidak diindahkan, akan dilaporkan kepada Bupati untuk ditindaklanjuti "
         "sesuai ketentuan peraturan perundang-undangan."
@@ -51,6 +53,7 @@ def letter_pdf(sanction: Sanction) -> bytes:
     values = {
         "desa": o.desa.nama, "kecamatan": kecamatan.nama, "obligation": o.title,
         "due_date": o.due_date.strftime("%d/%m/%Y") if o.due_date else "-",
+        "legal_due_date": o.legal_due_date.strftime("%d/%m/%Y") if o.legal_due_date else "-",
         "days_late": o.days_late or max(0, (timezone.localdate() - o.due_date).days) if o.due_date else 0,
         "nomor": sanction.letter_number or "-", "tanggal": timezone.localdate().strftime("%d/%m/%Y"),
         "camat": camat.get_full_name() if camat else "",
