@@ -1,5 +1,6 @@
 """Musrenbang part of the Pucuk demo, for the cycle of next year's Musrenbang Kecamatan: every desa's
-Musdes and Musrenbangdes scheduled, some held with a berita acara, participation counts, and a few
+Musdes and Musrenbangdes scheduled, some held with a berita acara (a Musrenbangdes only after its desa's
+Musdes; one held before its window, so the board shows "di luar jadwal"), participation counts, and a few
 proposals at every step of the flow. Idempotent (skipped once the cycle has meetings)."""
 
 from __future__ import annotations
@@ -50,11 +51,22 @@ def demo_load() -> None:
     services.meetings_schedule(actor=staff, kecamatan=kecamatan, year=year, kind=MeetingKind.KECAMATAN,
                                planned_date=dt.date(year, 2, 5))  # fmt: skip
     rng = random.Random(year)
+    musdes_held = set()
+    early = None  # one desa holds its Musrenbangdes before the window opens: the board shows "di luar jadwal"
     for index, meeting in enumerate(musdes + musren):
-        if index % 3 == 2 or meeting.planned_date > today:
-            continue  # some not held yet: the board shows them late
-        services.meeting_record(actor=staff, meeting=meeting, held_date=meeting.planned_date, place="Balai Desa")
-        if index % 4 != 3:  # most have a berita acara (real PDFs); the rest show as missing it
+        if meeting.planned_date > today:
+            continue
+        if meeting.kind == MeetingKind.MUSDES:
+            if index % 3 == 2:
+                continue  # some not held yet: the board shows them late
+            musdes_held.add(meeting.desa_id)
+        elif meeting.desa_id not in musdes_held:
+            continue  # a Musrenbangdes comes after the desa's Musdes
+        held, with_ba = meeting.planned_date, index % 4 != 3
+        if meeting.kind == MeetingKind.MUSRENBANGDES and with_ba and early is None:
+            early, held = meeting, start - dt.timedelta(days=6)
+        services.meeting_record(actor=staff, meeting=meeting, held_date=held, place="Balai Desa")
+        if with_ba:  # most have a berita acara (real PDFs); the rest show as missing it
             services.meeting_document_add(actor=staff, meeting=meeting, role=DocumentRole.BERITA_ACARA,
                                           upload=_pdf(f"Berita acara {meeting}"))  # fmt: skip
         services.participation_set(actor=staff, meeting=meeting, counts={

@@ -1,13 +1,15 @@
-"""Pure rules of Musrenbang: the regulatory windows, the board state of a meeting on a date, the proposal
-flow, and the kecamatan's ranking. No database: tested table by table."""
+"""Pure rules of Musrenbang: the regulatory windows, the board state of a meeting on a date (with the order
+Musdes → Musrenbangdes → RKPDes), the proposal flow, and the kecamatan's ranking. No database: tested table
+by table."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from musrenbang.choices import MeetingKind, ProposalStatus
 
@@ -27,8 +29,9 @@ def default_window(kind: str, year: int) -> tuple[dt.date, dt.date]:
 
 # Board states, worst first.
 NOT_HELD = "tidak_terlaksana"  # the window ended without a berita acara
+OFF_SCHEDULE = "di_luar_jadwal"  # held outside its window or out of the order Musdes → Musrenbangdes → RKPDes
 LATE = "terlambat"  # the planned date passed (window still open) without a berita acara
-HELD_LATE = "terlaksana_terlambat"  # held, but after the planned date or outside the window
+HELD_LATE = "terlaksana_terlambat"  # held inside the window, but after the planned date
 HELD = "terlaksana"  # held in time, berita acara uploaded
 AWAITING_BA = "menunggu_berita_acara"  # held in time; berita acara not uploaded yet (no later than the window)
 SCHEDULED = "terjadwal"
@@ -37,6 +40,7 @@ UNSCHEDULED = "belum_dijadwalkan"
 # Labels are marked for translation (gettext_noop) and translated where shown.
 STATE_LABELS = {
     NOT_HELD: gettext_noop("Tidak terlaksana"),
+    OFF_SCHEDULE: gettext_noop("Di luar jadwal"),
     LATE: gettext_noop("Lewat jadwal"),
     HELD_LATE: gettext_noop("Terlaksana terlambat"),
     HELD: gettext_noop("Terlaksana"),
@@ -45,22 +49,98 @@ STATE_LABELS = {
     UNSCHEDULED: gettext_noop("Belum dijadwalkan"),
 }
 
+# Why a held meeting is "di luar jadwal" (codes are stable API values).
+BEFORE_WINDOW = "sebelum_jendela"
+AFTER_WINDOW = "setelah_jendela"
+WITHOUT_MUSDES = "tanpa_musdes"
+BEFORE_MUSDES = "sebelum_musdes"
+AFTER_RKPDES = "setelah_rkpdes"
+ISSUE_TEXTS = {
+    BEFORE_WINDOW: gettext_noop("Diadakan %(held)s, sebelum jendela %(start)s–%(end)s"),
+    AFTER_WINDOW: gettext_noop("Diadakan %(held)s, setelah jendela %(start)s–%(end)s"),
+    WITHOUT_MUSDES: gettext_noop("Musrenbangdes diadakan %(held)s, tetapi Musdes perencanaan belum diadakan"),
+    BEFORE_MUSDES: gettext_noop("Musrenbangdes diadakan %(held)s, sebelum Musdes %(musdes)s"),
+    AFTER_RKPDES: gettext_noop("RKPDes ditetapkan %(rkpdes)s sebelum Musrenbangdes %(held)s"),
+}
 
-def meeting_state(
-    *, planned: dt.date | None, held: dt.date | None, window_end: dt.date, has_berita_acara: bool, today: dt.date
-) -> str:
-    """A meeting counts as held once it has a held date and a berita acara. Held after its planned date or
-    after its window is "held late"; nothing by the end of the window is "not held"."""
+
+@dataclass(frozen=True)
+class Issue:
+    """One reason a held meeting is out of schedule, with the dates that prove it."""
+
+    code: str
+    dates: tuple[tuple[str, dt.date], ...]
+
+    def text(self) -> str:
+        """In the active language, dates as dd/mm/yyyy."""
+        return gettext(ISSUE_TEXTS[self.code]) % {name: f"{day:%d/%m/%Y}" for name, day in self.dates}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    state: str
+    issues: tuple[Issue, ...] = ()
+
+    @property
+    def reason(self) -> str:
+        return issues_text(self.issues)
+
+
+def issues_text(issues: Sequence[Issue]) -> str:
+    return "; ".join(issue.text() for issue in issues)
+
+
+def schedule_issues(
+    *, kind: str, held: dt.date | None, window_start: dt.date, window_end: dt.date,
+    musdes_held: dt.date | None = None, rkpdes_set: dt.date | None = None,
+) -> tuple[Issue, ...]:  # fmt: skip
+    """Why a meeting held on ``held`` is not the lawful one: held before its window opens or after it closes;
+    for a Musrenbangdes also held while the same desa's Musdes of the cycle is not held (``musdes_held`` None)
+    or before it, or after the desa's RKPDes was set (``rkpdes_set``; None = not known, no finding). The same
+    day is in order: the Musdes and the Musrenbangdes, or the Musrenbangdes and the Perdes RKPDes, may meet on
+    one day (Permendagri 114/2014: Musdes → Musrenbangdes → RKPDes)."""
+    if held is None:
+        return ()
+    issues = []
+    window = (("start", window_start), ("end", window_end))
+    if held < window_start:
+        issues.append(Issue(BEFORE_WINDOW, (("held", held), *window)))
+    elif held > window_end:
+        issues.append(Issue(AFTER_WINDOW, (("held", held), *window)))
+    if kind == MeetingKind.MUSRENBANGDES:
+        if musdes_held is None:
+            issues.append(Issue(WITHOUT_MUSDES, (("held", held),)))
+        elif held < musdes_held:
+            issues.append(Issue(BEFORE_MUSDES, (("held", held), ("musdes", musdes_held))))
+        if rkpdes_set is not None and rkpdes_set < held:
+            issues.append(Issue(AFTER_RKPDES, (("held", held), ("rkpdes", rkpdes_set))))
+    return tuple(issues)
+
+
+def meeting_verdict(
+    *, kind: str, planned: dt.date | None, held: dt.date | None, window_start: dt.date, window_end: dt.date,
+    has_berita_acara: bool, today: dt.date, musdes_held: dt.date | None = None, rkpdes_set: dt.date | None = None,
+) -> Verdict:  # fmt: skip
+    """A meeting counts as held once it has a held date and a berita acara. Held outside its window or out of
+    order (``schedule_issues``) is "di luar jadwal", never "terlaksana"; held inside the window but after its
+    planned date is "held late"; nothing by the end of the window is "not held". ``musdes_held`` is read only
+    for a Musrenbangdes: the held date of the same desa's Musdes of the cycle, None when it was not held."""
+    issues = schedule_issues(kind=kind, held=held, window_start=window_start, window_end=window_end,
+                             musdes_held=musdes_held, rkpdes_set=rkpdes_set)  # fmt: skip
     deadline = min(planned, window_end) if planned else window_end
     if held is not None and has_berita_acara:
-        return HELD_LATE if held > deadline else HELD
+        if issues:
+            return Verdict(OFF_SCHEDULE, issues)
+        return Verdict(HELD_LATE if held > deadline else HELD)
     if today > window_end:
-        return NOT_HELD
+        return Verdict(NOT_HELD, issues)
     if held is not None:
-        return HELD_LATE if held > deadline else AWAITING_BA
+        if issues:
+            return Verdict(OFF_SCHEDULE, issues)
+        return Verdict(HELD_LATE if held > deadline else AWAITING_BA)
     if planned is None:
-        return UNSCHEDULED
-    return LATE if today > planned else SCHEDULED
+        return Verdict(UNSCHEDULED)
+    return Verdict(LATE if today > planned else SCHEDULED)
 
 
 FLOW: dict[str, tuple[str, ...]] = {

@@ -1,42 +1,120 @@
-"""Reads of Musrenbang, always through ``restrict`` (scoped): the board (desa × meeting), participation at a
-glance, the consolidated proposal list and ranking, totals per desa and bidang, and the "tercover" figure
-(share of proposals and of money accommodated, per desa, over the years). Aggregates run in the database."""
+"""Reads of Musrenbang, always through ``restrict`` (scoped): the board (desa × meeting, each meeting judged
+by ``rules.meeting_verdict`` with the order Musdes → Musrenbangdes → RKPDes), participation at a glance, the
+consolidated proposal list and ranking, totals per desa and bidang, and the "tercover" figure (share of
+proposals and of money accommodated, per desa, over the years). Aggregates run in the database."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from musrenbang import rules
 from musrenbang.choices import DESA_KINDS, DocumentRole, MeetingKind, ParticipantGroup, ProposalStatus
 from musrenbang.models import Meeting, MeetingDocument, Participant, Participation, Proposal, RankingRule
+from portal import milestones
 from portal.models import Desa, Kecamatan
 from portal.scoping import restrict
 
 
-def meetings(*, user):
+def with_state_inputs(queryset):
+    """What the board state of each meeting needs from other rows, in the same query: whether a berita
+    acara was uploaded, and the held date of the same desa's Musdes of the cycle (read for a Musrenbangdes)."""
     has_ba = MeetingDocument.objects.filter(meeting=OuterRef("pk"), role=DocumentRole.BERITA_ACARA)
-    return restrict(Meeting.objects.select_related("desa", "kecamatan"), user).annotate(has_ba=Exists(has_ba))
+    musdes = Meeting.objects.filter(desa=OuterRef("desa"), year=OuterRef("year"), kind=MeetingKind.MUSDES)
+    return queryset.annotate(has_ba=Exists(has_ba), musdes_held=Subquery(musdes.values("held_date")[:1]))
+
+
+def meetings(*, user):
+    return with_state_inputs(restrict(Meeting.objects.select_related("desa", "kecamatan"), user))
+
+
+def rkpdes_dates_attach(meetings: Iterable[Meeting]) -> list[Meeting]:
+    """Set ``rkpdes_set`` on each Musrenbangdes: the day its desa's RKPDes of budget year N (the cycle's
+    year: the RKPDes set in N-1, which that Musrenbangdes agrees) was set, or None when not known. One
+    question to the registry per cycle year, whatever the number of meetings. Musrenbang does not import
+    monev: the date comes through ``portal.milestones``, and nobody registered means "not known"."""
+    meetings = list(meetings)
+    by_year: dict[int, list[Meeting]] = defaultdict(list)
+    for m in meetings:
+        if m.kind == MeetingKind.MUSRENBANGDES and m.desa_id:
+            by_year[m.year].append(m)
+    for year, group in by_year.items():
+        known = milestones.dates(milestones.RKPDES_SET, desa_ids=sorted({m.desa_id for m in group}), year=year)
+        for m in group:
+            m.rkpdes_set = known.get(m.desa_id)
+    return meetings
+
+
+def verdict_of(meeting: Meeting, today: dt.date | None = None) -> rules.Verdict:
+    """The board state of a meeting and why, from the annotations of ``meetings``/``with_state_inputs`` and
+    ``rkpdes_dates_attach`` when present (else asked here, for this one meeting)."""
+    if hasattr(meeting, "has_ba"):
+        has_ba = meeting.has_ba
+    else:
+        has_ba = meeting.documents.filter(role=DocumentRole.BERITA_ACARA).exists()
+    musdes_held = rkpdes_set = None
+    if meeting.kind == MeetingKind.MUSRENBANGDES:
+        if hasattr(meeting, "musdes_held"):
+            musdes_held = meeting.musdes_held
+        else:
+            musdes = Meeting.objects.filter(desa_id=meeting.desa_id, year=meeting.year, kind=MeetingKind.MUSDES)
+            musdes_held = musdes.values_list("held_date", flat=True).first()
+        if not hasattr(meeting, "rkpdes_set"):
+            rkpdes_dates_attach([meeting])
+        rkpdes_set = meeting.rkpdes_set
+    return rules.meeting_verdict(
+        kind=meeting.kind, planned=meeting.planned_date, held=meeting.held_date, window_start=meeting.window_start,
+        window_end=meeting.window_end, has_berita_acara=has_ba, today=today or timezone.localdate(),
+        musdes_held=musdes_held, rkpdes_set=rkpdes_set,
+    )  # fmt: skip
 
 
 def state_of(meeting: Meeting, today: dt.date | None = None) -> str:
-    return rules.meeting_state(
-        planned=meeting.planned_date, held=meeting.held_date, window_end=meeting.window_end,
-        has_berita_acara=getattr(meeting, "has_ba", None) if hasattr(meeting, "has_ba")
-        else meeting.documents.filter(role=DocumentRole.BERITA_ACARA).exists(),
-        today=today or timezone.localdate(),
-    )  # fmt: skip
+    return verdict_of(meeting, today).state
+
+
+class Cell(NamedTuple):
+    """One meeting on the board: its state, the meeting (None when no row exists yet) and, when held out of
+    schedule, why."""
+
+    state: str
+    meeting: Meeting | None = None
+    issues: tuple[rules.Issue, ...] = ()
+
+    @property
+    def reason(self) -> str:
+        return rules.issues_text(self.issues)
+
+
+def cell_of(meeting: Meeting, today: dt.date) -> Cell:
+    verdict = verdict_of(meeting, today)
+    return Cell(verdict.state, meeting, verdict.issues)
+
+
+def default_cell(kind: str, year: int, today: dt.date) -> Cell:
+    """A meeting without a row yet, judged against the default window (unscheduled, or not held once over)."""
+    start, end = rules.default_window(kind, year)
+    verdict = rules.meeting_verdict(kind=kind, planned=None, held=None, window_start=start, window_end=end,
+                                    has_berita_acara=False, today=today)  # fmt: skip
+    return Cell(verdict.state)
+
+
+# States that count as held for the indicator "desa mengikuti Musrenbang". Not "di luar jadwal": a
+# Musrenbangdes held outside its window or out of order is not the lawful meeting that agrees the RKPDes.
+COUNTS_AS_HELD = (rules.HELD, rules.HELD_LATE)
 
 
 @dataclass
 class BoardRow:
     desa: Desa
-    cells: dict[str, tuple[str, Meeting | None]]  # kind -> (state, meeting)
+    cells: dict[str, Cell]  # kind -> cell
     proposals: int = 0
     participates: bool = False
 
@@ -45,8 +123,9 @@ class BoardRow:
 class Board:
     year: int
     rows: list[BoardRow]
-    kecamatan_meetings: list[tuple[str, Meeting]] = field(default_factory=list)
+    kecamatan_meetings: list[Cell] = field(default_factory=list)
     participating: int = 0  # "jumlah desa yang mengikuti Musrenbang", computed
+    totals: dict[str, Counter] = field(default_factory=dict)  # kind -> state -> number of desa
 
     @property
     def total(self) -> int:
@@ -54,35 +133,37 @@ class Board:
 
 
 def board(*, user, year: int, today: dt.date | None = None) -> Board:
-    """Desa × meeting type for one cycle. A desa without a meeting row yet is judged against the default
-    window (unscheduled, or not held once the window is over). A desa *takes part* in the cycle when its
-    Musrenbangdes was held (berita acara uploaded) and it proposed at least one activity."""
+    """Desa × meeting type for one cycle, with the number of desa in each state per type. A desa without a
+    meeting row yet is judged against the default window. A desa *takes part* in the cycle when its
+    Musrenbangdes was held lawfully (``COUNTS_AS_HELD``: berita acara uploaded, inside its window and in
+    order) and it proposed at least one activity."""
     today = today or timezone.localdate()
     found = defaultdict(dict)
     kecamatan_meetings = []
-    for m in meetings(user=user).filter(year=year):
+    cycle_meetings = rkpdes_dates_attach(meetings(user=user).filter(year=year))
+    for m in cycle_meetings:
         if m.desa_id:
             found[m.desa_id][m.kind] = m
         else:
-            kecamatan_meetings.append((state_of(m, today), m))
+            kecamatan_meetings.append(cell_of(m, today))
     counts = dict(
-        restrict(Proposal.objects.filter(year=year), user).values("desa_id").annotate(n=Count("id")).values_list("desa_id", "n")
+        restrict(Proposal.objects.filter(year=year), user)
+        .values("desa_id")
+        .annotate(n=Count("id"))
+        .values_list("desa_id", "n")
     )
     rows = []
+    totals: dict[str, Counter] = {kind: Counter() for kind in DESA_KINDS}
     for desa in restrict(Desa.objects.order_by("kode"), user):
         cells = {}
         for kind in DESA_KINDS:
             meeting = found[desa.pk].get(kind)
-            if meeting is not None:
-                cells[kind] = (state_of(meeting, today), meeting)
-            else:
-                _start, end = rules.default_window(kind, year)
-                state = rules.meeting_state(planned=None, held=None, window_end=end, has_berita_acara=False, today=today)
-                cells[kind] = (state, None)
-        held = cells[MeetingKind.MUSRENBANGDES][0] in (rules.HELD, rules.HELD_LATE)
+            cells[kind] = cell_of(meeting, today) if meeting is not None else default_cell(kind, year, today)
+            totals[kind][cells[kind].state] += 1
+        held = cells[MeetingKind.MUSRENBANGDES].state in COUNTS_AS_HELD
         n = counts.get(desa.pk, 0)
         rows.append(BoardRow(desa, cells, n, held and n > 0))
-    return Board(year, rows, kecamatan_meetings, sum(r.participates for r in rows))
+    return Board(year, rows, kecamatan_meetings, sum(r.participates for r in rows), totals)
 
 
 @dataclass

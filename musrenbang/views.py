@@ -45,6 +45,7 @@ COVERAGE_CYCLES = 3
 
 STATE_BADGES = {
     rules.NOT_HELD: "bg-danger",
+    rules.OFF_SCHEDULE: "bg-danger-subtle text-danger-emphasis border border-danger",
     rules.LATE: "bg-warning text-dark",
     rules.HELD_LATE: "bg-success-subtle text-success-emphasis border border-success",
     rules.HELD: "bg-success",
@@ -112,8 +113,11 @@ def _attachment(content: bytes, content_type: str, filename: str) -> HttpRespons
     return response
 
 
-def _cell(state: str, meeting=None) -> dict:
-    return {"state": state, "label": _(rules.STATE_LABELS[state]), "css": STATE_BADGES[state], "meeting": meeting}
+def _cell(cell: selectors.Cell) -> dict:
+    return {
+        "state": cell.state, "label": _(rules.STATE_LABELS[cell.state]), "css": STATE_BADGES[cell.state],
+        "meeting": cell.meeting, "reasons": [issue.text() for issue in cell.issues], "reason": cell.reason,
+    }  # fmt: skip
 
 
 def _with_badge(proposal: Proposal) -> Proposal:
@@ -145,23 +149,25 @@ def _board_page(request, year: int, schedule_form: ScheduleForm | None = None):
     today = timezone.localdate()
     data = selectors.board(user=user, year=year, today=today)
     rows = [
-        {"desa": row.desa, "cells": [{**_cell(*row.cells[kind]), "kind": kind} for kind in DESA_KINDS],
+        {"desa": row.desa, "cells": [{**_cell(row.cells[kind]), "kind": kind} for kind in DESA_KINDS],
          "proposals": row.proposals, "participates": row.participates}
         for row in data.rows
     ]  # fmt: skip
-    forum = [_cell(state, meeting) for state, meeting in data.kecamatan_meetings]
+    forum = [_cell(c) for c in data.kecamatan_meetings]
     if not forum and user.kecamatan_id:  # not scheduled yet: judged against the default window
-        _start, end = rules.default_window(MeetingKind.KECAMATAN, year)
-        forum = [
-            _cell(rules.meeting_state(planned=None, held=None, window_end=end, has_berita_acara=False, today=today))
-        ]
+        forum = [_cell(selectors.default_cell(MeetingKind.KECAMATAN, year, today))]
+    totals = [
+        {**_cell(selectors.Cell(state)), "counts": [data.totals[kind][state] for kind in DESA_KINDS]}
+        for state in STATE_BADGES
+        if any(data.totals[kind][state] for kind in DESA_KINDS)
+    ]
     can_schedule = permissions.is_kecamatan_staff(user)
     if schedule_form is None and can_schedule:
         schedule_form = ScheduleForm(user=user)
     context = {
         "year": year, "years": _years(year), "rows": rows, "forum": forum, "board": data,
         "kinds": [MeetingKind(kind).label for kind in DESA_KINDS], "schedule_form": schedule_form,
-        "legend": [_cell(state) for state in STATE_BADGES],
+        "legend": [_cell(selectors.Cell(state)) for state in STATE_BADGES], "totals": totals,
     }  # fmt: skip
     return render(request, "musrenbang/board.html", context)
 
@@ -228,7 +234,7 @@ def _meeting_page(request, meeting, **bound):
         group_rows.append({"group": group, "label": label, "men": men, "women": women, "total": men + women})
     record_initial = {"held_date": meeting.held_date, "place": meeting.place, "notes": meeting.notes}
     context = {
-        "meeting": meeting, "state": _cell(selectors.state_of(meeting)), "can_edit": can_edit,
+        "meeting": meeting, "state": _cell(selectors.cell_of(meeting, timezone.localdate())), "can_edit": can_edit,
         "summary": summary, "group_rows": group_rows,
         "present": [labels[g] for g in summary.groups_present], "missing": [labels[g] for g in summary.groups_missing],
         "documents": restrict(MeetingDocument.objects.filter(meeting=meeting).select_related("uploaded_by"), user),

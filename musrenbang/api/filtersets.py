@@ -18,12 +18,13 @@ class MeetingFilterSet(django_filters.FilterSet):
         fields = ["year", "kind", "desa", "state"]
 
     def filter_state(self, queryset, name, value):
-        # The state is computed (dates, today, berita acara), not stored: judge the already filtered rows here
-        # and hand back a queryset, so the pagination counts and slices exactly the matching rows.
-        light = (
-            queryset.only("id", "planned_date", "held_date", "window_end").select_related(None).prefetch_related(None)
-        )
-        ids = [m.pk for m in light if selectors.state_of(m) == value]
+        # The state is computed (dates, today, berita acara, the order of the meetings), not stored: judge the
+        # already filtered rows here and hand back a queryset, so the pagination counts and slices exactly the
+        # matching rows.
+        light = queryset.only(
+            "id", "kind", "year", "desa", "planned_date", "held_date", "window_start", "window_end"
+        ).select_related(None).prefetch_related(None)  # fmt: skip
+        ids = [m.pk for m in selectors.rkpdes_dates_attach(light) if selectors.state_of(m) == value]
         return queryset.filter(pk__in=ids)
 
 

@@ -7,6 +7,7 @@ would rename the other apps' schema components."""
 
 from __future__ import annotations
 
+from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -61,6 +62,25 @@ class MeetingDocumentSerializer(serializers.ModelSerializer):
         return reverse("api:musrenbang-meeting-document-download", args=[obj.meeting_id, obj.pk])
 
 
+class MusrenbangStateReasonSerializer(serializers.Serializer):
+    code = serializers.CharField(  # a plain string, like ``state``: no enum of a name other apps may use
+        help_text="sebelum_jendela, setelah_jendela, tanpa_musdes, sebelum_musdes atau setelah_rkpdes"
+    )
+    text = serializers.CharField(help_text="Mis. “Diadakan 12/05/2025, sebelum jendela 01/07/2025–30/09/2025”")
+
+
+def reasons_body(issues) -> list[dict]:
+    return [{"code": issue.code, "text": issue.text()} for issue in issues]
+
+
+class MeetingListSerializer(serializers.ListSerializer):
+    """Asks for the RKPDes dates of the whole page at once (one question per cycle year), not per meeting."""
+
+    def to_representation(self, data):
+        items = data.all() if isinstance(data, models.manager.BaseManager) else data
+        return super().to_representation(selectors.rkpdes_dates_attach(items))
+
+
 class MeetingSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(read_only=True, help_text="musdes, musrenbangdes atau kecamatan")
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
@@ -69,6 +89,7 @@ class MeetingSerializer(serializers.ModelSerializer):
     kecamatan = serializers.CharField(source="kecamatan.kode", read_only=True)
     state = serializers.SerializerMethodField()
     state_label = serializers.SerializerMethodField()
+    state_reasons = serializers.SerializerMethodField()
     documents = MeetingDocumentSerializer(many=True, read_only=True)
     participation = serializers.SerializerMethodField()
 
@@ -76,16 +97,32 @@ class MeetingSerializer(serializers.ModelSerializer):
         model = Meeting
         fields = [
             "id", "kind", "kind_display", "year", "desa", "desa_nama", "kecamatan", "window_start", "window_end",
-            "planned_date", "held_date", "place", "notes", "state", "state_label", "documents", "participation",
+            "planned_date", "held_date", "place", "notes", "state", "state_label", "state_reasons", "documents",
+            "participation",
         ]  # fmt: skip
         read_only_fields = fields
+        list_serializer_class = MeetingListSerializer
+
+    @staticmethod
+    def _verdict(obj) -> rules.Verdict:
+        verdict = getattr(obj, "_verdict", None)
+        if verdict is None:
+            verdict = obj._verdict = selectors.verdict_of(obj)
+        return verdict
 
     def get_state(self, obj) -> str:
-        """One of ``rules.STATE_LABELS`` (terjadwal, terlaksana, tidak_terlaksana, …), computed for today."""
-        return selectors.state_of(obj)
+        """One of ``rules.STATE_LABELS`` (terjadwal, terlaksana, di_luar_jadwal, tidak_terlaksana, …), computed
+        for today."""
+        return self._verdict(obj).state
 
     def get_state_label(self, obj) -> str:
-        return _(rules.STATE_LABELS[selectors.state_of(obj)])
+        return _(rules.STATE_LABELS[self._verdict(obj).state])
+
+    @extend_schema_field(MusrenbangStateReasonSerializer(many=True))
+    def get_state_reasons(self, obj) -> list[dict]:
+        """Why the meeting is out of schedule (held outside its window, or out of the order Musdes →
+        Musrenbangdes → RKPDes); empty when it is not."""
+        return reasons_body(self._verdict(obj).issues)
 
     @extend_schema_field(ParticipationSummarySerializer)
     def get_participation(self, obj) -> dict:
@@ -184,6 +221,7 @@ class ParticipantImportSerializer(serializers.Serializer):
 class MusrenbangBoardCellSerializer(serializers.Serializer):
     state = serializers.CharField()
     state_label = serializers.CharField()
+    state_reasons = MusrenbangStateReasonSerializer(many=True, help_text="Mengapa di luar jadwal; kosong bila tidak")
     meeting = serializers.IntegerField(allow_null=True, help_text="Id musyawarah; null bila belum ada")
     planned_date = serializers.DateField(allow_null=True)
     held_date = serializers.DateField(allow_null=True)
@@ -199,20 +237,28 @@ class MusrenbangBoardRowSerializer(serializers.Serializer):
     desa_nama = serializers.CharField()
     cells = serializers.DictField(child=MusrenbangBoardCellSerializer(), help_text="Per jenis: musdes, musrenbangdes")
     proposals = serializers.IntegerField()
-    participates = serializers.BooleanField(help_text="Musrenbangdes terlaksana (berita acara ada) dan ada usulan")
+    participates = serializers.BooleanField(
+        help_text="Musrenbangdes terlaksana (berita acara ada, di dalam jendela dan urutannya benar) dan ada usulan"
+    )
 
 
 class MusrenbangBoardSerializer(serializers.Serializer):
     year = serializers.IntegerField()
     total = serializers.IntegerField(help_text="Jumlah desa")
     participating = serializers.IntegerField(help_text="Jumlah desa yang mengikuti Musrenbang")
+    totals = serializers.DictField(
+        child=serializers.DictField(child=serializers.IntegerField()),
+        help_text='Per jenis (musdes, musrenbangdes): jumlah desa per status, mis. {"di_luar_jadwal": 1}',
+    )
     kecamatan_meetings = MusrenbangBoardKecamatanMeetingSerializer(many=True)
     rows = MusrenbangBoardRowSerializer(many=True)
 
 
-def _cell(state: str, meeting: Meeting | None) -> dict:
+def _cell(cell: selectors.Cell) -> dict:
+    meeting = cell.meeting
     return {
-        "state": state, "state_label": _(rules.STATE_LABELS[state]), "meeting": meeting.pk if meeting else None,
+        "state": cell.state, "state_label": _(rules.STATE_LABELS[cell.state]),
+        "state_reasons": reasons_body(cell.issues), "meeting": meeting.pk if meeting else None,
         "planned_date": meeting.planned_date if meeting else None, "held_date": meeting.held_date if meeting else None,
     }  # fmt: skip
 
@@ -222,9 +268,13 @@ def board_body(board: selectors.Board) -> dict:
         "year": board.year,
         "total": board.total,
         "participating": board.participating,
+        "totals": {
+            kind: {state: counter[state] for state in rules.STATE_LABELS if counter[state]}
+            for kind, counter in board.totals.items()
+        },  # fmt: skip
         "kecamatan_meetings": [
-            {**_cell(state, m), "kind": m.kind, "kind_display": m.get_kind_display()}
-            for state, m in board.kecamatan_meetings
+            {**_cell(c), "kind": c.meeting.kind, "kind_display": c.meeting.get_kind_display()}
+            for c in board.kecamatan_meetings
         ],
         "rows": [
             {
@@ -232,7 +282,7 @@ def board_body(board: selectors.Board) -> dict:
                 "desa_nama": row.desa.nama,
                 "proposals": row.proposals,
                 "participates": row.participates,
-                "cells": {kind: _cell(state, meeting) for kind, (state, meeting) in row.cells.items()},
+                "cells": {kind: _cell(cell) for kind, cell in row.cells.items()},
             }  # fmt: skip
             for row in board.rows
         ],

@@ -7,7 +7,7 @@ the role and the scope again. A role that may see a row but not change it gets 4
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -49,7 +49,7 @@ from musrenbang.api.serializers import (
     board_body,
     participants_body,
 )
-from musrenbang.choices import Bidang, DocumentRole, ProposalStatus
+from musrenbang.choices import Bidang, ProposalStatus
 from musrenbang.models import Meeting, MeetingDocument, Proposal, ProposalTransition, RankingRule
 from portal import files, permissions
 from portal.api.base import RolePermission, ScopedQuerysetMixin, ScopedViewSet
@@ -118,8 +118,10 @@ def _file_response(content: bytes, *, filename: str, content_type: str) -> HttpR
 
 class MeetingViewSet(ScopedQuerysetMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Musdes, Musrenbangdes and the Musrenbang Kecamatan. A desa user sees its desa's meetings and its
-    kecamatan's forum. ``state`` is computed for today (``?state=`` filters on it). PATCH records the meeting
-    (held date, place, notes) — the desa for its own meetings, kecamatan staff for any."""
+    kecamatan's forum. ``state`` is computed for today (``?state=`` filters on it); a meeting held outside
+    its window or out of the order Musdes → Musrenbangdes → RKPDes is ``di_luar_jadwal``, with
+    ``state_reasons`` saying why. PATCH records the meeting (held date, place, notes) — the desa for its own
+    meetings, kecamatan staff for any."""
 
     queryset = Meeting.objects.select_related("desa", "kecamatan").prefetch_related(
         Prefetch("documents", queryset=MeetingDocument.objects.select_related("uploaded_by")),
@@ -137,8 +139,7 @@ class MeetingViewSet(ScopedQuerysetMixin, mixins.UpdateModelMixin, viewsets.Read
         return _writer(user)
 
     def get_queryset(self):
-        has_ba = MeetingDocument.objects.filter(meeting=OuterRef("pk"), role=DocumentRole.BERITA_ACARA)
-        return super().get_queryset().annotate(has_ba=Exists(has_ba))
+        return selectors.with_state_inputs(super().get_queryset())
 
     def _editable(self) -> Meeting:
         meeting = self.get_object()
@@ -264,8 +265,9 @@ class MeetingViewSet(ScopedQuerysetMixin, mixins.UpdateModelMixin, viewsets.Read
 
 class BoardView(APIView):
     """Desa × meeting type for one cycle, with the number of proposals of each desa and whether it takes part
-    (Musrenbangdes held with a berita acara and at least one proposal): ``participating`` is the indicator
-    "jumlah desa yang mengikuti Musrenbang" out of ``total``."""
+    (Musrenbangdes held lawfully — berita acara uploaded, inside its window and in order — and at least one
+    proposal): ``participating`` is the indicator "jumlah desa yang mengikuti Musrenbang" out of ``total``.
+    ``totals`` counts the desa in each state per meeting type (``di_luar_jadwal`` included)."""
 
     permission_classes = [IsAuthenticated]
 

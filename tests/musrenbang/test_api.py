@@ -138,10 +138,20 @@ def add_berita_acara(tenancy, meeting: Meeting):
     )
 
 
+def hold_musdes(tenancy, desa=None, year=Y) -> Meeting:
+    """The desa's Musdes of the cycle held (a date recorded, no berita acara): what comes before a lawful
+    Musrenbangdes."""
+    musdes = services.meeting_ensure(kecamatan=tenancy.kecamatan, desa=desa or tenancy.desa_a, year=year,
+                                     kind=MeetingKind.MUSDES)  # fmt: skip
+    return services.meeting_record(actor=tenancy.kasi_tapem, meeting=musdes, held_date=dt.date(year - 1, 5, 20))
+
+
 @pytest.fixture
 def held(tenancy):
-    """This cycle's Musrenbangdes scheduled for desa A and B; desa A's held (a past date) with a berita acara."""
+    """This cycle's Musrenbangdes scheduled for desa A and B; desa A's held (a past date) with a berita acara,
+    after its Musdes (held, no berita acara)."""
     schedule(tenancy)
+    tenancy.musdes_a = hold_musdes(tenancy)
     meeting = meeting_of(tenancy)
     services.meeting_record(actor=tenancy.operator_a, meeting=meeting, held_date=dt.date(Y - 1, 8, 10), place="Balai")
     add_berita_acara(tenancy, meeting)
@@ -177,7 +187,7 @@ def test_meeting_detail_fields(tenancy, held):
     assert (body["desa"], body["kecamatan"], body["place"]) == ("35.24.13.2001", "35.24.13", "Balai")
     assert (body["window_start"], body["window_end"]) == (f"{Y - 1}-07-01", f"{Y - 1}-09-30")
     assert (body["planned_date"], body["held_date"]) == (f"{Y - 1}-08-10", f"{Y - 1}-08-10")
-    assert (body["state"], body["state_label"]) == (rules.HELD, "Terlaksana")
+    assert (body["state"], body["state_label"], body["state_reasons"]) == (rules.HELD, "Terlaksana", [])
     [document] = body["documents"]
     assert (document["role"], document["original_name"], document["uploaded_by"]) == ("berita_acara", "ba.pdf",
                                                                                      "kasitapem")  # fmt: skip
@@ -193,7 +203,7 @@ def test_meeting_summary_from_the_named_list_matches_the_selector(tenancy, held)
     Participant.objects.create(meeting=held, name="Siti", group="perempuan", gender="P")
     Participant.objects.create(meeting=held, name="Budi", group="pemuda", gender="L")
     Participant.objects.create(meeting=held, name="Ani", group="pemuda", gender="P")
-    [row] = rows(tenancy.client(tenancy.kasi_tapem), "meeting-list", desa=tenancy.desa_a.kode)
+    [row] = rows(tenancy.client(tenancy.kasi_tapem), "meeting-list", desa=tenancy.desa_a.kode, kind="musrenbangdes")
     expected = selectors.participation(held)
     assert row["participation"]["source"] == expected.source == "names"
     assert (row["participation"]["men"], row["participation"]["women"]) == (expected.men, expected.women) == (1, 2)
@@ -203,19 +213,58 @@ def test_meeting_summary_from_the_named_list_matches_the_selector(tenancy, held)
 def test_meeting_filters(tenancy, held, next_cycle):
     api = tenancy.client(tenancy.kasi_tapem)
     b_this = meeting_of(tenancy, tenancy.desa_b)
-    assert {r["id"] for r in rows(api, "meeting-list", year=Y)} == {held.pk, b_this.pk}
+    assert {r["id"] for r in rows(api, "meeting-list", year=Y)} == {held.pk, b_this.pk, tenancy.musdes_a.pk}
     assert {r["desa"] for r in rows(api, "meeting-list", year=NEXT, kind="musdes")} == {"35.24.13.2001",
                                                                                        "35.24.13.2002"}  # fmt: skip
     assert [r["kind"] for r in rows(api, "meeting-list", kind="kecamatan")] == ["kecamatan"]
     assert {r["id"] for r in rows(api, "meeting-list", desa=tenancy.desa_b.kode)} == {
         b_this.pk, meeting_of(tenancy, tenancy.desa_b, MeetingKind.MUSDES, NEXT).pk}  # fmt: skip
     assert [r["id"] for r in rows(api, "meeting-list", state=rules.HELD)] == [held.pk]
-    assert [r["id"] for r in rows(api, "meeting-list", state=rules.NOT_HELD)] == [b_this.pk]
+    # Desa A's Musdes was held but has no berita acara; desa B held nothing.
+    assert {r["id"] for r in rows(api, "meeting-list", state=rules.NOT_HELD)} == {b_this.pk, tenancy.musdes_a.pk}
     # The computed state filter is applied before the pagination: the count and the page agree.
     page = api.get(url("meeting-list"), {"state": rules.SCHEDULED, "page_size": 1}).json()
     assert page["count"] == 3 and len(page["results"]) == 1 and page["next"] is not None
     assert all(r["state"] == rules.SCHEDULED for r in rows(api, "meeting-list", state=rules.SCHEDULED))
     assert api.get(url("meeting-list"), {"state": "entah"}).status_code == 400
+
+
+def test_meeting_held_out_of_schedule_says_why(tenancy, held, rkpdes_dates):
+    """Recording a date before the window turns "terlaksana" into "di_luar_jadwal" with the reason; an
+    RKPDes set before the Musrenbangdes adds its own. The list asks for the RKPDes dates once per cycle year."""
+    api = tenancy.client(tenancy.operator_a)
+    response = api.patch(url("meeting-detail", held.pk), {"held_date": f"{Y - 1}-06-12"}, format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["state"], body["state_label"]) == (rules.OFF_SCHEDULE, "Di luar jadwal")
+    assert body["state_reasons"] == [{"code": "sebelum_jendela",
+                                      "text": f"Diadakan 12/06/{Y - 1}, sebelum jendela 01/07/{Y - 1}–30/09/{Y - 1}"}]  # fmt: skip
+    api.patch(url("meeting-detail", held.pk), {"held_date": f"{Y - 1}-08-20"}, format="json")
+    rkpdes_dates[tenancy.desa_a.pk] = dt.date(Y - 1, 8, 10)
+    body = api.get(url("meeting-detail", held.pk)).json()
+    assert (body["state"], [r["code"] for r in body["state_reasons"]]) == (rules.OFF_SCHEDULE, ["setelah_rkpdes"])
+    assert body["state_reasons"][0]["text"] == f"RKPDes ditetapkan 10/08/{Y - 1} sebelum Musrenbangdes 20/08/{Y - 1}"
+    rkpdes_dates.asked.clear()
+    kasi = tenancy.client(tenancy.kasi_tapem)
+    listed = {r["id"]: r for r in rows(kasi, "meeting-list")}
+    assert listed[held.pk]["state"] == rules.OFF_SCHEDULE and listed[tenancy.musdes_a.pk]["state_reasons"] == []
+    assert rkpdes_dates.asked == [([tenancy.desa_a.pk, tenancy.desa_b.pk], Y)]  # one question for the page
+    assert [r["id"] for r in rows(kasi, "meeting-list", state=rules.OFF_SCHEDULE)] == [held.pk]
+    make_proposal(tenancy)
+    board = kasi.get(url("board"), {"year": Y}).json()
+    cell = board["rows"][0]["cells"]["musrenbangdes"]
+    assert (cell["state"], cell["state_label"], cell["state_reasons"]) == (
+        rules.OFF_SCHEDULE, "Di luar jadwal", body["state_reasons"])  # fmt: skip
+    assert board["totals"]["musrenbangdes"] == {rules.NOT_HELD: 1, rules.OFF_SCHEDULE: 1}
+    assert board["totals"]["musdes"] == {rules.NOT_HELD: 2}
+    assert (board["participating"], board["rows"][0]["participates"]) == (0, False)  # not a lawful Musrenbangdes
+    for who in FOREIGN:
+        foreign = tenancy.client(getattr(tenancy, who))
+        assert foreign.get(url("meeting-detail", held.pk)).status_code == 404, who
+        assert rows(foreign, "meeting-list", state=rules.OFF_SCHEDULE) == [], who
+        seen = foreign.get(url("board"), {"year": Y}).json()
+        assert "35.24.13.2001" not in [r["desa"] for r in seen["rows"]], who
+        assert rules.OFF_SCHEDULE not in seen["totals"]["musrenbangdes"], who
 
 
 @pytest.mark.parametrize("who", FOREIGN)
@@ -500,6 +549,7 @@ def test_participants_import_of_the_template(tenancy, next_cycle):
 
 def test_board_states_and_the_participating_count(tenancy):
     schedule(tenancy)
+    musdes = hold_musdes(tenancy)
     meeting = meeting_of(tenancy)
     services.meeting_record(actor=tenancy.operator_a, meeting=meeting, held_date=dt.date(Y - 1, 8, 10))
     api = tenancy.client(tenancy.kasi_tapem)
@@ -515,8 +565,10 @@ def test_board_states_and_the_participating_count(tenancy):
     assert (a["desa"], a["cells"]["musrenbangdes"]["state"], a["cells"]["musrenbangdes"]["meeting"]) == (
         "35.24.13.2001", rules.NOT_HELD, meeting.pk)  # fmt: skip
     assert a["cells"]["musrenbangdes"]["state_label"] == "Tidak terlaksana"
-    assert a["cells"]["musdes"] == {"state": rules.NOT_HELD, "state_label": "Tidak terlaksana", "meeting": None,
-                                    "planned_date": None, "held_date": None}  # fmt: skip
+    assert a["cells"]["musdes"] == {"state": rules.NOT_HELD, "state_label": "Tidak terlaksana", "state_reasons": [],
+                                    "meeting": musdes.pk, "planned_date": None, "held_date": f"{Y - 1}-05-20"}  # fmt: skip
+    assert b["cells"]["musdes"] == {"state": rules.NOT_HELD, "state_label": "Tidak terlaksana", "state_reasons": [],
+                                    "meeting": None, "planned_date": None, "held_date": None}  # fmt: skip
     # The berita acara makes it held; without a proposal the desa does not take part yet.
     uploaded = tenancy.client(tenancy.operator_a).post(
         url("meeting-documents", meeting.pk), {"role": "berita_acara", "file": upload("ba.pdf", pdf_bytes())}
@@ -948,12 +1000,12 @@ def test_proposal_list_query_count_does_not_grow_with_rows(tenancy):
 def test_meeting_list_query_count_does_not_grow_with_rows(tenancy, held):
     api = tenancy.client(tenancy.kasi_tapem)
     with CaptureQueriesContext(connection) as few:
-        assert len(rows(api, "meeting-list")) == 2
+        assert len(rows(api, "meeting-list")) == 3
     schedule(tenancy, kind=MeetingKind.MUSDES, year=NEXT, planned=MUSDES_PLANNED)
     Participation.objects.create(meeting=meeting_of(tenancy, kind=MeetingKind.MUSDES, year=NEXT), group="bpd", men=1)
     Participant.objects.create(meeting=meeting_of(tenancy, tenancy.desa_b), name="Ani", group="bpd", gender="P")
     with CaptureQueriesContext(connection) as many:
-        assert len(rows(api, "meeting-list")) == 4
+        assert len(rows(api, "meeting-list")) == 5
     assert len(many.captured_queries) == len(few.captured_queries), [q["sql"] for q in many.captured_queries]
 
 

@@ -446,6 +446,9 @@ def test_berita_acara_pdf(tenancy, cycle):
                             place="Pendopo Kecamatan Pucuk")  # fmt: skip
     services.participation_set(actor=tenancy.kasi_tapem, meeting=forum, counts={
         ParticipantGroup.PERANGKAT: (6, 2), ParticipantGroup.PEREMPUAN: (0, 4)})  # fmt: skip
+    musdes_a = services.meeting_ensure(kecamatan=tenancy.kecamatan, desa=tenancy.desa_a, year=YEAR,
+                                       kind=MeetingKind.MUSDES)  # fmt: skip
+    services.meeting_record(actor=tenancy.operator_a, meeting=musdes_a, held_date=dt.date(YEAR - 1, 5, 20))
     musren_a = _musrenbangdes(tenancy)
     services.meeting_record(actor=tenancy.operator_a, meeting=musren_a, held_date=dt.date(YEAR - 1, 8, 1))
     MeetingDocument.objects.create(
@@ -460,7 +463,7 @@ def test_berita_acara_pdf(tenancy, cycle):
     assert f"BERITA ACARA MUSRENBANG KECAMATAN PUCUK TAHUN {YEAR}" in text
     assert "10/02/2026" in text and "05/02/2026" in text and "Pendopo Kecamatan Pucuk" in text
     assert "Keterwakilan perempuan: 50%" in text  # 6 of 12
-    assert "1 dari 2 desa mengikuti" in text  # desa A held its Musrenbangdes with a berita acara; B did not
+    assert "1 dari 2 desa mengikuti" in text  # A held its Musdes, then its Musrenbangdes with a BA; B did not
     assert "Tanggul penahan banjir" in text and "Rabat beton jalan Dusun Krajan" in text
     assert "Rp 1.250.000" in text and "Rp 150.000.000" in text
     assert "Rp 246.250.000" in text  # the three ranked proposals: 150.000.000 + 1.250.000 + 95.000.000

@@ -27,6 +27,7 @@ from tests.factories import DesaFactory, UserFactory
 pytestmark = pytest.mark.django_db
 YEAR = 2026  # desa meetings in 2025, the kecamatan forum in Jan–Feb 2026: all windows are over
 HELD = dt.date(2025, 8, 9)  # inside the Musrenbangdes window (Jul–Sep 2025), before the planned 10/08
+MUSDES_HELD = dt.date(2025, 5, 20)  # the Musdes comes first (window Jan–Jun 2025)
 
 
 @pytest.fixture(autouse=True)
@@ -59,11 +60,15 @@ def make_proposal(tenancy, desa, activity: str, *, rank: int = 1, cost: int = 18
 
 @pytest.fixture
 def world(tenancy):
-    """Both desa's Musdes and Musrenbangdes scheduled, desa A's Musrenbangdes held with a berita acara, the
-    kecamatan forum scheduled, and one proposal per desa (A's discussed with a score)."""
+    """Both desa's Musdes and Musrenbangdes scheduled, desa A's Musdes held and then its Musrenbangdes held
+    with a berita acara (in order), the kecamatan forum scheduled, and one proposal per desa (A's discussed
+    with a score)."""
     schedule(tenancy, MeetingKind.MUSDES, dt.date(2025, 5, 20))
     schedule(tenancy)
     schedule(tenancy, MeetingKind.KECAMATAN, dt.date(2026, 2, 5))
+    services.meeting_record(
+        actor=tenancy.operator_a, meeting=meeting_of(tenancy.desa_a, MeetingKind.MUSDES), held_date=MUSDES_HELD
+    )
     meeting = meeting_of(tenancy.desa_a)
     services.meeting_record(actor=tenancy.operator_a, meeting=meeting, held_date=HELD, place="Balai Desa Pucuk")
     services.meeting_document_add(
@@ -155,6 +160,49 @@ def test_board_year_picker_and_default_cycle(client, world):
     assert current_cycle(dt.date(2026, 2, 10)) == 2026  # the forum of 2026 is in Jan–Feb 2026
     assert current_cycle(dt.date(2026, 3, 1)) == 2027  # from March the desa prepare the next cycle
     assert client.get(reverse("musrenbang-board"), {"tahun": "x"}).context["year"] == current_cycle()
+
+
+def test_board_and_meeting_page_show_di_luar_jadwal_and_why(client, world, rkpdes_dates):
+    """Desa B held its Musrenbangdes before the window and without a Musdes; desa A's RKPDes was set before
+    its Musrenbangdes. Each cell says "Di luar jadwal" with the reason (tooltip and text), the legend and the
+    totals count them, and neither desa counts for the indicator."""
+    meeting_b = meeting_of(world.desa_b)
+    services.meeting_record(actor=world.operator_b, meeting=meeting_b, held_date=dt.date(2025, 6, 12))
+    services.meeting_document_add(
+        actor=world.operator_b, meeting=meeting_b, role=DocumentRole.BERITA_ACARA, upload=pdf_upload()
+    )
+    rkpdes_dates[world.desa_a.pk] = dt.date(2025, 8, 5)
+    response = login(client, world.camat).get(reverse("musrenbang-board"), {"tahun": YEAR})
+    assert cell(response, world.desa_a) == (rules.OFF_SCHEDULE, "Di luar jadwal")
+    assert cell(response, world.desa_b) == (rules.OFF_SCHEDULE, "Di luar jadwal")
+    html = response.content.decode()
+    why_b = (
+        "Diadakan 12/06/2025, sebelum jendela 01/07/2025–30/09/2025; "
+        "Musrenbangdes diadakan 12/06/2025, tetapi Musdes perencanaan belum diadakan"
+    )
+    assert f'data-state="di_luar_jadwal" title="{why_b}">Di luar jadwal<' in html
+    assert "RKPDes ditetapkan 05/08/2025 sebelum Musrenbangdes 09/08/2025" in html
+    assert "0 dari 2 desa mengikuti Musrenbang" in html  # neither is a lawful Musrenbangdes
+    totals = {t["state"]: t["counts"] for t in response.context["totals"]}
+    assert totals[rules.OFF_SCHEDULE] == [0, 2]  # Musdes, Musrenbangdes
+    assert rules.OFF_SCHEDULE in [c["state"] for c in response.context["legend"]]
+    assert rkpdes_dates.asked == [([world.desa_a.pk, world.desa_b.pk], YEAR)]
+
+    page = client.get(reverse("musrenbang-meeting", args=[meeting_b.pk]))
+    assert page.context["state"]["state"] == rules.OFF_SCHEDULE
+    assert page.context["state"]["reasons"] == why_b.split("; ")
+    assert "Diadakan 12/06/2025, sebelum jendela 01/07/2025–30/09/2025</li>" in page.content.decode()
+
+    # Desa A's operator sees its own reason, never desa B's; the outsiders not even the page.
+    own = login(client, world.operator_a).get(reverse("musrenbang-board"), {"tahun": YEAR}).content.decode()
+    assert "RKPDes ditetapkan 05/08/2025" in own and "12/06/2025" not in own
+    for who in ("operator_a", "outsider", "outsider_operator"):
+        login(client, getattr(world, who))
+        assert client.get(reverse("musrenbang-meeting", args=[meeting_b.pk])).status_code == 404, who
+    for who in ("outsider", "outsider_operator"):
+        board = login(client, getattr(world, who)).get(reverse("musrenbang-board"), {"tahun": YEAR})
+        assert [t["state"] for t in board.context["totals"]] == [rules.NOT_HELD]  # their own desa, nothing held
+        assert "12/06/2025" not in board.content.decode()
 
 
 # A desa sees only its desa ----------------------------------------------------------------------------------
@@ -327,6 +375,9 @@ def test_schedule_form_creates_meetings_for_every_desa(client, tenancy):
 def test_berita_acara_upload_turns_the_board_cell_to_terlaksana(client, tenancy):
     schedule(tenancy)
     meeting = meeting_of(tenancy.desa_b)
+    musdes = services.meeting_ensure(kecamatan=tenancy.kecamatan, desa=tenancy.desa_b, year=YEAR,
+                                     kind=MeetingKind.MUSDES)  # fmt: skip
+    services.meeting_record(actor=tenancy.operator_b, meeting=musdes, held_date=MUSDES_HELD)  # in order
     login(client, tenancy.operator_b)
     board_url = reverse("musrenbang-board")
     assert cell(client.get(board_url, {"tahun": YEAR}), tenancy.desa_b) == (rules.NOT_HELD, "Tidak terlaksana")
