@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from portal.admin_base import ReadOnlyAdmin
 from portal.models import (
     Delivery,
     DeliveryAttempt,
@@ -10,9 +12,11 @@ from portal.models import (
     Kecamatan,
     Notification,
     Perangkat,
+    SecurityEvent,
     User,
     WebhookEndpoint,
 )
+from portal.security import tokens_revoke
 
 
 @admin.register(Kecamatan)
@@ -40,6 +44,13 @@ class PerangkatAdmin(SimpleHistoryAdmin):
 class PortalUserAdmin(UserAdmin):
     list_display = ["username", "role", "kecamatan", "desa", "is_active"]
     list_filter = ["role", "is_active"]
+    actions = ["revoke_tokens"]
+
+    @admin.action(description=_("Cabut semua token API pengguna terpilih"))
+    def revoke_tokens(self, request, queryset):
+        count = sum(tokens_revoke(user=user, actor=request.user, request=request, reason="admin") for user in queryset)
+        self.message_user(request, _("%(n)s token API dicabut.") % {"n": count})
+
     fieldsets = UserAdmin.fieldsets + (("Cakupan", {"fields": ("role", "kecamatan", "desa")}),)
     autocomplete_fields = ["kecamatan", "desa"]
 
@@ -97,3 +108,10 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ["title", "recipient", "kind", "created_at", "read_at"]
     list_filter = ["kind"]
     readonly_fields = [f.name for f in Notification._meta.fields]
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "kind", "username", "actor", "ip"]
+    list_filter = ["kind"]
+    search_fields = ["username", "ip"]

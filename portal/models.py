@@ -214,6 +214,42 @@ class HolidayYear(models.Model):
         return str(self.year)
 
 
+class SecurityEvent(models.Model):
+    """The audit log of security events: logins and failures, role and scope changes, API tokens created and
+    revoked, exports of personal data. Written by ``portal.security.security_event_record`` only; never
+    edited (the admin shows it read-only)."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("Masuk")
+        LOGIN_FAILED = "login_failed", _("Gagal masuk")
+        LOGOUT = "logout", _("Keluar")
+        ROLE_CHANGED = "role_changed", _("Peran atau cakupan diubah")
+        PASSWORD_CHANGED = "password_changed", _("Sandi diubah")
+        TOKEN_CREATED = "token_created", _("Token API dibuat")
+        TOKEN_REVOKED = "token_revoked", _("Token API dicabut")
+        EXPORT_PERSONAL = "export_personal", _("Ekspor data pribadi")
+
+    at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
+    kind = models.CharField(_("jenis"), max_length=30, choices=Kind)
+    user = models.ForeignKey(
+        "portal.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("pengguna")
+    )
+    username = models.CharField(_("nama pengguna"), max_length=150, blank=True)
+    actor = models.ForeignKey(
+        "portal.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("oleh")
+    )
+    ip = models.GenericIPAddressField(_("alamat IP"), null=True, blank=True)
+    detail = models.JSONField(_("rincian"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("peristiwa keamanan")
+        verbose_name_plural = _("log keamanan")
+
+    def __str__(self) -> str:
+        return f"{self.at:%d/%m/%Y %H:%M} {self.get_kind_display()} {self.username}"
+
+
 class WebhookEndpoint(models.Model):
     """Where webhook notifications go (a WhatsApp/Telegram gateway …): JSON POST signed with HMAC-SHA256.
 

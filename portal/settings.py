@@ -7,6 +7,7 @@ the filesystem, no external server.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import zoneinfo
 from pathlib import Path
@@ -48,8 +49,28 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SECURE_COOKIES = env_bool("SECURE_COOKIES", False)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Behind HTTPS (README "Deployment"): redirect plain HTTP, tell browsers to stay on HTTPS, and trust the proxy's
+# scheme header only when it is named (a header any client could send must never be trusted by default).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+_proxy_header = env_str("SECURE_PROXY_SSL_HEADER", "")
+if _proxy_header:
+    # e.g. HTTP_X_FORWARDED_PROTO=https
+    _name, _sep, _value = _proxy_header.partition("=")
+    if not _sep or not _name.startswith("HTTP_") or not _value:
+        raise ImproperlyConfigured(
+            f"Unexpected value SECURE_PROXY_SSL_HEADER={_proxy_header!r}, use e.g. HTTP_X_FORWARDED_PROTO=https"
+        )
+    SECURE_PROXY_SSL_HEADER = (_name, _value)
+# The admin lives at a path of the deployer's choosing (less noise from scanners); default admin/.
+ADMIN_URL = env_str("ADMIN_URL", "admin/").strip("/") + "/"
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
@@ -64,7 +85,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -184,6 +205,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+# Login attempts per client address per minute, web login and API token endpoint together (portal.throttles).
+AUTH_RATE = f"{env_int('AUTH_RATE_PER_MINUTE', 20, minimum=1)}/min"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 30, minimum=1) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -253,7 +276,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # API -------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -267,6 +290,12 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "portal.api.errors.exception_handler",
     "DATETIME_FORMAT": "iso-8601",
 }
+# API tokens (django-rest-knox): stored hashed, expire, revoked on a password change or on demand.
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(hours=env_int("API_TOKEN_TTL_HOURS", 24 * 30, minimum=1)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Pantau Desa API",
     "DESCRIPTION": "API portal pemantauan desa. Semua data dibatasi menurut cakupan (desa/kecamatan) pengguna.",
@@ -276,6 +305,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets whose field names repeat across apps ("kind", "outcome"): one stable name each.
+    "ENUM_NAME_OVERRIDES": {
+        "NotificationKindEnum": "portal.models.Notification.Kind",
+        "HolidayKindEnum": "portal.models.HariLibur.Jenis",
+        "EvaluationOutcomeEnum": "monev.choices.Outcome",
+        "PunchKindEnum": "attendance.choices.PunchKind",
+    },
 }
 
 LOGGING = {
@@ -288,7 +324,12 @@ LOGGING = {
 }
 
 # Demo steps run by `manage.py load_demo`, in order; each app appends its own.
-DEMO_LOADERS = ["portal.demo.demo_load", "monev.demo.demo_load", "attendance.demo.demo_load", "musrenbang.demo.demo_load"]
+DEMO_LOADERS = [
+    "portal.demo.demo_load",
+    "monev.demo.demo_load",
+    "attendance.demo.demo_load",
+    "musrenbang.demo.demo_load",
+]
 CELERY_APP = "workers.celery.app"
 API_URLCONFS = ["portal.api.urls", "monev.api.urls", "attendance.api.urls", "musrenbang.api.urls"]
 # Each app's web pages and navigation entries (portal imports no app).

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from portal import views, views_inbox
+from portal import views, views_account, views_inbox
 from portal.auth_views import LoginView
 
 # Every app's API lives under /api/v1/ in the "api" namespace; apps list their urlconf in settings.API_URLCONFS
@@ -25,11 +25,15 @@ urlpatterns = [
     path("pemberitahuan/<int:pk>/baca/", views_inbox.inbox_read, name="inbox-read"),
     path("pemberitahuan/baca-semua/", views_inbox.inbox_read_all, name="inbox-read-all"),
     path("akun/pemberitahuan/", views_inbox.preferences, name="preferences"),
-    path("akun/masuk/", LoginView.as_view(), name="login"),
+    path("akun/token/", views_account.tokens, name="account-tokens"),
+    path("akun/token/cabut/", views_account.tokens_revoke_view, name="account-tokens-revoke"),
+    # Before django.contrib.auth.urls: its own "login/" would otherwise answer first, without our form and limits.
+    path("akun/login/", LoginView.as_view(), name="login"),
+    path("akun/masuk/", LoginView.as_view()),
     path("akun/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     *[path("", include(module)) for module in settings.WEB_URLCONFS],
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
     path("api/v1/", include((api_patterns, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

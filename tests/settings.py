@@ -27,3 +27,4 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (whitenoise warns 
 # processes can open: a file for SQLite instead of pytest-django's in-memory default.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+AUTH_RATE = "1000/min"  # tests log in often; tests/portal/test_security.py lowers it

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from portal import services
@@ -139,3 +140,24 @@ class DeliverySerializer(serializers.ModelSerializer):
         fields = ["id", "event_key", "kind", "channel", "recipient", "desa", "status", "attempts", "next_attempt_at",
                   "sent_at", "last_error", "created_at", "attempt_log"]  # fmt: skip
         read_only_fields = fields
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    """Username and password, checked through Django's authentication (and so django-axes)."""
+
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=256, trim_whitespace=False, style={"input_type": "password"})
+
+    def validate(self, attrs):
+        from django.contrib.auth import authenticate
+
+        user = authenticate(request=self.context.get("request"), username=attrs["username"], password=attrs["password"])
+        if user is None or not user.is_active:
+            raise serializers.ValidationError(_("Nama pengguna atau sandi salah."), code="authorization")
+        attrs["user"] = user
+        return attrs
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expiry = serializers.DateTimeField()

@@ -13,6 +13,7 @@ router.register("deliveries", views.DeliveryViewSet, basename="delivery")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("auth/token/revoke/", views.TokenRevokeView.as_view(), name="api-token-revoke"),
     path("me/", views.MeView.as_view(), name="api-me"),
     path("calendar/non-working-days/", views.NonWorkingDaysView.as_view(), name="non-working-days"),
     path("", include(router.urls)),

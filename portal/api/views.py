@@ -4,14 +4,17 @@ from axes.handlers.proxy import AxesProxyHandler
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from knox.models import AuthToken
+from knox.settings import knox_settings
+from rest_framework import fields as drf_fields
 from rest_framework import generics, status, viewsets
 from rest_framework import permissions as permissions_drf
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from portal import notify, permissions, services
 from portal.api.base import RolePermission, ScopedReadOnlyViewSet, ScopedViewSet
@@ -25,24 +28,62 @@ from portal.api.serializers import (
     NonWorkingDaySerializer,
     NotificationSerializer,
     PerangkatSerializer,
+    TokenRequestSerializer,
+    TokenResponseSerializer,
 )
 from portal.calendar import non_working_days
-from portal.models import Delivery, Desa, HariLibur, Kecamatan, Notification, Perangkat
+from portal.models import Delivery, Desa, HariLibur, Kecamatan, Notification, Perangkat, SecurityEvent
 from portal.queue import enqueue
+from portal.security import security_event_record, tokens_revoke
+from portal.throttles import AuthRateThrottle
 
 
-class TokenView(ObtainAuthToken):
-    """POST username + password, receive ``{"token": "…"}``; send it as ``Authorization: Token …``.
-    Shares django-axes' lockout with the web login: a locked account gets 429, not a token."""
+class TokenView(APIView):
+    """POST ``{"username", "password"}``, receive ``{"token": "…", "expiry": "…"}``; send it back as
+    ``Authorization: Token …``. The token expires (``API_TOKEN_TTL_HOURS``) and is revoked by a password change.
+    Shares django-axes' lockout with the web login (429), and is rate-limited per address."""
 
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AuthRateThrottle]
+    serializer_class = TokenRequestSerializer
+
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer})
     def post(self, request, *args, **kwargs):
-        credentials = {"username": request.data.get("username", "")}
+        if not isinstance(request.data, dict):
+            raise ValidationError({"detail": [_("Kirim objek JSON berisi username dan password.")]})
+        credentials = {"username": str(request.data.get("username", ""))}
         if not AxesProxyHandler.is_allowed(request._request, credentials):
             return Response(
                 {"detail": _("Terlalu banyak percobaan masuk yang gagal; akun dikunci sementara."), "code": "locked"},
                 status=status.HTTP_429_TOO_MANY_REQUESTS,
             )
-        return super().post(request, *args, **kwargs)
+        data = TokenRequestSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        user = data.validated_data["user"]
+        instance, token = AuthToken.objects.create(user, expiry=knox_settings.TOKEN_TTL)
+        security_event_record(kind=SecurityEvent.Kind.TOKEN_CREATED, user=user, request=request._request)
+        return Response({"token": token, "expiry": instance.expiry})
+
+
+class TokenRevokeView(APIView):
+    """POST: revoke the token this request is made with (``all=true``: every token of the user, which also
+    works from a browser session)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=None, responses={200: inline_serializer("TokenRevoked", {"revoked": drf_fields.IntegerField()})}
+    )
+    def post(self, request, *args, **kwargs):
+        revoke_all = str(request.query_params.get("all", "")).lower() in ("1", "true")
+        if not revoke_all and not isinstance(request.auth, AuthToken):
+            raise ValidationError({"detail": [_("Tidak masuk dengan token; pakai ?all=true untuk mencabut semua.")]})
+        key = "" if revoke_all else request.auth.token_key
+        count = tokens_revoke(
+            user=request.user, actor=request.user, request=request._request, reason="api", token_key=key
+        )
+        return Response({"revoked": count})
 
 
 class KecamatanViewSet(ScopedReadOnlyViewSet):
@@ -164,8 +205,11 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = NotificationSerializer
     filterset_fields = ["kind"]
+    queryset = Notification.objects.none()
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Notification.objects.none()
         queryset = Notification.objects.filter(recipient=self.request.user)
         if self.request.query_params.get("unread") in ("1", "true"):
             queryset = queryset.filter(read_at__isnull=True)
