@@ -14,6 +14,7 @@ from openpyxl.styles import Font, PatternFill
 from monev import rules, selectors
 from monev.choices import State
 from monev.models import Obligation
+from portal.exports import safe_row
 from portal.models import Desa
 from portal.scoping import restrict
 
@@ -47,7 +48,9 @@ def matrix_workbook(*, user, year: int, today: dt.date, document_type: str | Non
         cells[(o.desa_id, o.document_type_id)].append(o)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(f"Matriks {year}")
-    ws.append(_bold(["Kode Desa", "Desa", "Kecamatan", *[t.code for t in types], "Skor ketepatan waktu (%)"], ws))
+    ws.append(
+        safe_row(_bold(["Kode Desa", "Desa", "Kecamatan", *[t.code for t in types], "Skor ketepatan waktu (%)"], ws))
+    )
     fills = {state: PatternFill("solid", fgColor=color) for state, color in FILLS.items()}
     for desa in desa_qs.iterator(chunk_size=2000):
         row, score_rows = [desa.kode, desa.nama, desa.kecamatan.nama], []
@@ -63,7 +66,7 @@ def matrix_workbook(*, user, year: int, today: dt.date, document_type: str | Non
                 score_rows.append((o.state, o.due_date, o.on_time, basis))
         score = rules.timeliness_score(score_rows, today)
         row.append(None if score is None else round(score * 100, 1))
-        ws.append(row)
+        ws.append(safe_row(row))
     return wb
 
 
@@ -99,13 +102,13 @@ def list_workbook(queryset, *, today: dt.date) -> Workbook:
     )  # fmt: skip
     for o in queryset.order_by("desa__kode", "document_type__sort_order", "period").iterator(chunk_size=5000):
         state = rules.display_state(o.state, o.due_date, today)
-        ws.append([
+        ws.append(safe_row([
             o.desa.kode, o.desa.nama, o.document_type.code, o.document_type.name, o.year, o.period_label, o.due_date,
             o.legal_due_date, str(STATE_LABELS[state]),
             _local(o.first_submitted_at),
             _local(o.accepted_at),
             {True: "Ya", False: "Tidak"}.get(o.on_time, ""), o.days_late,
-        ])  # fmt: skip
+        ]))  # fmt: skip
     for row in ws.iter_rows(min_row=2, min_col=7, max_col=8):
         for cell in row:
             cell.number_format = "DD/MM/YYYY"

@@ -9,7 +9,6 @@ lookup, as in ``attendance.exports``)."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections import defaultdict
 from decimal import Decimal
 from itertools import groupby
@@ -24,6 +23,7 @@ from musrenbang import rules, selectors
 from musrenbang.choices import Bidang, MeetingKind, ParticipantGroup, ProposalStatus
 from musrenbang.models import Proposal
 from portal.choices import Role
+from portal.exports import safe_value, workbook_bytes
 from portal.models import Desa, Kecamatan, User
 from portal.scoping import restrict
 
@@ -144,7 +144,7 @@ def _header(ws: Worksheet, columns: list[tuple[str, int]]) -> None:
 def _write_row(ws: Worksheet, row: int, values: list, money_cols: set[int], percent_cols: set[int] = frozenset(),
                bold: bool = False) -> None:  # fmt: skip
     for col, value in enumerate(values, start=1):
-        cell = ws.cell(row=row, column=col, value=value)
+        cell = ws.cell(row=row, column=col, value=safe_value(value))
         cell.border = BORDER
         cell.alignment = Alignment(vertical="top", wrap_text=isinstance(value, str) and len(value) > 30)
         if bold:
@@ -233,9 +233,7 @@ def proposals_workbook(*, user, year: int, desa: str | None = None, bidang: str 
                    if code in Bidang.values]  # fmt: skip
     _write_rekap(wb.create_sheet("Rekap per bidang"), [("Kode", 6), ("Bidang", 45)], bidang_rows)
 
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(wb)
 
 
 # Berita acara (PDF) --------------------------------------------------------------------------------------------

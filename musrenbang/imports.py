@@ -27,6 +27,7 @@ from musrenbang import services
 from musrenbang.choices import Bidang, FundSource, ParticipantGroup
 from musrenbang.models import Meeting, Participant, Proposal
 from portal import files
+from portal.exports import workbook_bytes
 from portal.models import Desa, User
 from portal.perangkat_import import _cell_text, _norm
 from portal.scoping import in_scope
@@ -302,12 +303,6 @@ def _model_errors(exc: ValidationError, row_no: int, columns: list[Column]) -> l
     return result
 
 
-def _workbook_bytes(wb: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
 def _header_sheet(ws, columns: list[Column]) -> None:
     ws.append([c.header for c in columns])
     for i, column in enumerate(columns, start=1):
@@ -365,7 +360,7 @@ def proposals_template_xlsx() -> bytes:
                 cell.font = Font(bold=True)
     codes.column_dimensions["A"].width = 18
     codes.column_dimensions["B"].width = 70
-    return _workbook_bytes(wb)
+    return workbook_bytes(wb)
 
 
 def _parse_proposal_row(row_no: int, raw: dict, errors: list[str]) -> dict | None:
@@ -439,7 +434,7 @@ def participants_template_xlsx() -> bytes:
                 cell.font = Font(bold=True)
     codes.column_dimensions["A"].width = 20
     codes.column_dimensions["B"].width = 30
-    return _workbook_bytes(wb)
+    return workbook_bytes(wb)
 
 
 @transaction.atomic

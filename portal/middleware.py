@@ -22,3 +22,21 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class CleanTextMiddleware:
+    """Web forms (and form-encoded API posts) get their free text cleaned of control characters before any view
+    sees it — the same ``clean_text`` the API's JSON parser applies (``portal.api.parsers``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "POST" and request.content_type in FORM_TYPES:
+            from portal.validators import clean_querydict
+
+            request.POST = clean_querydict(request.POST)
+        return self.get_response(request)

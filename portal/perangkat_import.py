@@ -17,6 +17,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from portal.choices import DESA_ROLES, Jabatan, JenisKelamin
+from portal.exports import workbook_bytes
 from portal.models import Desa, Perangkat, User
 from portal.scoping import restrict
 
@@ -83,9 +84,7 @@ def build_template() -> bytes:
     info.append(
         ["Contoh baris", "35.24.13.2001 | Siti Aminah | Sekretaris Desa | | 3524134501850001 | | P | 02/01/2020"]
     )
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(wb)
 
 
 @dataclass

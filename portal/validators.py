@@ -37,3 +37,35 @@ def validate_nipd(value: str) -> None:
             _("NIPD hanya boleh berisi angka dengan pemisah titik, garis miring atau tanda hubung (4–30 karakter)."),
             code="nipd",
         )
+
+
+# Control characters (C0 except tab, line feed and carriage return; DEL; C1) have no place in free text: they
+# break the spreadsheets the kecamatan downloads (openpyxl refuses them) and can hide text on screen.
+CONTROL_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def clean_text(value: str) -> str:
+    """The one cleaner of free text where it enters (web forms, API bodies, imports)."""
+    return CONTROL_CHARS_RE.sub("", value)
+
+
+def clean_data(data):
+    """``clean_text`` over every string of parsed data (dicts, lists, scalars), keys included."""
+    if isinstance(data, str):
+        return clean_text(data)
+    if isinstance(data, dict):
+        return {clean_data(k): clean_data(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [clean_data(v) for v in data]
+    return data
+
+
+def clean_querydict(query):
+    """A cleaned copy of a form's QueryDict (every value of every key), immutable like the original."""
+    cleaned = query.copy()
+    for key in list(cleaned.keys()):
+        cleaned.setlist(clean_text(key), [clean_text(v) if isinstance(v, str) else v for v in query.getlist(key)])
+        if clean_text(key) != key:
+            del cleaned[key]
+    cleaned._mutable = False
+    return cleaned

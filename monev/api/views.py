@@ -4,7 +4,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from monev import services
@@ -26,6 +25,7 @@ from monev.models import DocumentType, Obligation, Sanction, Submission, Submiss
 from monev.sanctions import sanction_create
 from portal import files, permissions
 from portal.api.base import ScopedQuerysetMixin
+from portal.api.parsers import FormParser, JSONParser, MultiPartParser
 from portal.scoping import get_in_scope_or_404
 
 

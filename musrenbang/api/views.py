@@ -17,7 +17,6 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotAcceptable, PermissionDenied, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -53,6 +52,7 @@ from musrenbang.choices import Bidang, ProposalStatus
 from musrenbang.models import Meeting, MeetingDocument, Proposal, ProposalTransition, RankingRule
 from portal import files, permissions
 from portal.api.base import RolePermission, ScopedQuerysetMixin, ScopedViewSet
+from portal.api.parsers import FormParser, JSONParser, MultiPartParser
 from portal.choices import DESA_ROLES
 from portal.models import Desa, Kecamatan
 from portal.scoping import get_in_scope_or_404, restrict
