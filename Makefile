@@ -9,7 +9,7 @@ ifndef SECRET_KEY
 run: export SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
 endif
 
-.PHONY: install run web test lint bench chromium clean-var messages
+.PHONY: install run web test lint bench chromium clean-var messages audit
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -46,6 +46,13 @@ test: install chromium
 	$(BIN)/ruff check .
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
+
+# Known vulnerabilities in the pinned dependencies (pip-audit against PyPI's advisory data). Accepted ones are
+# listed with their reason in .ci/pip-audit-allow.txt. --strict: a dependency that could not be audited fails.
+audit:
+	test -x $(VENV)/audit/bin/pip-audit || ($(PY) -m venv $(VENV)/audit && $(VENV)/audit/bin/pip install -q 'pip-audit>=2.7')
+	$(VENV)/audit/bin/pip-audit --strict --no-deps --disable-pip -r requirements.lock \
+		$$(grep -v '^#' .ci/pip-audit-allow.txt | awk 'NF {print "--ignore-vuln", $$1}')
 
 bench: install
 	$(BIN)/python -m bench
