@@ -17,8 +17,10 @@ from portal import permissions, selectors, services
 from portal.choices import Jabatan
 from portal.exports import perangkat_workbook, xlsx_response
 from portal.forms import DeactivateForm, PerangkatForm, PerangkatImportForm
+from portal.models import SecurityEvent
 from portal.perangkat_import import ImportRejected, build_template, perangkat_import_xlsx
 from portal.scoping import get_in_scope_or_404
+from portal.security import security_event_record
 
 
 @login_required
@@ -89,6 +91,10 @@ def perangkat_list(request):
 @login_required
 def perangkat_export(request):
     queryset, _filters = _filtered_perangkat(request)
+    security_event_record(
+        kind=SecurityEvent.Kind.EXPORT_PERSONAL, user=request.user, actor=request.user, request=request,
+        export="perangkat", query=request.GET.urlencode()[:500], rows=queryset.count(),
+    )  # fmt: skip
     return xlsx_response(perangkat_workbook(queryset), "perangkat-desa.xlsx")
 
 

@@ -184,3 +184,10 @@ def test_the_admin_lives_at_the_configured_path(tmp_path):
     result = _run_django(code, **{**production_env(tmp_path), "ADMIN_URL": "kelola-9f3a"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "/kelola-9f3a/"
+
+
+def test_a_personal_data_export_is_audited(tenancy, client):
+    client.force_login(tenancy.kasi_tapem)
+    assert client.get(reverse("perangkat-export"), {"aktif": "1"}).status_code == 200
+    event = SecurityEvent.objects.get(kind=Kind.EXPORT_PERSONAL)
+    assert (event.user, event.detail["export"], event.detail["rows"]) == (tenancy.kasi_tapem, "perangkat", 2)
