@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from attendance.models import (
+    AttendancePolicy,
     AttendanceWarning,
     DailyStatus,
     Device,
@@ -9,6 +10,7 @@ from attendance.models import (
     DeviceUser,
     Leave,
     Punch,
+    PunchCorrection,
     ReviewNote,
     ScheduleDay,
     SyncRun,
@@ -54,6 +56,21 @@ class WorkScheduleAdmin(SimpleHistoryAdmin):
 class LeaveAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
     list_display = ["perangkat", "kind", "date_from", "date_to", "state", "decided_by"]
     list_filter = ["kind", "state"]
+
+
+@admin.register(PunchCorrection)
+class PunchCorrectionAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
+    """Koreksi absen are decided on /absensi/koreksi/ (the conditional decision, the recompute)."""
+
+    list_display = ["perangkat", "date", "kind", "punched_at", "state", "decided_by"]
+    list_filter = ["kind", "state"]
+
+
+@admin.register(AttendancePolicy)
+class AttendancePolicyAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
+    """Set on /absensi/jam-kerja/ (or ``PUT /api/v1/attendance/policy/``)."""
+
+    list_display = ["kecamatan", "missing_punch", "updated_by", "updated_at"]
 
 
 for model in (Punch, SyncRun, DeviceAudit, DailyStatus, ReviewNote, AttendanceWarning):

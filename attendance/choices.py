@@ -30,3 +30,15 @@ class Health(models.TextChoices):
     STALE = "stale", _("Lama tidak ditarik")
     FAILING = "failing", _("Gagal")
     DISABLED = "disabled", _("Nonaktif")
+
+
+class MissingPunchPolicy(models.TextChoices):
+    """How the recap counts a day with a missing punch (TAM/TAP); the daily status itself never changes."""
+
+    AS_LATE = "tl4_psw4", _("TAM dihitung TL4, TAP dihitung PSW4 (menit sepanjang jendela absen)")
+    NOT_PRESENT = "not_present", _("Hari dengan TAM/TAP tidak dihitung hadir (bukan TK)")
+
+
+class PunchKind(models.TextChoices):
+    IN = "in", _("Masuk")
+    OUT = "out", _("Pulang")

@@ -2,9 +2,10 @@
 recompute itself. The rules are in ``attendance.status`` (pure); this module only gathers their inputs in a
 fixed number of queries per block, whatever the number of desa, perangkat or days.
 
-Incremental: every change that can alter a status (new punches, a leave decision, a PIN link, a schedule or
-holiday edit, a day closing) marks its (desa, day) pairs in ``StatusDirty`` inside its own transaction, and
-``status_dirty_process`` recomputes only those."""
+Incremental: every change that can alter a status (new punches and pull evidence, a leave or koreksi absen
+decision, a PIN link, a schedule or holiday edit, a day closing) marks its (desa, day) pairs in ``StatusDirty``
+inside its own transaction, and ``status_dirty_process`` recomputes only those (then sends the flag notices of
+the months it touched, ``attendance.notices``)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,19 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from attendance.models import DailyStatus, Device, DeviceDay, DeviceUser, Leave, Punch, StatusDirty, WorkSchedule
-from attendance.status import DayInput, DayRule, compute_day
+from attendance.models import (
+    DailyStatus,
+    Device,
+    DeviceDay,
+    DeviceUser,
+    Leave,
+    Punch,
+    PunchCorrection,
+    StatusDirty,
+    WorkSchedule,
+)
+from attendance.status import DayInput, DayRule, compute_day, reported
+from portal.calendar import holidays_ensure
 from portal.models import Desa, HariLibur, Perangkat
 
 ONE_DAY = dt.timedelta(days=1)
@@ -92,6 +104,20 @@ def local_zone(devices: list[dict]) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(devices[0]["timezone"] if devices else settings.TIME_ZONE)
 
 
+def day_rule(*, desa: Desa, day: dt.date) -> tuple[zoneinfo.ZoneInfo, DayRule | None]:
+    """One desa's zone and the working hours in force on one day (None: a day off by the schedule or the
+    calendar), for checks outside the batched recompute (koreksi absen). The same rules as ``_compute``."""
+    from portal.calendar import holiday_rows
+
+    zone = local_zone(list(Device.objects.filter(desa=desa).values("timezone")))
+    holidays_ensure(years=[day.year])
+    row = holiday_rows(kecamatan_id=desa.kecamatan_id, start=day, end=day).get(day)
+    if row is not None and row.libur:
+        return zone, None
+    specs = [spec_of(s) for s in WorkSchedule.objects.filter(kecamatan_id=desa.kecamatan_id).prefetch_related("days")]
+    return zone, schedule_for(specs, desa_id=desa.pk, kecamatan_id=desa.kecamatan_id, day=day).rule(day)
+
+
 # Marking -------------------------------------------------------------------------------------------------
 
 
@@ -131,11 +157,15 @@ class _Block:
     known_until: dict[int, dt.datetime | None] = field(default_factory=dict)
     specs: list[ScheduleSpec] = field(default_factory=list)
     holidays: dict[int | None, set[dt.date]] = field(default_factory=dict)
-    reporting: set[tuple[int, dt.date]] = field(default_factory=set)
+    # Evidence per (desa, day): a punch of the day by anyone on the desa's machines; the latest pull covering
+    # the day (local wall time), judged against the day's arrival window by ``status.reported``.
+    punched: set[tuple[int, dt.date]] = field(default_factory=set)
+    pulled: dict[tuple[int, dt.date], dt.datetime] = field(default_factory=dict)
     perangkat: list[dict] = field(default_factory=list)
     linked: set[int] = field(default_factory=set)
     punches: dict[int, list[dt.datetime]] = field(default_factory=lambda: defaultdict(list))
     leave: dict[int, list[tuple[dt.date, dt.date, str]]] = field(default_factory=lambda: defaultdict(list))
+    corrections: dict[tuple[int, dt.date], dict[str, dt.datetime]] = field(default_factory=dict)
 
 
 def _load(desa_ids: list[int], lo: dt.date, hi: dt.date) -> _Block:
@@ -150,6 +180,7 @@ def _load(desa_ids: list[int], lo: dt.date, hi: dt.date) -> _Block:
         pulls = [d["last_success_at"] for d in devices_of[desa_id] if d["last_success_at"]]
         block.known_until[desa_id] = max(pulls).astimezone(zone).replace(tzinfo=None) if pulls else None
     kecamatan_ids = set(block.kecamatan_of.values())
+    holidays_ensure(years=range(lo.year, hi.year + 1))  # never over a silently empty calendar
     schedules = WorkSchedule.objects.filter(kecamatan_id__in=kecamatan_ids).prefetch_related("days")
     block.specs = [spec_of(s) for s in schedules]
     for kecamatan_id, day, libur in HariLibur.objects.filter(
@@ -160,12 +191,12 @@ def _load(desa_ids: list[int], lo: dt.date, hi: dt.date) -> _Block:
             block.holidays[kecamatan_id].add(day)
         elif kecamatan_id is not None:  # a kecamatan's own "not a day off" overrides a national row
             block.holidays.setdefault(-kecamatan_id, set()).add(day)
-    block.reporting = {
-        (device_desa[device_id], day)
-        for device_id, day in DeviceDay.objects.filter(device_id__in=device_desa, date__range=(lo, hi)).values_list(
-            "device_id", "date"
-        )
-    }
+    for device_id, day, pulled_at in DeviceDay.objects.filter(
+        device_id__in=device_desa, date__range=(lo, hi), pulled_at__isnull=False
+    ).values_list("device_id", "date", "pulled_at"):
+        desa_id = device_desa[device_id]
+        local = pulled_at.astimezone(block.zone_of[desa_id]).replace(tzinfo=None)
+        block.pulled[(desa_id, day)] = max(local, block.pulled.get((desa_id, day), local))
     block.perangkat = list(
         Perangkat.objects.filter(desa_id__in=desa_ids)
         .filter(Q(aktif=True) | Q(tanggal_selesai__isnull=False))
@@ -184,15 +215,22 @@ def _load(desa_ids: list[int], lo: dt.date, hi: dt.date) -> _Block:
     for device_id, pin, at in Punch.objects.filter(
         device_id__in=device_desa, punched_at__gte=start, punched_at__lt=end
     ).values_list("device_id", "pin", "punched_at"):
+        desa_id = device_desa[device_id]
+        local = at.astimezone(block.zone_of[desa_id]).replace(tzinfo=None)
+        block.punched.add((desa_id, local.date()))  # anyone's punch, linked or not, is evidence for the day
         perangkat_id = owner.get((device_id, pin))
         if perangkat_id is not None:
-            block.punches[perangkat_id].append(
-                at.astimezone(block.zone_of[device_desa[device_id]]).replace(tzinfo=None)
-            )
+            block.punches[perangkat_id].append(local)
     for perangkat_id, start_day, end_day, kind in Leave.objects.filter(
         perangkat__desa_id__in=desa_ids, state=Leave.State.APPROVED, date_from__lte=hi, date_to__gte=lo
     ).values_list("perangkat_id", "date_from", "date_to", "kind"):
         block.leave[perangkat_id].append((start_day, end_day, kind))
+    for perangkat_id, desa_id, day, kind, at in PunchCorrection.objects.filter(
+        perangkat__desa_id__in=desa_ids, state=PunchCorrection.State.APPROVED, date__range=(lo, hi)
+    ).values_list("perangkat_id", "perangkat__desa_id", "date", "kind", "punched_at"):
+        block.corrections.setdefault((perangkat_id, day), {})[kind] = at.astimezone(block.zone_of[desa_id]).replace(
+            tzinfo=None
+        )
     for times in block.punches.values():
         times.sort()
     return block
@@ -223,21 +261,30 @@ def _compute(block: _Block, wanted: set[tuple[int, dt.date]] | None, now: dt.dat
             lo_i = bisect.bisect_left(times, dt.datetime.combine(day, T(0)))
             hi_i = bisect.bisect_left(times, dt.datetime.combine(day + ONE_DAY, T(12)))
             leave = next((k for a, b, k in block.leave.get(perangkat_id, ()) if a <= day <= b), None)
+            anyone = (desa_id, day) in block.punched
+            machine_reported = rule is not None and reported(
+                day, rule, punched=anyone, pulled_at=block.pulled.get((desa_id, day))
+            )
+            fixes = block.corrections.get((perangkat_id, day), {})
             result = compute_day(DayInput(
                 day=day, rule=rule, punches=times[lo_i:hi_i], leave=leave,
-                collecting=(desa_id, day) in block.reporting and perangkat_id in block.linked,
+                collecting=machine_reported and perangkat_id in block.linked, anyone_punched=anyone,
                 known_until=block.known_until[desa_id], buckets=settings.ATTENDANCE_LATE_BUCKETS,
+                corrected_in=fixes.get("in"), corrected_out=fixes.get("out"),
             ))  # fmt: skip
             rows.append(DailyStatus(
                 perangkat_id=perangkat_id, desa_id=desa_id, date=day, status=result.status,
                 codes=" ".join(result.codes), late_minutes=result.late_minutes, early_minutes=result.early_minutes,
+                missing_in_minutes=result.missing_in_minutes, missing_out_minutes=result.missing_out_minutes,
+                corrected=result.corrected,
                 arrival_at=result.arrival.replace(tzinfo=zone) if result.arrival else None,
                 departure_at=result.departure.replace(tzinfo=zone) if result.departure else None, computed_at=now,
             ))  # fmt: skip
     return rows
 
 
-UPDATED = ["desa", "status", "codes", "arrival_at", "departure_at", "late_minutes", "early_minutes", "computed_at"]
+UPDATED = ["desa", "status", "codes", "arrival_at", "departure_at", "late_minutes", "early_minutes",
+           "missing_in_minutes", "missing_out_minutes", "corrected", "computed_at"]  # fmt: skip
 
 
 def statuses_recompute(*, desa_ids: Iterable[int], date_from: dt.date, date_to: dt.date,
@@ -272,7 +319,8 @@ def statuses_recompute(*, desa_ids: Iterable[int], date_from: dt.date, date_to: 
     return len(changed)
 
 
-_COMPARED = ("desa_id", "status", "codes", "arrival_at", "departure_at", "late_minutes", "early_minutes")
+_COMPARED = ("desa_id", "status", "codes", "arrival_at", "departure_at", "late_minutes", "early_minutes",
+             "missing_in_minutes", "missing_out_minutes", "corrected")  # fmt: skip
 
 
 def _compared(row: DailyStatus) -> list:
@@ -280,8 +328,11 @@ def _compared(row: DailyStatus) -> list:
 
 
 def status_dirty_process(*, batch: int = 5000) -> int:
-    """Claim dirty (desa, day) pairs (rows locked by another worker are skipped), recompute them, and delete
+    """Claim dirty (desa, day) pairs (rows locked by another worker are skipped), recompute them, send the flag
+    notices of the months they touched (``attendance.notices``; exactly once by their unique key), and delete
     the claims in the same transaction. Returns the number of pairs processed."""
+    from attendance.notices import flag_notices_after_recompute
+
     done = 0
     while True:
         with transaction.atomic():
@@ -295,6 +346,7 @@ def status_dirty_process(*, batch: int = 5000) -> int:
             pairs = {(desa_id, day) for _pk, desa_id, day in claimed}
             for lo, hi, chunk in _chunks(pairs):
                 statuses_recompute(desa_ids={d for d, _ in chunk}, date_from=lo, date_to=hi, wanted=chunk)
+            flag_notices_after_recompute(pairs=pairs)
             StatusDirty.objects.filter(pk__in=[pk for pk, *_ in claimed]).delete()
             done += len(claimed)
 
@@ -323,8 +375,8 @@ def statuses_rebuild(*, date_from: dt.date, date_to: dt.date, desa_ids: Iterable
 
 
 def device_days_backfill(*, date_from: dt.date, date_to: dt.date, desa_ids: list[int]) -> None:
-    """A device that holds punches of a day was reporting that day (history pulled before coverage was kept).
-    One query per device time zone (usually one), whatever the number of devices."""
+    """A device that holds punches of a day reported that day (history pulled before the evidence was kept, or
+    imported). One query per device time zone (usually one), whatever the number of devices."""
     from django.db.models.functions import TruncDate
 
     devices = Device.objects.filter(desa_id__in=desa_ids)
@@ -333,12 +385,30 @@ def device_days_backfill(*, date_from: dt.date, date_to: dt.date, desa_ids: list
         start = dt.datetime.combine(date_from, T(0), tzinfo=zone)
         end = dt.datetime.combine(date_to + ONE_DAY, T(0), tzinfo=zone)
         pairs = (
-            Punch.objects.filter(device__in=devices.filter(timezone=zone_name), punched_at__gte=start, punched_at__lt=end)
+            Punch.objects.filter(
+                device__in=devices.filter(timezone=zone_name), punched_at__gte=start, punched_at__lt=end
+            )
             .annotate(day=TruncDate("punched_at", tzinfo=zone))
             .values_list("device_id", "day")
             .order_by()  # Punch's default ordering would join into the DISTINCT and return one row per punch
             .distinct()
         )
-        DeviceDay.objects.bulk_create(
-            [DeviceDay(device_id=device_id, date=day) for device_id, day in pairs], ignore_conflicts=True, batch_size=5000
-        )
+        device_days_punched(pairs=pairs)
+
+
+def device_days_punched(*, pairs: Iterable[tuple[int, dt.date]]) -> None:
+    """Record that these devices hold punches of these days (punches are never deleted: the flag only rises).
+    Keeps ``pulled_at`` of existing rows."""
+    DeviceDay.objects.bulk_create(
+        [DeviceDay(device_id=device_id, date=day, punched=True) for device_id, day in set(pairs)],
+        update_conflicts=True, unique_fields=["device", "date"], update_fields=["punched"], batch_size=5000,
+    )  # fmt: skip
+
+
+def device_days_pulled(*, device_id: int, days: Iterable[dt.date], at: dt.datetime) -> None:
+    """Record a successful pull completed at ``at`` that covered these days (keeps ``punched``). Pulls of one
+    device never overlap (the lease), so the latest pull writes last."""
+    DeviceDay.objects.bulk_create(
+        [DeviceDay(device_id=device_id, date=day, pulled_at=at) for day in set(days)],
+        update_conflicts=True, unique_fields=["device", "date"], update_fields=["pulled_at"], batch_size=5000,
+    )  # fmt: skip

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 
 from django.http import Http404
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.formats import number_format
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from attendance.recap import Grid, Totals, desa_grid, desa_month, month_bounds
+from attendance.recap import Grid, Totals, desa_grid, desa_month, month_bounds, policy_text
 from portal.choices import Jabatan, JenisDesa, Role
 from portal.models import Desa, User
 from portal.scoping import in_scope
@@ -44,8 +45,10 @@ LEGEND = (
     "Keterangan: H hadir tepat waktu; TL terlambat (TL1 1–30 mnt, TL2 31–60 mnt, TL3 61–90 mnt, TL4 >90 mnt); "
     "PSW pulang sebelum waktunya (PSW1–PSW4, menit seperti TL); TAM tidak absen masuk; TAP tidak absen pulang; "
     "I izin; S sakit; C cuti; DL dinas luar; TK tanpa keterangan; ND tidak ada data mesin; L libur. "
+    "* dikoreksi: jam masuk atau pulang hari itu dari koreksi absen yang disetujui. "
     "% Kehadiran = hari hadir (H, TL, PSW, TAM, TAP, DL) / (hari kerja − ND)."
 )
+CORRECTED_MARK = "*"
 # The totals columns of the PDF: labels shortened where a word would not fit its column, and widths in mm
 # (strings: a localized "6,5" would break the CSS). With No, Nama and Jabatan they leave ~144 of the 277 mm
 # for 31 day columns.
@@ -83,7 +86,8 @@ def totals_values(totals: Totals) -> list:
 
 
 def cell_kind(text: str) -> str:
-    """Which light fill a day cell gets: TK red-ish, any TL yellow-ish."""
+    """Which light fill a day cell gets: TK red-ish, any TL yellow-ish (a corrected cell's mark aside)."""
+    text = text.rstrip(CORRECTED_MARK)
     if text == "TK":
         return "tk"
     if "TL" in text:
@@ -123,6 +127,7 @@ class Recap:
     signature: Signature
     subtitle: str = ""
     period: str = ""
+    policy_text: str = ""  # the kecamatan's missing-punch policy, printed with the legend
 
 
 def _jabatan(perangkat) -> str:
@@ -143,7 +148,7 @@ def build_recap(grid: Grid, month: dt.date, camat_names: dict[int, str] | None =
     order = {value: position for position, value in enumerate(Jabatan.values)}
     grid_rows = sorted(grid.rows, key=lambda r: (order.get(r.perangkat.jabatan, len(order)), r.perangkat.nama))
     rows = [
-        RecapRow(no, r.perangkat.nama, _jabatan(r.perangkat), list(r.cells), r.totals)
+        RecapRow(no, r.perangkat.nama, _jabatan(r.perangkat), _marked(r.cells, r.corrected), r.totals)
         for no, r in enumerate(grid_rows, start=1)
     ]
     kades = sorted(
@@ -165,11 +170,18 @@ def build_recap(grid: Grid, month: dt.date, camat_names: dict[int, str] | None =
         kades_title=f"{'Lurah' if kelurahan else 'Kepala Desa'} {desa.nama}",
         kades_name=kades[0].nama if kades else "",
     )
+    with translation.override("id"):  # the printed rekap is in Bahasa Indonesia whatever the UI language
+        policy = policy_text(grid.policy)
     return Recap(
         desa=desa, month=month, days=grid.days, day_off=grid.day_off, rows=rows, totals=grid.totals,
         signature=signature, subtitle=f"{desa.get_jenis_display()} {desa.nama}, Kecamatan {kecamatan.nama}",
-        period=f"Bulan: {month_label(month)}",
+        period=f"Bulan: {month_label(month)}", policy_text=f"Kebijakan kecamatan — {policy}",
     )  # fmt: skip
+
+
+def _marked(cells: list[str], corrected: list[bool]) -> list[str]:
+    """A day made by an approved koreksi absen carries an asterisk ("H*"), explained in the legend."""
+    return [f"{text}{CORRECTED_MARK}" if fixed and text else text for text, fixed in zip(cells, corrected, strict=True)]
 
 
 # Excel ----------------------------------------------------------------------------------------------------------
@@ -277,11 +289,11 @@ def _write_desa_sheet(ws: Worksheet, recap: Recap) -> None:
         row[0].number_format = "0.0"
 
     legend_row = totals_row + 2
-    legend = ws.cell(row=legend_row, column=1, value=LEGEND)
+    legend = ws.cell(row=legend_row, column=1, value=f"{LEGEND} {recap.policy_text}")
     legend.font = Font(size=8, italic=True)
     legend.alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(start_row=legend_row, start_column=1, end_row=legend_row, end_column=width)
-    ws.row_dimensions[legend_row].height = 36
+    ws.row_dimensions[legend_row].height = 54
 
     _signature_block(ws, recap.signature, legend_row + 2, right_col=max(first_total_col, width - 6))
 

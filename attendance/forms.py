@@ -1,4 +1,5 @@
-"""Forms of the attendance review pages: working hours, leave requests, the Camat's notes and teguran.
+"""Forms of the attendance review pages: working hours and the kecamatan's policy, leave requests, koreksi
+absen, the Camat's notes and teguran.
 Choices (desa, perangkat) always come from ``restrict``; the services re-check every write."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from attendance.choices import MissingPunchPolicy, PunchKind
 from attendance.models import AttendanceWarning, Leave, WorkSchedule
 from attendance.schedules import WEEKDAYS
 from portal.forms import DateInput
@@ -227,3 +229,41 @@ class WarningForm(forms.Form):
     def __init__(self, *args, user, desa: Desa, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["perangkat"].queryset = restrict(Perangkat.objects.filter(desa=desa), user)
+
+
+class CorrectionForm(forms.Form):
+    """Koreksi absen: one forgotten punch of one working day."""
+
+    perangkat = forms.ModelChoiceField(
+        label=_("Perangkat"), queryset=Perangkat.objects.none(), widget=forms.Select(attrs={"class": "form-select"})
+    )
+    date = forms.DateField(label=_("Tanggal"), widget=DateInput())
+    kind = forms.ChoiceField(
+        label=_("Absen yang terlewat"), choices=PunchKind.choices, widget=forms.Select(attrs={"class": "form-select"})
+    )
+    time = forms.TimeField(
+        label=_("Jam sebenarnya"), widget=_time(), input_formats=["%H:%M", "%H.%M", "%H:%M:%S"],
+        help_text=_("Jam menurut jam desa, mis. 07:25. Absen pulang lewat tengah malam boleh (mis. 00:30)."),
+    )  # fmt: skip
+    reason = forms.CharField(
+        label=_("Alasan"), widget=forms.Textarea(attrs={"class": "form-control", "rows": 2}),
+        help_text=_("Mengapa absen tidak tercatat di mesin (mis. lupa absen, jari tidak terbaca)."),
+    )  # fmt: skip
+    attachment = forms.FileField(
+        label=_("Bukti (PDF/JPEG/PNG, boleh kosong)"), required=False,
+        widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".pdf,.jpg,.jpeg,.png"}),
+    )  # fmt: skip
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["perangkat"].queryset = restrict(
+            Perangkat.objects.filter(aktif=True).select_related("desa"), user
+        ).order_by("desa__kode", "nama")
+        self.fields["perangkat"].label_from_instance = lambda p: f"{p.nama} — {p.get_jabatan_display()} ({p.desa.nama})"
+
+
+class PolicyForm(forms.Form):
+    missing_punch = forms.ChoiceField(
+        label=_("Absen tidak lengkap (TAM/TAP) dalam rekap"), choices=MissingPunchPolicy.choices,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )  # fmt: skip

@@ -35,9 +35,14 @@ def can_request(user: User) -> bool:
 def can_decide(user: User, leave: Leave) -> bool:
     """The Kepala Desa decides for his perangkat; the Kepala Desa's own leave, and any other, can be decided
     by kecamatan staff."""
+    return can_decide_for(user, leave.perangkat)
+
+
+def can_decide_for(user: User, perangkat: Perangkat) -> bool:
+    """Who decides a request about a perangkat (leave, koreksi absen); always on top of the scope."""
     if permissions.is_kecamatan_staff(user):
         return True
-    return user.role == Role.KEPALA_DESA and leave.perangkat.jabatan != Jabatan.KEPALA_DESA
+    return user.role == Role.KEPALA_DESA and perangkat.jabatan != Jabatan.KEPALA_DESA
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from attendance.choices import Protocol, PunchSource, RunOutcome, Transport
+from attendance.choices import MissingPunchPolicy, Protocol, PunchKind, PunchSource, RunOutcome, Transport
 from portal.models import Desa, Perangkat
 
 
@@ -339,6 +339,13 @@ class DailyStatus(models.Model):
     departure_at = models.DateTimeField(_("pulang"), null=True, blank=True)
     late_minutes = models.PositiveIntegerField(_("menit terlambat"), default=0)
     early_minutes = models.PositiveIntegerField(_("menit pulang cepat"), default=0)
+    # What a missing punch weighs under the kecamatan's "TAM = TL4, TAP = PSW4" policy (``AttendancePolicy``):
+    # the length of the arrival window after the start on a TAM day, of the departure window before the end
+    # on a TAP day (``attendance.status``). Stored as facts of the day; the recap applies the policy.
+    missing_in_minutes = models.PositiveIntegerField(_("menit TAM"), default=0)
+    missing_out_minutes = models.PositiveIntegerField(_("menit TAP"), default=0)
+    # An approved koreksi absen (``PunchCorrection``) gave this day its arrival or departure.
+    corrected = models.BooleanField(_("dikoreksi"), default=False)
     computed_at = models.DateTimeField()
 
     class Meta:
@@ -358,8 +365,9 @@ class DailyStatus(models.Model):
 
 class StatusDirty(models.Model):
     """(desa, day) pairs whose statuses must be recomputed: written in the same transaction as the change
-    that caused it (a pull, a leave decision, a PIN link, a schedule or holiday edit), and claimed by the
-    recompute task with ``SELECT … FOR UPDATE SKIP LOCKED``; a crash leaves the rows for the next run."""
+    that caused it (a pull, a leave or koreksi absen decision, a PIN link, a schedule or holiday edit), and
+    claimed by the recompute task with ``SELECT … FOR UPDATE SKIP LOCKED``; a crash leaves the rows for the next
+    run."""
 
     desa = models.ForeignKey(Desa, on_delete=models.CASCADE, related_name="+")
     date = models.DateField()
@@ -372,11 +380,22 @@ class StatusDirty(models.Model):
 
 
 class DeviceDay(models.Model):
-    """A device was reporting on this (device-local) day: a successful pull ran during it, or it holds a
-    punch of it. Without one for any of its devices, a desa's day is ND (no data), never TK."""
+    """The evidence a device gives about one (device-local) day, written by the pull and never judged here:
+
+    * ``punched`` — the device holds a punch of that day (by anyone, linked PIN or not);
+    * ``pulled_at`` — the latest successful pull that covered the day (a pull covers every day from the
+      previous successful pull's day to its own).
+
+    The machine *reported* a day when it holds a punch of it, or when a pull completed after that day's
+    arrival window closed (``attendance.status.reported``: the window comes from the schedule in force, so
+    it is judged at recompute time, not when the pull writes). A pull at 00:05 followed by silence is no
+    evidence for the day. Without a report a desa's day is ND (no data), never TK."""
 
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="+")
     date = models.DateField()
+    # A database default too: bulk loaders that write rows with COPY (bench, imports) need not name it.
+    punched = models.BooleanField(default=False, db_default=False)
+    pulled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["device", "date"], name="device_day_unique")]
@@ -435,3 +454,80 @@ class AttendanceWarning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_level_display()} — {self.perangkat}"
+
+
+class AttendancePolicy(models.Model):
+    """A kecamatan's attendance settings that are not working hours. Without a row the defaults apply."""
+
+    SCOPE_DESA = None
+    SCOPE_KECAMATAN = "kecamatan"
+
+    kecamatan = models.OneToOneField("portal.Kecamatan", on_delete=models.CASCADE, related_name="attendance_policy")
+    missing_punch = models.CharField(
+        _("absen tidak lengkap (TAM/TAP)"), max_length=20, choices=MissingPunchPolicy,
+        default=MissingPunchPolicy.AS_LATE,
+    )  # fmt: skip
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("kebijakan absensi")
+        verbose_name_plural = _("kebijakan absensi")
+
+    def __str__(self) -> str:
+        return f"{self.kecamatan} {self.get_missing_punch_display()}"
+
+
+class PunchCorrection(models.Model):
+    """Koreksi absen: a forgotten arrival or departure punch entered by the desa and decided by the Kepala Desa
+    (or the kecamatan). The raw punches never change: an approved correction is read by the daily status as
+    one more punch of its kind (``attendance.status``), and the day is marked corrected."""
+
+    SCOPE_DESA = "perangkat__desa"
+    SCOPE_KECAMATAN = "perangkat__desa__kecamatan"
+
+    class State(models.TextChoices):
+        REQUESTED = "diajukan", _("Diajukan")
+        APPROVED = "disetujui", _("Disetujui")
+        REJECTED = "ditolak", _("Ditolak")
+        CANCELLED = "dibatalkan", _("Dibatalkan")
+
+    perangkat = models.ForeignKey(Perangkat, on_delete=models.PROTECT, related_name="punch_corrections")
+    date = models.DateField(_("tanggal"))
+    kind = models.CharField(_("absen"), max_length=3, choices=PunchKind)
+    # The corrected punch as an instant (the wall time was given in the desa's zone); a departure after
+    # midnight lies on the next calendar day but belongs to ``date``.
+    punched_at = models.DateTimeField(_("waktu"))
+    reason = models.TextField(_("alasan"))
+    attachment_path = models.CharField(max_length=255, blank=True)
+    attachment_name = models.CharField(_("lampiran"), max_length=255, blank=True)
+    attachment_sha256 = models.CharField(max_length=64, blank=True)
+    attachment_kind = models.CharField(max_length=10, blank=True)
+    state = models.CharField(_("status"), max_length=12, choices=State, default=State.REQUESTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("diajukan pada"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("diputuskan pada"), null=True, blank=True)
+    decision_note = models.TextField(_("catatan keputusan"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("koreksi absen")
+        verbose_name_plural = _("koreksi absen")
+        indexes = [models.Index(fields=["perangkat", "date"])]
+        constraints = [
+            # One open correction per person, day and punch: two requests sent at once cannot both stand.
+            models.UniqueConstraint(
+                fields=["perangkat", "date", "kind"], condition=models.Q(state__in=["diajukan", "disetujui"]),
+                name="punch_correction_one_open",
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.perangkat} {self.date:%d/%m/%Y}"

@@ -8,13 +8,22 @@ Totals (the usual *rekap absensi* columns):
   TAM / TAP   days without an arrival / departure punch
   I S C DL    approved leave; DL counts as present
   TK          absent without reason; ND no data (not counted as absent, left out of the rate)
-  % kehadiran present days (H, TL, PSW, TAM, TAP, DL) / (hari kerja − ND)"""
+  % kehadiran present days (H, TL, PSW, TAM, TAP, DL) / (hari kerja − ND)
+
+The kecamatan's missing-punch policy (``AttendancePolicy``, default "TAM = TL4, TAP = PSW4") is applied here,
+never in the daily status: under the default a TAM day also counts as a TL day with the whole arrival window
+after the start as late minutes (240 with the default window, at least 91), a TAP day as a PSW day with the
+whole departure window before the end — so skipping the morning punch never ranks better than arriving late;
+under "not counted present" a day with TAM or TAP is left out of the present days (it stays in hari kerja, so
+the rate drops), and is not TK."""
 
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -22,8 +31,9 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from attendance.models import DailyStatus, Device, DeviceDay
-from attendance.status import PRESENT
+from attendance.choices import MissingPunchPolicy
+from attendance.models import AttendancePolicy, DailyStatus, Device, DeviceDay, WorkSchedule
+from attendance.status import PRESENT, reported, windows
 from portal.models import Desa, Perangkat
 from portal.scoping import restrict
 
@@ -61,6 +71,10 @@ class Totals:
     tk: int = 0
     nd: int = 0
     present: int = 0
+    # Raw material of the missing-punch policy (``counted``).
+    missing_in_minutes: int = 0
+    missing_out_minutes: int = 0
+    present_missing: int = 0  # present days with TAM or TAP
 
     @property
     def rate(self) -> float | None:
@@ -68,11 +82,14 @@ class Totals:
         known = self.hari_kerja - self.nd
         return round(100 * self.present / known, 1) if known > 0 else None
 
-    def add(self, status: str, codes: str, late: int, early: int) -> None:
+    def add(self, status: str, codes: str, late: int, early: int, missing_in: int = 0, missing_out: int = 0) -> None:
         if status == "L":
             return
         self.hari_kerja += 1
         self.present += status in PRESENT
+        self.present_missing += status in PRESENT and ("TAM" in codes or "TAP" in codes)
+        self.missing_in_minutes += missing_in
+        self.missing_out_minutes += missing_out
         self.h += status == "H"
         self.tl += "TL" in codes
         self.tl_minutes += late
@@ -83,6 +100,46 @@ class Totals:
         for code in ("I", "S", "C", "DL", "TK", "ND"):
             if status == code:
                 setattr(self, code.lower(), getattr(self, code.lower()) + 1)
+
+    def counted(self, policy: str) -> Totals:
+        """These raw totals as the missing-punch policy counts them (apply once, to raw totals). TL/TAM and
+        PSW/TAP never meet on one day (no arrival means no lateness), so the counts simply add up."""
+        result = dataclasses.replace(self)
+        if policy == MissingPunchPolicy.NOT_PRESENT:
+            result.present -= self.present_missing
+        else:
+            result.tl += self.tam
+            result.tl_minutes += self.missing_in_minutes
+            result.psw += self.tap
+            result.psw_minutes += self.missing_out_minutes
+        return result
+
+    def __iadd__(self, other: Totals) -> Totals:
+        for name in Totals.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        return self
+
+
+DEFAULT_POLICY = MissingPunchPolicy.AS_LATE
+
+
+def policies(kecamatan_ids: Iterable[int]) -> dict[int, str]:
+    """The missing-punch policy of each kecamatan (the default where none was set). One query."""
+    ids = set(kecamatan_ids)
+    found = dict(AttendancePolicy.objects.filter(kecamatan_id__in=ids).values_list("kecamatan_id", "missing_punch"))
+    return {kecamatan_id: found.get(kecamatan_id, DEFAULT_POLICY) for kecamatan_id in ids}
+
+
+def policy_text(policy: str) -> str:
+    """The policy in words, for the recap pages and exports."""
+    from django.utils.translation import gettext as _
+
+    if policy == MissingPunchPolicy.NOT_PRESENT:
+        return _("Absen tidak lengkap: hari dengan TAM atau TAP tidak dihitung hadir dalam % kehadiran "
+                 "(tetapi bukan TK).")  # fmt: skip
+    return _("Absen tidak lengkap: TAM dihitung TL4 dengan menit terlambat sepanjang jendela datang sesudah jam "
+             "masuk (bawaan 240 menit); TAP dihitung PSW4 dengan menit sepanjang jendela pulang sebelum jam "
+             "pulang (bawaan 240 menit).")  # fmt: skip
 
 
 def _aggregates() -> dict:
@@ -103,6 +160,9 @@ def _aggregates() -> dict:
         "tk": Count("id", filter=Q(status="TK")),
         "nd": Count("id", filter=Q(status="ND")),
         "present": Count("id", filter=present),
+        "missing_in_minutes": Sum("missing_in_minutes", default=0),
+        "missing_out_minutes": Sum("missing_out_minutes", default=0),
+        "present_missing": Count("id", filter=present & (Q(codes__contains="TAM") | Q(codes__contains="TAP"))),
     }
 
 
@@ -115,12 +175,15 @@ class DesaMonth:
     desa: Desa
     totals: Totals
     rank: int = 0
+    policy: str = DEFAULT_POLICY
 
 
 def desa_month(*, user, month: dt.date) -> list[DesaMonth]:
-    """One row per desa in scope, ranked by attendance rate (then fewer late minutes, then fewer TK)."""
+    """One row per desa in scope, ranked by attendance rate (then fewer late minutes, then fewer TK), each
+    counted under its kecamatan's missing-punch policy."""
     first, last = month_bounds(month)
     desa = {d.pk: d for d in restrict(Desa.objects.select_related("kecamatan"), user)}
+    policy_of = policies(d.kecamatan_id for d in desa.values())
     rows = (
         restrict(DailyStatus.objects.all(), user)
         .filter(date__range=(first, last))
@@ -128,7 +191,10 @@ def desa_month(*, user, month: dt.date) -> list[DesaMonth]:
         .annotate(**_aggregates())
     )
     by_desa = {row["desa_id"]: _totals(row) for row in rows}
-    result = [DesaMonth(d, by_desa.get(pk, Totals())) for pk, d in desa.items()]
+    result = [
+        DesaMonth(d, by_desa.get(pk, Totals()).counted(policy_of[d.kecamatan_id]), policy=policy_of[d.kecamatan_id])
+        for pk, d in desa.items()
+    ]
     result.sort(
         key=lambda r: (r.totals.rate is None, -(r.totals.rate or 0), r.totals.tl_minutes, r.totals.tk, r.desa.kode)
     )
@@ -142,6 +208,7 @@ class GridRow:
     perangkat: Perangkat
     cells: list[str]
     totals: Totals = field(default_factory=Totals)
+    corrected: list[bool] = field(default_factory=list)  # per day: an approved koreksi absen made the cell
 
 
 @dataclass
@@ -151,6 +218,7 @@ class Grid:
     rows: list[GridRow]
     day_off: list[bool]  # per day: a non-working day for everyone (shaded "L")
     totals: Totals = field(default_factory=Totals)
+    policy: str = DEFAULT_POLICY
 
 
 def desa_grid(*, user, desa: Desa, month: dt.date) -> Grid:
@@ -162,23 +230,26 @@ def desa_grid(*, user, desa: Desa, month: dt.date) -> Grid:
     statuses = (
         restrict(DailyStatus.objects.all(), user)
         .filter(desa=desa, date__range=(first, last))
-        .values_list("perangkat_id", "date", "status", "codes", "late_minutes", "early_minutes")
-    )
+        .values_list("perangkat_id", "date", "status", "codes", "late_minutes", "early_minutes",
+                     "missing_in_minutes", "missing_out_minutes", "corrected")
+    )  # fmt: skip
     cells: dict[int, list[str]] = defaultdict(lambda: [""] * len(days))
+    corrected: dict[int, list[bool]] = defaultdict(lambda: [False] * len(days))
     totals: dict[int, Totals] = defaultdict(Totals)
     off_votes: dict[dt.date, list[bool]] = defaultdict(list)
-    for perangkat_id, day, status, codes, late, early in statuses:
+    for perangkat_id, day, status, codes, late, early, missing_in, missing_out, fixed in statuses:
         cells[perangkat_id][index[day]] = codes.replace(" ", "/") if codes else status
-        totals[perangkat_id].add(status, codes, late, early)
+        corrected[perangkat_id][index[day]] = fixed
+        totals[perangkat_id].add(status, codes, late, early, missing_in, missing_out)
         off_votes[day].append(status == "L")
+    policy = policies([desa.kecamatan_id])[desa.kecamatan_id]
     perangkat = list(restrict(Perangkat.objects.filter(desa=desa), user).filter(Q(aktif=True) | Q(pk__in=list(cells))))
-    rows = [GridRow(p, cells[p.pk], totals[p.pk]) for p in perangkat]
+    rows = [GridRow(p, cells[p.pk], totals[p.pk].counted(policy), corrected[p.pk]) for p in perangkat]
     desa_totals = Totals()
     for row in rows:
-        for name in Totals.__dataclass_fields__:
-            setattr(desa_totals, name, getattr(desa_totals, name) + getattr(row.totals, name))
+        desa_totals += row.totals
     day_off = [bool(off_votes.get(day)) and all(off_votes[day]) for day in days]
-    return Grid(desa, days, rows, day_off, desa_totals)
+    return Grid(desa, days, rows, day_off, desa_totals, policy)
 
 
 @dataclass
@@ -231,26 +302,47 @@ class Flag:
     perangkat: Perangkat | None
     count: int
     detail: str = ""
+    start: dt.date | None = None  # tk_streak: the first day of the longest streak
 
 
 def flags(*, user, month: dt.date) -> list[Flag]:
-    """Chronic lateness (≥ ATTENDANCE_CHRONIC_LATE TL days), TK streaks (≥ ATTENDANCE_TK_STREAK working days
-    in a row) and machines that did not report on working days."""
+    """Chronic lateness (≥ ATTENDANCE_CHRONIC_LATE TL days, TAM days included under the "TAM = TL4" policy),
+    TK streaks (≥ ATTENDANCE_TK_STREAK working days in a row) and machines with coverage gaps (working days
+    the machine did not report, or reported without a punch by anyone of the desa)."""
     first, last = month_bounds(month)
     scoped = restrict(DailyStatus.objects.all(), user).filter(date__range=(first, last))
-    result: list[Flag] = []
-    late = (
-        scoped.filter(codes__contains="TL").values("perangkat_id").annotate(n=Count("id"))
-        .filter(n__gte=settings.ATTENDANCE_CHRONIC_LATE)
-    )  # fmt: skip
-    late_counts = {row["perangkat_id"]: row["n"] for row in late}
-    streaks = _tk_streaks(scoped)
-    people = Perangkat.objects.select_related("desa").in_bulk(set(late_counts) | set(streaks))
-    for pid, n in late_counts.items():
-        result.append(Flag("chronic_late", people[pid].desa, people[pid], n))
-    for pid, (n, start) in streaks.items():
-        result.append(Flag("tk_streak", people[pid].desa, people[pid], n, f"{start:%d/%m/%Y}"))
+    result = _perangkat_flags(scoped)
     result.extend(_coverage_gaps(user, scoped, first, last))
+    return result
+
+
+def perangkat_flags(*, desa_ids: Iterable[int], month: dt.date) -> list[Flag]:
+    """The chronic-lateness and TK-streak flags of these desa (no user: for the flag notices, which pick their
+    recipients from roles and scope themselves)."""
+    first, last = month_bounds(month)
+    return _perangkat_flags(DailyStatus.objects.filter(desa_id__in=list(desa_ids), date__range=(first, last)))
+
+
+def _perangkat_flags(scoped) -> list[Flag]:
+    threshold = settings.ATTENDANCE_CHRONIC_LATE
+    late = (
+        scoped.filter(Q(codes__contains="TL") | Q(codes__contains="TAM")).values("perangkat_id")
+        .annotate(n=Count("id"), tl=Count("id", filter=Q(codes__contains="TL")),
+                  tam=Count("id", filter=Q(codes__contains="TAM")))
+        .filter(n__gte=threshold)  # TL and TAM never meet on one day: n = tl + tam, a superset of the flags
+    )  # fmt: skip
+    late_rows = {row["perangkat_id"]: (row["tl"], row["tam"]) for row in late}
+    streaks = _tk_streaks(scoped)
+    people = Perangkat.objects.select_related("desa").in_bulk(set(late_rows) | set(streaks))
+    policy_of = policies(p.desa.kecamatan_id for p in people.values())
+    result: list[Flag] = []
+    for pid, (tl, tam) in late_rows.items():
+        person = people[pid]
+        n = tl + (tam if policy_of[person.desa.kecamatan_id] == MissingPunchPolicy.AS_LATE else 0)
+        if n >= threshold:
+            result.append(Flag("chronic_late", person.desa, person, n))
+    for pid, (n, start) in streaks.items():
+        result.append(Flag("tk_streak", people[pid].desa, people[pid], n, f"{start:%d/%m/%Y}", start))
     return result
 
 
@@ -273,41 +365,76 @@ def _tk_streaks(scoped) -> dict[int, tuple[int, dt.date]]:
 
 
 def _coverage_gaps(user, scoped, first: dt.date, last: dt.date) -> list[Flag]:
+    """Per machine, the working days (some status of the desa is not L) it did not report (no punch of the day
+    and no pull after the arrival window closed), or reported while the desa's machines hold no punch by
+    anyone: those days are ND for everyone. A day is judged only once its arrival window has closed."""
+    from django.utils.translation import gettext as _
+
+    from attendance.daily import schedule_for, spec_of
+
     working = defaultdict(set)
     # order_by(): DailyStatus's default ordering would join perangkat into the DISTINCT (one row per status).
     for desa_id, day in scoped.exclude(status="L").values_list("desa_id", "date").order_by().distinct():
         working[desa_id].add(day)
-    reported = defaultdict(set)
     devices = list(restrict(Device.objects.select_related("desa"), user).filter(enabled=True))
-    for device_id, day in DeviceDay.objects.filter(device__in=devices, date__range=(first, last)).values_list(
-        "device_id", "date"
-    ):
-        reported[device_id].add(day)
+    evidence: dict[tuple[int, dt.date], tuple[bool, dt.datetime | None]] = {}
+    desa_punched: set[tuple[int, dt.date]] = set()
+    desa_of = {device.pk: device.desa_id for device in devices}
+    for device_id, day, punched, pulled_at in DeviceDay.objects.filter(
+        device__in=devices, date__range=(first, last)
+    ).values_list("device_id", "date", "punched", "pulled_at"):
+        evidence[(device_id, day)] = (punched, pulled_at)
+        if punched:
+            desa_punched.add((desa_of[device_id], day))
+    kecamatan_ids = {device.desa.kecamatan_id for device in devices}
+    specs = [spec_of(s) for s in WorkSchedule.objects.filter(kecamatan_id__in=kecamatan_ids).prefetch_related("days")]
+    now = timezone.now()
     flags_out = []
     for device in devices:
-        missing = sorted(working[device.desa_id] - reported[device.pk])
-        if missing:
-            shown = ", ".join(f"{d:%d/%m}" for d in missing[:10]) + (" …" if len(missing) > 10 else "")
-            flags_out.append(Flag("coverage_gap", device.desa, None, len(missing), f"{device.name}: {shown}"))
+        local_now = now.astimezone(device.tz).replace(tzinfo=None)
+        silent, empty = [], []
+        for day in sorted(working[device.desa_id]):
+            spec = schedule_for(specs, desa_id=device.desa_id, kecamatan_id=device.desa.kecamatan_id, day=day)
+            rule = spec.rule(day)
+            if rule is None or local_now < windows(day, rule)[1]:
+                continue  # no hours that weekday (a day off by the schedule), or not judged yet
+            punched, pulled_at = evidence.get((device.pk, day), (False, None))
+            pulled_local = pulled_at.astimezone(device.tz) if pulled_at else None
+            if not reported(day, rule, punched=punched, pulled_at=pulled_local):
+                silent.append(day)
+            elif (device.desa_id, day) not in desa_punched:
+                empty.append(day)
+        if silent or empty:
+            parts = [f"{label} {_days(days)}" for label, days in ((_("tidak melapor"), silent),
+                                                                   (_("melapor tanpa absen"), empty)) if days]  # fmt: skip
+            flags_out.append(
+                Flag("coverage_gap", device.desa, None, len(silent) + len(empty), f"{device.name}: {'; '.join(parts)}")
+            )
     return flags_out
 
 
+def _days(days: list[dt.date]) -> str:
+    return ", ".join(f"{d:%d/%m}" for d in days[:10]) + (" …" if len(days) > 10 else "")
+
+
 def trends(*, user, months: int = 12, until: dt.date | None = None) -> dict[int, list[tuple[dt.date, Totals]]]:
-    """Per desa, the last ``months`` months: (month, totals) for a chart of rate and late minutes."""
+    """Per desa, the last ``months`` months: (month, totals) for a chart of rate and late minutes, counted under
+    the desa's kecamatan policy."""
     last_month = (until or timezone.localdate()).replace(day=1)
     first = last_month
     for _ in range(months - 1):
         first = (first - dt.timedelta(days=1)).replace(day=1)
-    rows = (
+    rows = list(
         restrict(DailyStatus.objects.all(), user)
         .filter(date__gte=first, date__lte=month_bounds(last_month)[1])
         .annotate(month=TruncMonth("date"))
-        .values("desa_id", "month")
+        .values("desa_id", "desa__kecamatan_id", "month")
         .annotate(**_aggregates())
         .order_by("desa_id", "month")
     )
+    policy_of = policies(row["desa__kecamatan_id"] for row in rows)
     result: dict[int, list[tuple[dt.date, Totals]]] = defaultdict(list)
     for row in rows:
         month = row["month"].date() if isinstance(row["month"], dt.datetime) else row["month"]
-        result[row["desa_id"]].append((month, _totals(row)))
+        result[row["desa_id"]].append((month, _totals(row).counted(policy_of[row["desa__kecamatan_id"]])))
     return result

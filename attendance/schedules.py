@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from attendance import daily
-from attendance.models import DailyStatus, ScheduleDay, WorkSchedule
+from attendance.choices import MissingPunchPolicy
+from attendance.models import AttendancePolicy, DailyStatus, ScheduleDay, WorkSchedule
 from portal import permissions
-from portal.models import Desa, User
+from portal.models import Desa, Kecamatan, User
 from portal.scoping import in_scope
 
 WEEKDAYS = [_l("Senin"), _l("Selasa"), _l("Rabu"), _l("Kamis"), _l("Jumat"), _l("Sabtu"), _l("Minggu")]
@@ -103,3 +104,21 @@ def _affected(schedule: WorkSchedule) -> set[tuple[int, dt.date]]:
             return set()
         start, end = first, today
     return {(desa_id, day) for desa_id in desa_ids for day in daily.dates_between(start, end)}
+
+
+# The kecamatan's other attendance settings ------------------------------------------------------------------
+
+
+@transaction.atomic
+def policy_set(*, actor: User, kecamatan: Kecamatan, missing_punch: str) -> AttendancePolicy:
+    """Set how the recap counts missing punches (TAM/TAP) for a kecamatan. The daily statuses do not change
+    (the recap applies the policy when it counts), so nothing is recomputed."""
+    if not permissions.is_kecamatan_staff(actor) or not in_scope(kecamatan, actor):
+        raise PermissionDenied
+    if missing_punch not in MissingPunchPolicy.values:
+        raise ValidationError({"missing_punch": _("Pilihan kebijakan tidak dikenal.")})
+    # One row per kecamatan (unique): update_or_create locks it, two saves at once cannot make two.
+    policy, _created = AttendancePolicy.objects.update_or_create(
+        kecamatan=kecamatan, defaults={"missing_punch": missing_punch, "updated_by": actor}
+    )
+    return policy

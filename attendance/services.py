@@ -18,7 +18,7 @@ from zk.exception import ZKErrorConnection, ZKErrorResponse, ZKNetworkError
 
 from attendance import daily
 from attendance.choices import RunOutcome, Transport
-from attendance.models import DailyStatus, Device, DeviceAudit, DeviceDay, DeviceUser, Punch, SyncRun
+from attendance.models import DailyStatus, Device, DeviceAudit, DeviceUser, Punch, SyncRun
 from attendance.store import punches_insert
 from attendance.zk.client import SerialMismatch, read_device
 from attendance.zk.parser import ParseError
@@ -120,16 +120,16 @@ def _stored(device: Device, run: SyncRun, data) -> PullResult:
 
 
 def _mark_days(device: Device, new_days: set[dt.date], now: dt.datetime) -> None:
-    """The device reported today and on the days of its new punches; those days, the day before each (a
-    departure after midnight), and every day since the last successful pull (no data → known) get their
-    statuses recomputed."""
+    """Evidence and recompute. The device holds punches of the days of its new punches; this pull covers every
+    day since the last successful pull up to today (whether it proves a day reported depends on the day's
+    arrival window, judged at recompute). Those days, and the day before each new punch's day (a departure
+    after midnight), get their statuses recomputed."""
     today = now.astimezone(device.tz).date()
-    DeviceDay.objects.bulk_create(
-        [DeviceDay(device=device, date=day) for day in {today, *new_days}], ignore_conflicts=True
-    )
     since = device.last_success_at.astimezone(device.tz).date() if device.last_success_at else today
-    days = set(daily.dates_between(min(since, today), today))
-    days |= new_days | {day - daily.ONE_DAY for day in new_days}
+    covered = set(daily.dates_between(min(since, today), today))
+    daily.device_days_pulled(device_id=device.pk, days=covered, at=now)
+    daily.device_days_punched(pairs=((device.pk, day) for day in new_days))
+    days = covered | new_days | {day - daily.ONE_DAY for day in new_days}
     daily.status_mark_dirty((device.desa_id, day) for day in days)
 
 

@@ -4,20 +4,22 @@ desa from its first computed day)."""
 
 from __future__ import annotations
 
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
-from portal.models import Desa, HariLibur, Perangkat
+from portal.models import Desa, Perangkat
+from portal.signals import calendar_changed
 
 
-@receiver([post_save, post_delete], sender=HariLibur, dispatch_uid="attendance-holiday-changed")
-def holiday_changed(sender, instance: HariLibur, **kwargs) -> None:
+@receiver(calendar_changed, dispatch_uid="attendance-calendar-changed")
+def holiday_changed(sender, kecamatan_id: int | None, dates, **kwargs) -> None:
     from attendance import daily
 
     desa = Desa.objects.all()
-    if instance.kecamatan_id:
-        desa = desa.filter(kecamatan_id=instance.kecamatan_id)
-    daily.status_mark_dirty((desa_id, instance.tanggal) for desa_id in desa.values_list("id", flat=True))
+    if kecamatan_id:
+        desa = desa.filter(kecamatan_id=kecamatan_id)
+    desa_ids = list(desa.values_list("id", flat=True))
+    daily.status_mark_dirty((desa_id, day) for day in dates for desa_id in desa_ids)
 
 
 @receiver(pre_save, sender=Perangkat, dispatch_uid="attendance-perangkat-before")

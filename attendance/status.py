@@ -1,5 +1,5 @@
 """The daily attendance status of one perangkat on one day: a pure function of the day's working hours,
-the punches around it, approved leave and whether the desa's machines were collecting.
+the punches around it, approved corrections and leave, and what the desa's machines prove about the day.
 
 No Django, no database: the rules are tested table by table and with hypothesis, and the recompute service
 (``attendance.daily``) feeds them. Defaults follow ASN practice (``shared/reference/domain.md``), every
@@ -11,11 +11,23 @@ Codes
     TL  late: arrival after start + tolerance; minutes counted from the start; TL1 1–30, TL2 31–60,
         TL3 61–90, TL4 > 90 minutes
     PSW left early: departure before the end; minutes and PSW1–PSW4 the same way (a day can be TL and PSW)
-    TAM / TAP   no arrival / no departure punch on a day with punches
+    TAM / TAP   no arrival / no departure punch on a day with punches. The day also carries what the missing
+        punch weighs under the kecamatan's "TAM = TL4, TAP = PSW4" policy (``missing_in/out_minutes``: the
+        whole arrival window after the start, the whole departure window before the end, at least the TL4
+        threshold), so a missing morning punch is never worth less than any arrival that counts; the recap
+        applies the policy, the status stays TAM/TAP.
     I S C DL    approved izin, sakit, cuti, dinas luar (DL counts as present)
-    TK  absent without reason: a working day with no punch and no leave while the machine was collecting
-    ND  no data: the machine was not reporting, the PIN is not linked, or the day is not known yet —
-        never counted as absent
+    TK  absent without reason: a working day with no punch and no leave while the machine reported *and*
+        holds a punch of the day by someone of the desa, and the pulls cover the arrival window
+    ND  no data — never counted as absent: the PIN is not linked; the machine did not report the day (no
+        punch of it and no successful pull completed after its arrival window closed: a pull at 00:05
+        followed by silence proves nothing about the day); the machine reported but holds no punch by anyone
+        (a dead machine or a closed office is never TK for everyone; the recap flags the machine); or the
+        day is not known yet
+
+Koreksi absen: an approved correction is one more punch of its kind (an arrival or a departure) for the
+day; the earlier arrival and the later departure win as with machine punches. When the arrival or departure
+that counts came from a correction, the day is ``corrected`` (the grid marks it).
 
 Times are compared to the minute, as the machines show them: 07:40:59 is "07:40" (ANRI practice: after
 07:30:59 is late with zero tolerance)."""
@@ -54,9 +66,12 @@ class DayInput:
     rule: DayRule | None  # None: not a working day
     punches: Sequence[dt.datetime]  # this perangkat's punches around the day, local wall time (naive or aware)
     leave: str | None = None  # approved leave code covering the day
-    collecting: bool = True  # a machine of the desa was reporting that day and the perangkat's PIN is linked
+    collecting: bool = True  # a machine of the desa reported the day (``reported``) and the PIN is linked
     known_until: dt.datetime | None = None  # punches are complete up to here (last successful pull), local
     buckets: tuple[int, int, int] = DEFAULT_BUCKETS
+    anyone_punched: bool = True  # the desa's machines hold a punch of this day by anyone (linked or not)
+    corrected_in: dt.datetime | None = None  # approved koreksi absen: arrival, local wall time
+    corrected_out: dt.datetime | None = None  # approved koreksi absen: departure, local wall time
 
 
 @dataclass(frozen=True)
@@ -67,6 +82,9 @@ class DayResult:
     departure: dt.datetime | None = None
     late_minutes: int = 0
     early_minutes: int = 0
+    missing_in_minutes: int = 0  # on a TAM day: what it weighs as TL4 (see the module docstring)
+    missing_out_minutes: int = 0  # on a TAP day: what it weighs as PSW4
+    corrected: bool = False  # the arrival or departure that counts came from an approved correction
 
     @property
     def label(self) -> str:
@@ -105,6 +123,25 @@ def _naive(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=None)
 
 
+def reported(day: dt.date, rule: DayRule, *, punched: bool, pulled_at: dt.datetime | None) -> bool:
+    """Whether a machine reported a working day: it holds a punch of the day, or a successful pull completed
+    after the day's arrival window closed (``pulled_at``: the latest pull covering the day, local time)."""
+    if punched:
+        return True
+    return pulled_at is not None and _naive(pulled_at) >= windows(day, rule)[1]
+
+
+def missing_minutes(day: dt.date, rule: DayRule, buckets: tuple[int, int, int] = DEFAULT_BUCKETS) -> tuple[int, int]:
+    """What a missing arrival / departure punch weighs as TL4 / PSW4: the whole arrival window after the start
+    (any arrival that counts is at most that late), the whole departure window before the end — never less
+    than the TL4/PSW4 threshold. With the default windows: 240 and 240 minutes."""
+    a_open, a_close, d_open, d_close = windows(day, rule)
+    floor = buckets[-1] + 1
+    late = int((a_close - dt.datetime.combine(day, rule.start)).total_seconds() // 60)
+    early = int((dt.datetime.combine(day, rule.end) - d_open).total_seconds() // 60)
+    return max(late, floor), max(early, floor)
+
+
 def compute_day(inp: DayInput) -> DayResult:
     punches = sorted(_naive(p) for p in inp.punches)
     on_day = [p for p in punches if p.date() == inp.day]
@@ -113,23 +150,31 @@ def compute_day(inp: DayInput) -> DayResult:
         return DayResult("L", arrival=on_day[0] if on_day else None, departure=on_day[-1] if len(on_day) > 1 else None)
     a_open, a_close, d_open, d_close = windows(inp.day, inp.rule)
     arrival = next((p for p in punches if a_open <= p <= a_close), None)
+    corrected = False
+    fix_in = _naive(inp.corrected_in) if inp.corrected_in else None
+    if fix_in is not None and (arrival is None or fix_in < arrival):
+        arrival, corrected = fix_in, True
     departure = next(
         (p for p in reversed(punches) if d_open <= p <= d_close and (arrival is None or p > arrival)), None
     )
+    fix_out = _naive(inp.corrected_out) if inp.corrected_out else None
+    if fix_out is not None and (arrival is None or fix_out > arrival) and (departure is None or fix_out > departure):
+        departure, corrected = fix_out, True
     if inp.leave:
         return DayResult(inp.leave, codes=(inp.leave,), arrival=arrival, departure=departure)
     known = _naive(inp.known_until) if inp.known_until else None
     if arrival is None and departure is None:
         day_punches = [p for p in punches if a_open <= p <= d_close]
         if not day_punches:
-            if not inp.collecting or known is None or known < a_close:
+            if not (inp.collecting and inp.anyone_punched) or known is None or known < a_close:
                 return DayResult("ND")
             return DayResult("TK", codes=("TK",))
     codes: list[str] = []
-    late = early = 0
+    late = early = missing_in = missing_out = 0
     if arrival is None:
         if known is None or known >= a_close:
             codes.append("TAM")
+            missing_in = missing_minutes(inp.day, inp.rule, inp.buckets)[0]
     else:
         late = int((_minute(arrival) - dt.datetime.combine(inp.day, inp.rule.start)).total_seconds() // 60)
         if late > inp.rule.tolerance:
@@ -139,6 +184,7 @@ def compute_day(inp: DayInput) -> DayResult:
     if departure is None:
         if known is None or known >= d_close:
             codes.append("TAP")
+            missing_out = missing_minutes(inp.day, inp.rule, inp.buckets)[1]
     else:
         early = int((dt.datetime.combine(inp.day, inp.rule.end) - _minute(departure)).total_seconds() // 60)
         if early > 0:
@@ -146,7 +192,7 @@ def compute_day(inp: DayInput) -> DayResult:
         else:
             early = 0
     status = _family(codes[0]) if codes else "H"
-    return DayResult(status, tuple(codes), arrival, departure, late, early)
+    return DayResult(status, tuple(codes), arrival, departure, late, early, missing_in, missing_out, corrected)
 
 
 def _family(code: str) -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from attendance import views, views_review
+from attendance import views, views_corrections, views_review
 
 urlpatterns = [
     path("absensi/mesin/", views.device_list, name="attendance-devices"),
@@ -29,4 +29,19 @@ urlpatterns = [
     path("absensi/izin/<int:pk>/setujui/", views_review.leave_approve, name="attendance-leave-approve"),
     path("absensi/izin/<int:pk>/tolak/", views_review.leave_reject, name="attendance-leave-reject"),
     path("absensi/izin/<int:pk>/batalkan/", views_review.leave_cancel, name="attendance-leave-cancel"),
+    path("absensi/kebijakan/", views_review.policy_save, name="attendance-policy"),
+    path("absensi/koreksi/", views_corrections.correction_list, name="attendance-corrections"),
+    path("absensi/koreksi/baru/", views_corrections.correction_new, name="attendance-correction-new"),
+    path(
+        "absensi/koreksi/<int:pk>/bukti/",
+        views_corrections.correction_attachment,
+        name="attendance-correction-attachment",
+    ),
+    path(
+        "absensi/koreksi/<int:pk>/setujui/", views_corrections.correction_approve, name="attendance-correction-approve"
+    ),
+    path("absensi/koreksi/<int:pk>/tolak/", views_corrections.correction_reject, name="attendance-correction-reject"),
+    path(
+        "absensi/koreksi/<int:pk>/batalkan/", views_corrections.correction_cancel, name="attendance-correction-cancel"
+    ),
 ]

@@ -24,9 +24,9 @@ from django.views.decorators.http import require_POST
 from attendance import leave as leave_service
 from attendance import recap, review
 from attendance.daily import DEFAULT_SPEC
-from attendance.forms import PRESETS, LeaveDecisionForm, LeaveForm, NoteForm, ScheduleForm, WarningForm
+from attendance.forms import PRESETS, LeaveDecisionForm, LeaveForm, NoteForm, PolicyForm, ScheduleForm, WarningForm
 from attendance.models import AttendanceWarning, Leave, ReviewNote, WorkSchedule
-from attendance.schedules import WEEKDAYS, schedule_delete, schedule_save
+from attendance.schedules import WEEKDAYS, policy_set, schedule_delete, schedule_save
 from portal import files, permissions
 from portal.exports import XLSX_TYPE
 from portal.models import Desa, Kecamatan
@@ -100,7 +100,7 @@ CHART_W, CHART_H, CHART_PAD = 240, 64, 4
 FLAG_LABELS = {
     "chronic_late": _l("Sering terlambat"),
     "tk_streak": _l("TK berturut-turut"),
-    "coverage_gap": _l("Mesin tidak melapor"),
+    "coverage_gap": _l("Celah data mesin"),
 }
 
 
@@ -153,8 +153,10 @@ def month(request):
         row.chart = charts.get(row.desa.pk)
     for flag in flags:
         flag.label = FLAG_LABELS.get(flag.kind, flag.kind)
+    policy_texts = sorted({recap.policy_text(row.policy) for row in rows})
     context = {
         **_month_context(month), "rows": rows, "flags": flags, "chart_w": CHART_W, "chart_h": CHART_H,
+        "policy_texts": policy_texts,
         "chart_first": date_format(months[0], "M Y"), "chart_last": date_format(months[-1], "M Y"),
         "chart_mid": CHART_H // 2,
     }  # fmt: skip
@@ -210,7 +212,10 @@ def desa_month(request, kode: str):
     month = _month(request)
     grid = recap.desa_grid(user=request.user, desa=desa, month=month)
     for row in grid.rows:
-        row.display = [(code, _cell_class(code, off)) for code, off in zip(row.cells, grid.day_off, strict=True)]
+        row.display = [
+            (code, _cell_class(code, off), fixed)
+            for code, off, fixed in zip(row.cells, grid.day_off, row.corrected, strict=True)
+        ]
     user = request.user
     notes = restrict(ReviewNote.objects.filter(desa=desa, month=month).select_related("author", "perangkat"), user)
     warnings = restrict(
@@ -221,7 +226,8 @@ def desa_month(request, kode: str):
     context = {
         **_month_context(month), "desa": desa, "grid": grid,
         "days": [(day, off, WEEKDAY_SHORT[day.weekday()]) for day, off in zip(grid.days, grid.day_off, strict=True)],
-        "notes": notes, "warnings": warnings, "can_review": can_review,
+        "notes": notes, "warnings": warnings, "can_review": can_review, "policy_text": recap.policy_text(grid.policy),
+        "any_corrected": any(any(row.corrected) for row in grid.rows),
         "can_warn": can_review and permissions.is_kecamatan_staff(user),
         "note_form": NoteForm(user=user, desa=desa) if can_review else None,
         "warning_form": WarningForm(user=user, desa=desa) if can_review else None,
@@ -347,8 +353,31 @@ def schedule_list(request):
             key=lambda r: (r["desa"] is not None, r["desa"].kode if r["desa"] else "", r["valid_from"] is not None,
                            r["valid_from"] or dt.date.min)
         )  # fmt: skip
+    policy_of = recap.policies(groups)
+    for kecamatan_id, group in groups.items():
+        group["policy_text"] = recap.policy_text(policy_of[kecamatan_id])
+        group["policy_form"] = PolicyForm(initial={"missing_punch": policy_of[kecamatan_id]}, prefix=str(kecamatan_id))
     context = {"groups": list(groups.values()), "weekdays": WEEKDAYS, "can_edit": permissions.is_kecamatan_staff(user)}
     return render(request, "attendance/schedules.html", context)
+
+
+@login_required
+@require_POST
+def policy_save(request):
+    """The kecamatan's missing-punch policy, from the form on the working-hours page."""
+    user = request.user
+    kecamatan = get_in_scope_or_404(Kecamatan.objects.all(), user, kode=request.POST.get("kecamatan", ""))
+    if not permissions.is_kecamatan_staff(user):
+        raise PermissionDenied
+    form = PolicyForm(request.POST, prefix=str(kecamatan.pk))
+    if form.is_valid():
+        policy_set(actor=user, kecamatan=kecamatan, missing_punch=form.cleaned_data["missing_punch"])
+        messages.success(
+            request, _("Kebijakan absen tidak lengkap Kecamatan %(name)s disimpan.") % {"name": kecamatan.nama}
+        )
+    else:
+        messages.error(request, _("Pilih kebijakan yang tersedia."))
+    return redirect("attendance-schedules")
 
 
 def _schedule_form(request, schedule: WorkSchedule | None):

@@ -158,11 +158,19 @@ def build(rng: random.Random) -> dict:
                 days.append(ScheduleDay(schedule=s, weekday=wd, start=start, end=end))
         ScheduleDay.objects.bulk_create(days)
 
-        # DeviceDay: every device reported every day of the year.
+        # DeviceDay: every device reported every day of the year (evidence: a pull at 00:10 the next day, and
+        # punches on weekdays).
         year_days = [dt.date(YEAR, 1, 1) + dt.timedelta(days=i) for i in range(365)]
         _copy(
-            "COPY attendance_deviceday (device_id, date) FROM STDIN",
-            ("".join(f"{dev.pk}\t{day.isoformat()}\n" for day in year_days) for dev in devices),
+            "COPY attendance_deviceday (device_id, date, punched, pulled_at) FROM STDIN",
+            (
+                "".join(
+                    f"{dev.pk}\t{day.isoformat()}\t{'t' if day.weekday() < 5 else 'f'}\t"
+                    f"{day + dt.timedelta(days=1)} 00:10:00+07\n"
+                    for day in year_days
+                )
+                for dev in devices
+            ),
         )
 
         # Leave: now and then a perangkat is away 1–3 working days with an approved I/S/C/DL.

@@ -8,6 +8,7 @@ from attendance.models import (
     DeviceUser,
     Leave,
     Punch,
+    PunchCorrection,
     ReviewNote,
     SyncRun,
     WorkSchedule,
@@ -140,3 +141,16 @@ class AttendanceWarningFilterSet(django_filters.FilterSet):
     class Meta:
         model = AttendanceWarning
         fields = ["desa", "perangkat", "month", "level"]
+
+
+class PunchCorrectionFilterSet(django_filters.FilterSet):
+    desa = django_filters.CharFilter(field_name="perangkat__desa__kode", label="Kode desa")
+    perangkat = django_filters.NumberFilter(field_name="perangkat_id", label="Id perangkat")
+    state = django_filters.ChoiceFilter(choices=PunchCorrection.State.choices)
+    kind = django_filters.ChoiceFilter(choices=PunchCorrection._meta.get_field("kind").choices)
+    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+
+    class Meta:
+        model = PunchCorrection
+        fields = ["desa", "perangkat", "state", "kind", "date_from", "date_to"]

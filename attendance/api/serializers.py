@@ -9,13 +9,16 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from attendance import schedules, selectors
+from attendance.choices import MissingPunchPolicy, PunchKind
 from attendance.models import (
+    AttendancePolicy,
     AttendanceWarning,
     DailyStatus,
     Device,
     DeviceUser,
     Leave,
     Punch,
+    PunchCorrection,
     ReviewNote,
     SyncRun,
     WorkSchedule,
@@ -278,7 +281,8 @@ class DailyStatusSerializer(serializers.ModelSerializer):
     class Meta:
         model = DailyStatus
         fields = ["id", "perangkat", "perangkat_nama", "desa", "date", "status", "codes", "label", "arrival_at",
-                  "departure_at", "late_minutes", "early_minutes"]  # fmt: skip
+                  "departure_at", "late_minutes", "early_minutes", "missing_in_minutes", "missing_out_minutes",
+                  "corrected"]  # fmt: skip
         read_only_fields = fields
 
     def get_codes(self, obj) -> list[str]:
@@ -300,14 +304,23 @@ class TotalsSerializer(serializers.Serializer):
     dl = serializers.IntegerField()
     tk = serializers.IntegerField()
     nd = serializers.IntegerField()
-    present = serializers.IntegerField()
+    present = serializers.IntegerField(help_text="Hari hadir menurut kebijakan absen tidak lengkap kecamatan")
     rate = serializers.FloatField(allow_null=True, help_text="% kehadiran; null bila tidak ada data")
+
+
+class PolicyField(serializers.ChoiceField):
+    """The kecamatan's missing-punch policy: ``tl4_psw4`` (TAM = TL4, TAP = PSW4, the default) or
+    ``not_present`` (a day with TAM/TAP is not counted present)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=MissingPunchPolicy.choices, **kwargs)
 
 
 class RecapDesaSerializer(serializers.Serializer):
     rank = serializers.IntegerField()
     desa = serializers.CharField(source="desa.kode")
     nama = serializers.CharField(source="desa.nama")
+    missing_punch = PolicyField(source="policy", help_text="Kebijakan absen tidak lengkap kecamatan desa ini")
     totals = TotalsSerializer()
 
 
@@ -332,6 +345,9 @@ class GridRowSerializer(serializers.Serializer):
     nama = serializers.CharField(source="perangkat.nama")
     jabatan = serializers.CharField(source="perangkat.get_jabatan_display")
     cells = serializers.ListField(child=serializers.CharField(allow_blank=True))
+    corrected = serializers.ListField(
+        child=serializers.BooleanField(), help_text="Per tanggal: hari itu memakai koreksi absen yang disetujui"
+    )
     totals = TotalsSerializer()
 
 
@@ -341,6 +357,8 @@ class RecapGridSerializer(serializers.Serializer):
     nama = serializers.CharField(source="desa.nama")
     days = serializers.ListField(child=serializers.DateField())
     day_off = serializers.ListField(child=serializers.BooleanField())
+    missing_punch = PolicyField(source="policy", help_text="Kebijakan absen tidak lengkap kecamatan desa ini")
+    policy_text = serializers.CharField()
     rows = GridRowSerializer(many=True)
     totals = TotalsSerializer()
 
@@ -391,3 +409,73 @@ class AttendanceWarningCreateSerializer(serializers.Serializer):
     level = serializers.ChoiceField(choices=AttendanceWarning.Level.choices)
     note = serializers.CharField()
     letter_number = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+# Koreksi absen and the kecamatan's attendance policy --------------------------------------------------------
+
+
+class PunchKindField(serializers.ChoiceField):
+    """``in`` = masuk, ``out`` = pulang (the schema's ``PunchKindEnum``, settings.SPECTACULAR_SETTINGS)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=PunchKind.choices, **kwargs)
+
+
+class PunchCorrectionSerializer(serializers.ModelSerializer):
+    perangkat = serializers.IntegerField(source="perangkat_id", read_only=True)
+    perangkat_nama = serializers.CharField(source="perangkat.nama", read_only=True)
+    desa = serializers.CharField(source="perangkat.desa.kode", read_only=True)
+    kind = PunchKindField(read_only=True)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    requested_by = serializers.CharField(source="requested_by.username", read_only=True)
+    decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
+    attachment_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PunchCorrection
+        fields = [
+            "id", "perangkat", "perangkat_nama", "desa", "date", "kind", "kind_display", "punched_at", "reason",
+            "state", "state_display", "requested_by", "requested_at", "decided_by", "decided_at", "decision_note",
+            "attachment_name", "attachment_url",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_attachment_url(self, obj) -> str | None:
+        return reverse("api:punch-correction-attachment", args=[obj.pk]) if obj.attachment_path else None
+
+
+class PunchCorrectionCreateSerializer(serializers.Serializer):
+    perangkat = ScopedPrimaryKeyRelatedField(
+        queryset=Perangkat.objects.select_related("desa"), help_text="Id perangkat"
+    )
+    date = serializers.DateField(help_text="Hari kerja yang dikoreksi (YYYY-MM-DD)")
+    kind = PunchKindField()
+    time = serializers.TimeField(
+        input_formats=["%H:%M", "%H:%M:%S"], help_text="HH:MM menurut jam desa; pulang lewat tengah malam boleh"
+    )
+    reason = serializers.CharField(help_text="Mengapa absen tidak tercatat di mesin")
+    attachment = serializers.FileField(
+        required=False, allow_null=True, default=None, help_text="Bukti (PDF, JPEG atau PNG), boleh kosong"
+    )
+
+
+class AttendancePolicySerializer(serializers.Serializer):
+    kecamatan = serializers.CharField(read_only=True, help_text="Kode kecamatan")
+    missing_punch = PolicyField()
+    missing_punch_display = serializers.CharField(read_only=True)
+    text = serializers.CharField(read_only=True, help_text="Kebijakan dalam kalimat, seperti di rekap")
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    updated_by = serializers.CharField(read_only=True, allow_null=True)
+
+    @staticmethod
+    def body(kecamatan, policy: AttendancePolicy | None) -> dict:
+        from attendance.recap import DEFAULT_POLICY, policy_text
+
+        code = policy.missing_punch if policy else DEFAULT_POLICY
+        return {
+            "kecamatan": kecamatan.kode, "missing_punch": code,
+            "missing_punch_display": MissingPunchPolicy(code).label, "text": policy_text(code),
+            "updated_at": policy.updated_at if policy else None,
+            "updated_by": policy.updated_by.username if policy and policy.updated_by else None,
+        }  # fmt: skip

@@ -10,6 +10,7 @@ router.register("attendance/punches", views.PunchViewSet, basename="punch")
 router.register("attendance/device-users", views.DeviceUserViewSet, basename="device-user")
 router.register("attendance/schedules", views.WorkScheduleViewSet, basename="work-schedule")
 router.register("attendance/leave", views.LeaveViewSet, basename="leave")
+router.register("attendance/corrections", views.PunchCorrectionViewSet, basename="punch-correction")
 router.register("attendance/daily", views.DailyStatusViewSet, basename="daily-status")
 router.register("attendance/review-notes", views.ReviewNoteViewSet, basename="review-note")
 router.register("attendance/warnings", views.AttendanceWarningViewSet, basename="attendance-warning")
@@ -18,5 +19,6 @@ urlpatterns = [
     path("attendance/recap/", views.RecapView.as_view(), name="attendance-recap"),
     path("attendance/recap/export.xlsx", views.RecapExportXlsxView.as_view(), name="attendance-recap-xlsx"),
     path("attendance/recap/export.pdf", views.RecapExportPdfView.as_view(), name="attendance-recap-pdf"),
+    path("attendance/policy/", views.AttendancePolicyView.as_view(), name="attendance-policy"),
     *router.urls,
 ]

@@ -17,7 +17,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from attendance import daily, recap, review, schedules, services
+from attendance import corrections, daily, recap, review, schedules, services
 from attendance import leave as leave_service
 from attendance.api.filtersets import (
     AttendanceWarningFilterSet,
@@ -25,12 +25,14 @@ from attendance.api.filtersets import (
     DeviceFilterSet,
     DeviceUserFilterSet,
     LeaveFilterSet,
+    PunchCorrectionFilterSet,
     PunchFilterSet,
     ReviewNoteFilterSet,
     SyncRunFilterSet,
     WorkScheduleFilterSet,
 )
 from attendance.api.serializers import (
+    AttendancePolicySerializer,
     AttendanceWarningCreateSerializer,
     AttendanceWarningSerializer,
     DailyStatusSerializer,
@@ -40,6 +42,8 @@ from attendance.api.serializers import (
     EffectiveScheduleSerializer,
     LeaveCreateSerializer,
     LeaveSerializer,
+    PunchCorrectionCreateSerializer,
+    PunchCorrectionSerializer,
     PunchSerializer,
     RecapGridSerializer,
     RecapMonthSerializer,
@@ -50,19 +54,21 @@ from attendance.api.serializers import (
     parse_month_strict,
 )
 from attendance.models import (
+    AttendancePolicy,
     AttendanceWarning,
     DailyStatus,
     Device,
     DeviceUser,
     Leave,
     Punch,
+    PunchCorrection,
     ReviewNote,
     SyncRun,
     WorkSchedule,
 )
 from portal import files, permissions
 from portal.api.base import RolePermission, ScopedQuerysetMixin, ScopedReadOnlyViewSet, ScopedViewSet
-from portal.models import Desa, Perangkat
+from portal.models import Desa, Kecamatan, Perangkat
 from portal.queue import enqueue
 from portal.scoping import get_in_scope_or_404, in_scope, restrict
 
@@ -279,6 +285,121 @@ class LeaveViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOn
         )
 
 
+class PunchCorrectionViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Koreksi absen: a forgotten arrival (``in``) or departure (``out``) punch of one working day. POST (JSON, or
+    multipart with an ``attachment``) requests one for a perangkat in scope; ``approve``/``reject`` (the Kepala
+    Desa for his perangkat, kecamatan staff for anyone, the Kepala Desa's own included) and ``cancel`` decide
+    it, like leave. The raw punches never change: an approved correction is read by the daily status as one
+    more punch, and the day is marked ``corrected``."""
+
+    queryset = PunchCorrection.objects.select_related("perangkat", "perangkat__desa", "requested_by", "decided_by")
+    serializer_class = PunchCorrectionSerializer
+    filterset_class = PunchCorrectionFilterSet
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    search_fields = ["perangkat__nama", "reason"]
+    ordering_fields = ["date", "requested_at"]
+
+    @extend_schema(request=PunchCorrectionCreateSerializer, responses={201: PunchCorrectionSerializer})
+    def create(self, request, *args, **kwargs):
+        if not corrections.can_request(request.user):
+            raise PermissionDenied()
+        data = PunchCorrectionCreateSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        try:
+            row = corrections.correction_request(actor=request.user, **data.validated_data)
+        except files.UploadRejected as exc:
+            raise ValidationError({"attachment": exc.messages}) from exc
+        return Response(self.get_serializer(row).data, status=status.HTTP_201_CREATED)
+
+    def _decide(self, request, *, approve: bool | None):
+        data = DecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        row, note = self.get_object(), data.validated_data["note"]
+        if approve is None:
+            row = corrections.correction_cancel(actor=request.user, correction=row, note=note)
+        else:
+            row = corrections.correction_decide(actor=request.user, correction=row, approve=approve, note=note)
+        return Response(self.get_serializer(row).data)
+
+    @extend_schema(request=DecisionSerializer, responses=PunchCorrectionSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._decide(request, approve=True)
+
+    @extend_schema(request=DecisionSerializer, responses=PunchCorrectionSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._decide(request, approve=False)
+
+    @extend_schema(request=DecisionSerializer, responses=PunchCorrectionSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Withdraw a request, or revoke an approved correction (its day is recomputed)."""
+        return self._decide(request, approve=None)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def attachment(self, request, pk=None):
+        row = self.get_object()
+        if not row.attachment_path:
+            raise NotFound(_("Pengajuan ini tidak berlampiran."))
+        return files.download_response(
+            row.attachment_path,
+            download_name=row.attachment_name
+            or f"bukti-koreksi-{row.pk}{files.EXTENSIONS.get(row.attachment_kind, '')}",
+            content_type=files.CONTENT_TYPES.get(row.attachment_kind, "application/octet-stream"),
+        )
+
+
+class AttendancePolicyView(APIView):
+    """The kecamatan's missing-punch policy (how the recap counts TAM/TAP). GET: everyone reads their
+    kecamatan's (``?kecamatan=<kode>``; default: your own). PUT/PATCH ``{"missing_punch": "tl4_psw4" |
+    "not_present"}``: kecamatan staff of that kecamatan. Another kecamatan answers 404."""
+
+    permission_classes = [IsAuthenticated]
+
+    def _kecamatan(self, request) -> Kecamatan:
+        kode = (request.query_params.get("kecamatan") or request.data.get("kecamatan") or "").strip()
+        if not kode:
+            if request.user.kecamatan_id is None:
+                raise ValidationError({"kecamatan": [_("Isi kode kecamatan, mis. ?kecamatan=35.24.13.")]})
+            return request.user.kecamatan
+        return get_in_scope_or_404(Kecamatan.objects.all(), request.user, kode=kode)
+
+    def _body(self, kecamatan: Kecamatan) -> dict:
+        policy = AttendancePolicy.objects.select_related("updated_by").filter(kecamatan=kecamatan).first()
+        return AttendancePolicySerializer(AttendancePolicySerializer.body(kecamatan, policy)).data
+
+    @extend_schema(
+        parameters=[OpenApiParameter("kecamatan", str, description="Kode kecamatan; kosong = kecamatan Anda")],
+        responses=AttendancePolicySerializer,
+    )
+    def get(self, request):
+        return Response(self._body(self._kecamatan(request)))
+
+    @extend_schema(
+        parameters=[OpenApiParameter("kecamatan", str, description="Kode kecamatan; kosong = kecamatan Anda")],
+        request=AttendancePolicySerializer, responses=AttendancePolicySerializer,
+    )  # fmt: skip
+    def put(self, request):
+        kecamatan = self._kecamatan(request)
+        if not permissions.is_kecamatan_staff(request.user):
+            raise PermissionDenied()
+        data = AttendancePolicySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        schedules.policy_set(
+            actor=request.user, kecamatan=kecamatan, missing_punch=data.validated_data["missing_punch"]
+        )
+        return Response(self._body(kecamatan))
+
+    @extend_schema(
+        parameters=[OpenApiParameter("kecamatan", str, description="Kode kecamatan; kosong = kecamatan Anda")],
+        request=AttendancePolicySerializer, responses=AttendancePolicySerializer,
+    )  # fmt: skip
+    def patch(self, request):
+        return self.put(request)
+
+
 class DailyStatusViewSet(ScopedReadOnlyViewSet):
     """Daily statuses (derived, read-only). ``?status=TK`` matches the day's status, ``?code=TL2`` one of its
     codes; ``?date_from=&date_to=`` a range."""
@@ -351,7 +472,7 @@ class RecapView(APIView):
         if desa is not None:
             grid = recap.desa_grid(user=request.user, desa=desa, month=month)
             body = {"month": month, "desa": desa, "days": grid.days, "day_off": grid.day_off, "rows": grid.rows,
-                    "totals": grid.totals}  # fmt: skip
+                    "totals": grid.totals, "policy": grid.policy, "policy_text": recap.policy_text(grid.policy)}  # fmt: skip
             return Response(RecapGridSerializer(body).data)
         body = {
             "month": month,

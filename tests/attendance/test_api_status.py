@@ -443,6 +443,7 @@ def test_daily_rows_and_filters(tenancy, statuses):
         "id": s["a_tl2"], "perangkat": tenancy.perangkat_a.pk, "perangkat_nama": "Slamet Riyadi",
         "desa": "35.24.13.2001", "date": "2026-08-04", "status": "TL", "codes": ["TL2", "PSW1"],
         "label": "TL2/PSW1", "arrival_at": None, "departure_at": None, "late_minutes": 45, "early_minutes": 10,
+        "missing_in_minutes": 0, "missing_out_minutes": 0, "corrected": False,
     }  # fmt: skip
 
 

@@ -34,7 +34,8 @@ def frozen():
 
 @pytest.fixture
 def office(tenancy):
-    """Desa A with one machine that reported every day of the week of MON, two linked perangkat."""
+    """Desa A with one machine that reported every day of the week of MON (a successful pull covered each day
+    and completed after its arrival window closed, at 00:10 the next morning), two linked perangkat."""
     device = Device.objects.create(serial_number="A-1", desa=tenancy.desa_a, name="Balai", host="127.0.0.1",
                                    last_success_at=NOW - dt.timedelta(minutes=5))  # fmt: skip
     slamet = tenancy.perangkat_a
@@ -42,14 +43,19 @@ def office(tenancy):
     DeviceUser.objects.create(device=device, pin="1", name="SLAMET", perangkat=slamet)
     DeviceUser.objects.create(device=device, pin="2", name="RINA", perangkat=rina)
     for i in range(7):
-        DeviceDay.objects.create(device=device, date=MON + dt.timedelta(days=i))
+        day = MON + dt.timedelta(days=i)
+        DeviceDay.objects.create(
+            device=device, date=day, pulled_at=dt.datetime.combine(day, dt.time(0, 10), WIB) + dt.timedelta(days=1)
+        )
     return type("Office", (), {"device": device, "slamet": slamet, "rina": rina, "desa": tenancy.desa_a})
 
 
 def punch(device, pin: str, day: dt.date, hhmm: str) -> None:
     hour, minute = map(int, hhmm.split(":"))
     with transaction.atomic():
-        punches_insert(device=device, records=[RawRecord(pin, None, dt.datetime.combine(day, dt.time(hour, minute)), 1, 0)])
+        punches_insert(
+            device=device, records=[RawRecord(pin, None, dt.datetime.combine(day, dt.time(hour, minute)), 1, 0)]
+        )
 
 
 def status(perangkat, day: dt.date) -> str:
@@ -65,11 +71,17 @@ def test_a_week_of_codes(office):
     punch(d, "1", MON, "07:25"), punch(d, "1", MON, "16:05")  # H
     punch(d, "1", MON + dt.timedelta(days=1), "08:10"), punch(d, "1", MON + dt.timedelta(days=1), "15:00")  # TL2 PSW2
     punch(d, "1", MON + dt.timedelta(days=2), "16:30")  # TAM
+    punch(d, "2", MON + dt.timedelta(days=3), "07:20"), punch(d, "2", MON + dt.timedelta(days=3), "16:01")
     recompute(office)
     assert status(office.slamet, MON) == "H"
     assert status(office.slamet, MON + dt.timedelta(days=1)) == "TL2/PSW2"
     assert status(office.slamet, MON + dt.timedelta(days=2)) == "TAM"
-    assert status(office.slamet, MON + dt.timedelta(days=3)) == "TK"  # machine reported, no punch, no leave
+    assert status(office.slamet, MON + dt.timedelta(days=3)) == "TK"  # the machine holds Rina's punches, not his
+    assert status(office.rina, MON + dt.timedelta(days=3)) == "H"
+    # Friday: the machine reported (pulled after the window) but holds no punch by anyone: ND for all, not TK.
+    assert (status(office.slamet, MON + dt.timedelta(days=4)), status(office.rina, MON + dt.timedelta(days=4))) == (
+        "ND", "ND"
+    )  # fmt: skip
     assert status(office.slamet, MON + dt.timedelta(days=5)) == "L"  # Saturday
     assert status(office.rina, MON) == "TK"
 
@@ -82,6 +94,7 @@ def test_device_not_reporting_is_nd_not_tk(office):
 
 def test_unlinked_perangkat_is_nd(office, tenancy):
     newcomer = PerangkatFactory(desa=tenancy.desa_a, nama="Baru")
+    punch(office.device, "1", MON, "07:25")  # the machine worked that day: Rina's silence is TK
     recompute(office, MON, MON)
     assert status(newcomer, MON) == "ND" and status(office.rina, MON) == "TK"
 
@@ -114,6 +127,7 @@ def test_wita_machine_counts_in_its_own_zone(office):
 
 
 def test_leave_approved_after_the_day_was_computed_is_recomputed(office, tenancy):
+    punch(office.device, "1", MON, "07:25")
     recompute(office, MON, MON)
     assert status(office.rina, MON) == "TK"
     request = leave.leave_request(actor=tenancy.operator_a, perangkat=office.rina, kind=Leave.Kind.IZIN,
@@ -126,6 +140,7 @@ def test_leave_approved_after_the_day_was_computed_is_recomputed(office, tenancy
 
 
 def test_late_punch_arriving_later_is_recomputed_incrementally(office):
+    punch(office.device, "1", MON + dt.timedelta(days=2), "07:25")
     recompute(office)
     before = dict(DailyStatus.objects.values_list("pk", "computed_at"))
     StatusDirty.objects.all().delete()
@@ -134,7 +149,7 @@ def test_late_punch_arriving_later_is_recomputed_incrementally(office):
     with time_machine.travel(NOW + dt.timedelta(minutes=1), tick=False):
         assert daily.status_dirty_process() == 1
     changed = {pk for pk, at in DailyStatus.objects.values_list("pk", "computed_at") if at != before[pk]}
-    # Only Rina's status of that day was rewritten: Slamet's (TK) did not change, no other day was touched.
+    # Only Rina's status of that day was rewritten: Slamet's (TAP) did not change, no other day was touched.
     assert {(r.perangkat_id, r.date) for r in DailyStatus.objects.filter(pk__in=changed)} == {
         (office.rina.pk, MON + dt.timedelta(days=2))
     }
@@ -183,8 +198,9 @@ def test_recomputing_any_range_twice_changes_nothing(office, punches, first, len
             ])  # fmt: skip
         recompute(office)
         snapshot = lambda: set(  # noqa: E731
-            DailyStatus.objects.values_list("perangkat_id", "date", "status", "codes", "late_minutes", "early_minutes",
-                                            "arrival_at", "departure_at")  # fmt: skip
+            DailyStatus.objects.values_list(
+                "perangkat_id", "date", "status", "codes", "late_minutes", "early_minutes", "arrival_at", "departure_at"
+            )  # fmt: skip
         )
         whole = snapshot()
         start = MON + dt.timedelta(days=first)
@@ -206,5 +222,6 @@ def test_a_perangkat_who_leaves_loses_the_days_after(office):
     assert StatusDirty.objects.filter(desa=office.desa, date=MON + dt.timedelta(days=3)).exists()
     daily.status_dirty_process()
     assert set(DailyStatus.objects.filter(perangkat=office.rina).values_list("date", flat=True)) == {
-        MON, MON + dt.timedelta(days=1)
+        MON,
+        MON + dt.timedelta(days=1),
     }

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from attendance.status import DayInput, DayRule, bucket, compute_day, windows
+from attendance.status import DayInput, DayRule, bucket, compute_day, reported, windows
 
 DAY = dt.date(2026, 8, 3)
 RULE = DayRule(dt.time(7, 30), dt.time(16, 0), tolerance=10)
@@ -132,3 +132,60 @@ def test_total_and_deterministic(offsets, collecting, leave):
     assert (first.early_minutes > 0) == any(c.startswith("PSW") for c in first.codes)
     if first.arrival and first.departure:
         assert first.arrival < first.departure
+
+
+# Evidence and koreksi absen ---------------------------------------------------------------------------------
+
+
+def test_a_machine_holding_no_punch_by_anyone_is_no_data_for_everyone():
+    assert run(collecting=True) == ("TK", ("TK",), 0, 0)
+    result = compute_day(DayInput(DAY, RULE, [], known_until=KNOWN, anyone_punched=False))
+    assert (result.status, result.codes) == ("ND", ())
+
+
+@pytest.mark.parametrize(
+    ("punched", "pulled", "expected"),
+    [
+        (True, None, True),  # a punch of the day is evidence whenever it was pulled
+        (False, None, False),
+        (False, at("00:05"), False),  # a pull at 00:05 says nothing about the day
+        (False, at("11:29"), False),  # the arrival window (to 11:30) is still open
+        (False, at("11:30"), True),
+        (False, at("08:00", DAY + dt.timedelta(days=1)), True),  # the next morning's pull
+    ],
+)
+def test_reported_needs_a_punch_or_a_pull_after_the_arrival_window(punched, pulled, expected):
+    rule = DayRule(dt.time(7, 30), dt.time(16, 0))
+    assert reported(DAY, rule, punched=punched, pulled_at=pulled) is expected
+
+
+@pytest.mark.parametrize(
+    ("punches", "fix_in", "fix_out", "expected"),
+    [
+        (("16:05",), "07:25", None, ("H", (), True)),  # TAM corrected to on time
+        (("16:05",), "08:10", None, ("TL", ("TL2",), True)),
+        (("07:20",), None, "16:02", ("H", (), True)),  # TAP corrected
+        (("07:20", "16:05"), "07:10", None, ("H", (), True)),  # the earlier arrival wins
+        (("07:05", "16:05"), "07:25", None, ("H", (), False)),  # the machine's earlier arrival wins: unused
+        ((), "07:25", "16:05", ("H", (), True)),  # both punches forgotten
+    ],
+)
+def test_an_approved_correction_is_one_more_punch_of_its_kind(punches, fix_in, fix_out, expected):
+    result = compute_day(DayInput(
+        DAY, RULE, [at(p) for p in punches], known_until=KNOWN, corrected_in=at(fix_in) if fix_in else None,
+        corrected_out=at(fix_out) if fix_out else None,
+    ))  # fmt: skip
+    assert (result.status, result.codes, result.corrected) == expected
+
+
+def test_corrections_never_beat_leave_or_a_holiday():
+    assert compute_day(DayInput(DAY, RULE, [], leave="S", corrected_in=at("07:25"), known_until=KNOWN)).status == "S"
+    day_off = compute_day(DayInput(DAY, None, [], corrected_in=at("07:25"), known_until=KNOWN))
+    assert (day_off.status, day_off.corrected) == ("L", False)
+
+
+def test_a_missing_punch_carries_its_weight_for_the_recap():
+    tam = compute_day(DayInput(DAY, DayRule(dt.time(7, 30), dt.time(16, 0)), [at("16:05")], known_until=KNOWN))
+    assert (tam.codes, tam.late_minutes, tam.missing_in_minutes, tam.missing_out_minutes) == (("TAM",), 0, 240, 0)
+    tap = compute_day(DayInput(DAY, DayRule(dt.time(7, 30), dt.time(16, 0)), [at("07:20")], known_until=KNOWN))
+    assert (tap.codes, tap.missing_in_minutes, tap.missing_out_minutes) == (("TAP",), 0, 240)

@@ -1,11 +1,15 @@
 """The Camat's attendance review in a real browser: the month ranking in the right order, a desa's grid with
-its codes, and the Excel download of that desa (opened with openpyxl)."""
+its codes (a day made by an approved koreksi absen marked with an asterisk), and the Excel download of that
+desa (opened with openpyxl)."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 from openpyxl import load_workbook
 
+from attendance.models import DailyStatus
 from tests.attendance.test_views_review import month_data
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -17,6 +21,8 @@ def cell_values(sheet) -> set[str]:
 
 def test_camat_reviews_the_month_and_downloads_excel(tenancy, page, login, live_server, tmp_path):
     month_data(tenancy)
+    # 5 March: Slamet's arrival came from an approved koreksi absen.
+    DailyStatus.objects.filter(perangkat=tenancy.perangkat_a, date=dt.date(2026, 3, 5)).update(corrected=True)
     url = live_server.url
     login("camat")
 
@@ -34,8 +40,11 @@ def test_camat_reviews_the_month_and_downloads_excel(tenancy, page, login, live_
     row = page.locator(f"[data-testid=grid] tr[data-perangkat='{tenancy.perangkat_a.pk}']")
     assert row.locator("th").inner_text().startswith("Slamet Riyadi")
     cells = row.locator("td[data-code]").all_inner_texts()
-    assert cells[:9] == ["", "TL2", "TK", "H", "H", "TL1/PSW1", "L", "L", "ND"]  # 1 March is a Sunday without data
+    assert cells[:9] == ["", "TL2", "TK", "H", "H*", "TL1/PSW1", "L", "L", "ND"]  # 1 March is a Sunday without data
     assert "table-danger" in row.locator("td[data-code='TK']").get_attribute("class")
+    assert row.locator("td[data-corrected]").all_inner_texts() == ["H*"]  # explained by the legend
+    assert "dikoreksi" in page.get_by_test_id("legend-corrected").inner_text()
+    assert "TAM dihitung TL4" in page.get_by_test_id("policy").inner_text()
     assert "Gempolpading" not in page.locator("[data-testid=grid]").inner_text()
 
     with page.expect_download() as info:
@@ -47,7 +56,7 @@ def test_camat_reviews_the_month_and_downloads_excel(tenancy, page, login, live_
     workbook = load_workbook(path)
     assert workbook.sheetnames == ["Pucuk"]
     values = cell_values(workbook["Pucuk"])
-    assert {"Slamet Riyadi", "TL2", "TK"} <= values
+    assert {"Slamet Riyadi", "TL2", "TK", "H*"} <= values
     assert "Siti Aminah" not in values
 
     # The whole kecamatan from the ranking page: a sheet per desa.

@@ -139,7 +139,8 @@ def test_one_rate_limit_for_the_web_login_and_the_token_endpoint(tenancy, client
 
 
 def _run_django(code: str, **env) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY_FILE")}
+    dropped = ("DATABASE_URL", "SECRET_KEY_FILE", "DJANGO_ALLOW_ASYNC_UNSAFE")  # the browser tests set the last
+    environment = {k: v for k, v in os.environ.items() if k not in dropped}
     environment.update(DJANGO_SETTINGS_MODULE="portal.settings", **env)
     return subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
