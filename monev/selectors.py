@@ -12,7 +12,7 @@ from django.db.models import BooleanField, Case, Count, QuerySet, Value, When
 from django.utils import timezone
 
 from monev import rules
-from monev.choices import State, SubmissionStatus
+from monev.choices import Responsible, State, SubmissionStatus
 from monev.models import DocumentType, Obligation, Submission, SubmissionFile, Transition
 from portal.models import Desa, User
 from portal.scoping import restrict
@@ -155,6 +155,7 @@ def upcoming_for_desa(*, user: User, desa: Desa, today: dt.date, limit: int = 10
     return list(
         obligation_list(user=user)
         .filter(desa=desa, state__in=open_states, due_date__isnull=False)
+        .exclude(document_type__responsible=Responsible.KECAMATAN)  # the kecamatan's own duty, not the desa's
         .order_by("due_date")[:limit]
     )
 

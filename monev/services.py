@@ -563,6 +563,14 @@ def obligation_create_for_event(
     """Record one event of a per-event document type (e.g. a Perdes promulgated on a date)."""
     if not document_type.per_event:
         raise ValidationError({"document_type": _("Jenis dokumen ini dibuat otomatis per tahun, bukan per peristiwa.")})
+    if document_type.trigger_from_id is not None:
+        # e.g. the revision after "perlu perbaikan": opened by the evaluation itself, never typed in by hand.
+        raise ValidationError(
+            {
+                "document_type": _("Kewajiban ini dibuat otomatis oleh %(code)s.")
+                % {"code": document_type.trigger_from.code}
+            }
+        )
     if not label.strip():
         raise ValidationError({"label": _("Isi nama/nomor dokumen, mis. 'Perdes No. 3 Tahun 2026'.")})
     if not (permissions.can_submit_for_desa(actor) or permissions.is_kecamatan_staff(actor)):

@@ -76,7 +76,7 @@ def desa_page(request, kode: str):
         "desa": desa, "year": year, "years": range(today.year - 3, today.year + 2), "obligations": obligations,
         "upcoming": selectors.upcoming_for_desa(user=request.user, desa=desa, today=today), "today": today,
         "chain": selectors.budget_chain(obligations, today),
-        "event_types": DocumentType.objects.filter(active=True, per_event=True), "event_form": EventObligationForm(),
+        "event_types": DocumentType.objects.filter(active=True, per_event=True, trigger_from__isnull=True), "event_form": EventObligationForm(),
         "sanctions": restrict(
             Sanction.objects.filter(desa=desa).select_related("obligation__document_type", "issued_by"), request.user
         ),

@@ -295,3 +295,25 @@ def test_the_desa_year_page_shows_the_chain_and_its_warning(fresh, client):
         html = client.get(reverse("monev-desa", args=[fresh.desa_a.kode]), {"tahun": 2027}).content.decode()
     assert 'data-testid="budget-chain"' in html
     assert "Perdes APBDes dikirim 05/11/2026 sebelum hasil evaluasi kecamatan" in html
+
+
+def test_the_revision_is_opened_by_the_evaluation_never_by_hand(fresh, client):
+    perbaikan = DocumentType.objects.get(code="PERBAIKAN_APBDES")
+    with pytest.raises(ValidationError, match="otomatis"):
+        services.obligation_create_for_event(
+            actor=fresh.operator_a, desa=fresh.desa_a, document_type=perbaikan, year=2027, label="x",
+            trigger_date=D(2026, 11, 16),
+        )  # fmt: skip
+    services.obligations_generate(year=2027)
+    client.force_login(fresh.operator_a)
+    html = client.get(reverse("monev-desa", args=[fresh.desa_a.kode]), {"tahun": 2027}).content.decode()
+    assert "Catat Perdes" in html and "Catat Perbaikan" not in html
+
+
+def test_the_kecamatan_duty_is_not_in_the_desa_to_do_list(fresh):
+    services.obligations_generate(year=2027)
+    evaluasi = obligation(fresh.desa_a, "EVALUASI_APBDES", year=2027)
+    services.obligation_set_trigger(actor=fresh.kasi_tapem, obligation=evaluasi, trigger_date=D(2026, 11, 2))
+    upcoming = selectors.upcoming_for_desa(user=fresh.operator_a, desa=fresh.desa_a, today=D(2026, 12, 1))
+    codes = {o.document_type.code for o in upcoming}
+    assert "EVALUASI_APBDES" not in codes and "APBDES" in codes
