@@ -20,21 +20,28 @@ from django.utils.translation import gettext as _
 
 from attendance import daily
 from attendance.choices import PunchKind
-from attendance.leave import ATTACHMENT_KINDS, can_decide_for, can_request
+from attendance.leave import ATTACHMENT_KINDS, can_decide_for, can_request, cancel_refusal, cancellable_states
 from attendance.models import DeviceUser, Punch, PunchCorrection
 from attendance.status import windows
 from portal import files
 from portal.models import Perangkat, User
 from portal.scoping import in_scope
+from portal.validators import validate_business_date
 
 OPEN_STATES = (PunchCorrection.State.REQUESTED, PunchCorrection.State.APPROVED)
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 
-__all__ = ["can_decide", "can_request", "correction_cancel", "correction_decide", "correction_request"]
+__all__ = ["can_cancel", "can_decide", "can_request", "correction_cancel", "correction_decide", "correction_request"]
 
 
 def can_decide(user: User, correction: PunchCorrection) -> bool:
     return can_decide_for(user, correction.perangkat)
+
+
+def can_cancel(user: User, correction: PunchCorrection) -> bool:
+    """The same rule as leave: the Operator Desa withdraws only a request still waiting; an approved correction
+    is revoked by the Kepala Desa (for his perangkat, not his own) or kecamatan staff."""
+    return correction.state in cancellable_states(user, correction.perangkat)
 
 
 def _hhmm(moment: dt.datetime) -> str:
@@ -92,6 +99,7 @@ def correction_request(
         raise ValidationError({"kind": _("Pilih absen masuk atau pulang.")})
     if not reason.strip():
         raise ValidationError({"reason": _("Isi alasan koreksi.")})
+    validate_business_date(date, "date")  # the day's windows reach into the day after
     if date > timezone.localdate():
         raise ValidationError({"date": _("Koreksi hanya untuk hari ini atau hari yang sudah lewat.")})
     if (perangkat.tanggal_mulai and date < perangkat.tanggal_mulai) or (
@@ -151,17 +159,19 @@ def correction_decide(*, actor: User, correction: PunchCorrection, approve: bool
 @transaction.atomic
 def correction_cancel(*, actor: User, correction: PunchCorrection, note: str = "") -> PunchCorrection:
     """Withdraw a request, or revoke an approved correction (the day is recomputed without it)."""
-    if not in_scope(correction, actor) or not (can_request(actor) or can_decide(actor, correction)):
+    states = cancellable_states(actor, correction.perangkat)
+    approved = correction.state == PunchCorrection.State.APPROVED
+    if not in_scope(correction, actor) or not states or (approved and correction.state not in states):
         raise PermissionDenied
-    was_approved = correction.state == PunchCorrection.State.APPROVED
-    changed = PunchCorrection.objects.filter(pk=correction.pk, state__in=OPEN_STATES).update(
+    # Only the states this actor may cancel: an approval landing after the page was shown stays in force.
+    changed = PunchCorrection.objects.filter(pk=correction.pk, state__in=states).update(
         state=PunchCorrection.State.CANCELLED, decided_by=actor, decided_at=timezone.now(), decision_note=note
     )
-    if not changed:
-        raise ValidationError(_("Pengajuan ini sudah ditolak atau dibatalkan."))
     correction.refresh_from_db()
+    if not changed:
+        raise ValidationError(cancel_refusal(correction.state))
     correction.save()
-    if was_approved:
+    if approved:
         _mark(correction)
     return correction
 

@@ -8,7 +8,6 @@ desa's kecamatan (a user lookup, as in the teguran letters) and the Kepala Desa 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass
 
@@ -23,8 +22,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from attendance.recap import Grid, Totals, desa_grid, desa_month, month_bounds, policy_text
 from portal.choices import Jabatan, JenisDesa, Role
-from portal.models import Desa, User
+from portal.exports import safe_value, workbook_bytes
+from portal.models import Desa, SecurityEvent, User
 from portal.scoping import in_scope
+from portal.security import security_event_record
+from portal.validators import clean_text
 
 MONTHS_ID = [
     "Januari", "Februari", "Maret", "April", "Mei", "Juni",
@@ -147,10 +149,13 @@ def build_recap(grid: Grid, month: dt.date, camat_names: dict[int, str] | None =
     kecamatan = desa.kecamatan
     order = {value: position for position, value in enumerate(Jabatan.values)}
     grid_rows = sorted(grid.rows, key=lambda r: (order.get(r.perangkat.jabatan, len(order)), r.perangkat.nama))
+    # Names as typed long ago may hold control characters (input is cleaned at the door only since then): the
+    # printed rekap shows them cleaned, in the PDF as in the workbook.
     rows = [
-        RecapRow(no, r.perangkat.nama, _jabatan(r.perangkat), _marked(r.cells, r.corrected), r.totals)
+        RecapRow(no, clean_text(r.perangkat.nama), clean_text(_jabatan(r.perangkat)), _marked(r.cells, r.corrected),
+                 r.totals)
         for no, r in enumerate(grid_rows, start=1)
-    ]
+    ]  # fmt: skip
     kades = sorted(
         (r.perangkat for r in grid.rows if r.perangkat.jabatan == Jabatan.KEPALA_DESA),
         key=lambda p: (not p.aktif, p.tanggal_selesai is not None, p.nama),
@@ -166,9 +171,9 @@ def build_recap(grid: Grid, month: dt.date, camat_names: dict[int, str] | None =
     signature = Signature(
         place_date=f"{desa.nama}, {last:%d/%m/%Y}",
         camat_title=f"Camat {kecamatan.nama}",
-        camat_name=camat,
+        camat_name=clean_text(camat),
         kades_title=f"{'Lurah' if kelurahan else 'Kepala Desa'} {desa.nama}",
-        kades_name=kades[0].nama if kades else "",
+        kades_name=clean_text(kades[0].nama) if kades else "",
     )
     with translation.override("id"):  # the printed rekap is in Bahasa Indonesia whatever the UI language
         policy = policy_text(grid.policy)
@@ -189,7 +194,7 @@ def _marked(cells: list[str], corrected: list[bool]) -> list[str]:
 
 def _sheet_title(name: str, used: set[str]) -> str:
     """A valid, unique (case-insensitively, as Excel compares them) sheet title of at most 31 characters."""
-    base = SHEET_TITLE_FORBIDDEN.sub("-", name).strip().strip("'") or "Desa"
+    base = SHEET_TITLE_FORBIDDEN.sub("-", clean_text(name)).strip().strip("'") or "Desa"
     title = base[:SHEET_TITLE_MAX]
     n = 2
     while title.lower() in used:
@@ -218,7 +223,7 @@ def _page_setup(ws: Worksheet, header_row: int) -> None:
 
 def _title_block(ws: Worksheet, lines: list[str], width: int) -> None:
     for row, text in enumerate(lines, start=1):
-        cell = ws.cell(row=row, column=1, value=text)
+        cell = ws.cell(row=row, column=1, value=safe_value(text))
         cell.font = Font(bold=True, size=13 if row == 1 else 11)
         cell.alignment = Alignment(horizontal="center")
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
@@ -236,7 +241,7 @@ def _write_desa_sheet(ws: Worksheet, recap: Recap) -> None:
     off_fill, tk_fill, tl_fill, head_fill = _fill(OFF_COLOR), _fill(TK_COLOR), _fill(TL_COLOR), _fill(HEAD_COLOR)
     center = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for col, value in enumerate(header, start=1):
-        cell = ws.cell(row=header_row, column=col, value=value)
+        cell = ws.cell(row=header_row, column=col, value=safe_value(value))
         cell.font = Font(bold=True, size=9)
         cell.alignment = center
         cell.border = BORDER
@@ -248,11 +253,11 @@ def _write_desa_sheet(ws: Worksheet, recap: Recap) -> None:
     row_no = header_row
     for r in recap.rows:
         row_no += 1
-        ws.cell(row=row_no, column=1, value=r.no)
-        ws.cell(row=row_no, column=2, value=r.nama)
-        ws.cell(row=row_no, column=3, value=r.jabatan)
+        ws.cell(row=row_no, column=1, value=safe_value(r.no))
+        ws.cell(row=row_no, column=2, value=safe_value(r.nama))
+        ws.cell(row=row_no, column=3, value=safe_value(r.jabatan))
         for i, text in enumerate(r.cells):
-            cell = ws.cell(row=row_no, column=first_day_col + i, value=text or None)
+            cell = ws.cell(row=row_no, column=first_day_col + i, value=safe_value(text or None))
             kind = cell_kind(text)
             if recap.day_off[i]:
                 cell.fill = off_fill
@@ -262,17 +267,17 @@ def _write_desa_sheet(ws: Worksheet, recap: Recap) -> None:
                 cell.fill = tl_fill
             day_widths[i] = max(day_widths[i], len(text) * 0.95 + 1)
         for j, value in enumerate(totals_values(r.totals)):
-            ws.cell(row=row_no, column=first_total_col + j, value=value)
+            ws.cell(row=row_no, column=first_total_col + j, value=safe_value(value))
 
     row_no += 1
     totals_row = row_no
-    ws.cell(row=totals_row, column=1, value="Jumlah")
+    ws.cell(row=totals_row, column=1, value=safe_value("Jumlah"))
     ws.merge_cells(start_row=totals_row, start_column=1, end_row=totals_row, end_column=len(FIXED_HEADER))
     for i in range(n_days):
         if recap.day_off[i]:
             ws.cell(row=totals_row, column=first_day_col + i).fill = off_fill
     for j, value in enumerate(totals_values(recap.totals)):
-        ws.cell(row=totals_row, column=first_total_col + j, value=value)
+        ws.cell(row=totals_row, column=first_total_col + j, value=safe_value(value))
 
     small = Font(size=9)
     bold_small = Font(size=9, bold=True)
@@ -289,7 +294,7 @@ def _write_desa_sheet(ws: Worksheet, recap: Recap) -> None:
         row[0].number_format = "0.0"
 
     legend_row = totals_row + 2
-    legend = ws.cell(row=legend_row, column=1, value=f"{LEGEND} {recap.policy_text}")
+    legend = ws.cell(row=legend_row, column=1, value=safe_value(f"{LEGEND} {recap.policy_text}"))
     legend.font = Font(size=8, italic=True)
     legend.alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(start_row=legend_row, start_column=1, end_row=legend_row, end_column=width)
@@ -316,7 +321,7 @@ def _signature_block(ws: Worksheet, sig: Signature, start: int, *, right_col: in
         name_line = offset == len(left) - 1
         for col, text in ((2, l_text), (right_col, r_text)):
             if text:
-                cell = ws.cell(row=row, column=col, value=text)
+                cell = ws.cell(row=row, column=col, value=safe_value(text))
                 cell.font = Font(bold=True, underline="single") if name_line and not text.startswith("(") else Font()
 
 
@@ -325,7 +330,7 @@ def _write_summary_sheet(ws: Worksheet, rows, month: dt.date, subtitle: str) -> 
     _title_block(ws, [f"RINGKASAN {TITLE}", subtitle, f"Bulan: {month_label(month)}"], width)
     header_row = 5
     for col, label in enumerate(SUMMARY_HEADER, start=1):
-        cell = ws.cell(row=header_row, column=col, value=label)
+        cell = ws.cell(row=header_row, column=col, value=safe_value(label))
         cell.font = Font(bold=True)
         cell.fill = _fill(HEAD_COLOR)
         cell.border = BORDER
@@ -335,7 +340,7 @@ def _write_summary_sheet(ws: Worksheet, rows, month: dt.date, subtitle: str) -> 
         values = [r.rank, r.desa.kode, r.desa.nama, t.hari_kerja, t.h, t.tl, t.tl_minutes, t.psw, t.tk, t.nd,
                   "-" if t.rate is None else t.rate]  # fmt: skip
         for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=header_row + offset, column=col, value=value)
+            cell = ws.cell(row=header_row + offset, column=col, value=safe_value(value))
             cell.border = BORDER
             if col == width:
                 cell.number_format = "0.0"
@@ -379,9 +384,16 @@ def recap_workbook(*, user, month: dt.date, desa: Desa | None = None) -> bytes:
         grid = desa_grid(user=user, desa=d, month=month)
         recap = build_recap(grid, month, camat_names)
         _write_desa_sheet(wb.create_sheet(_sheet_title(d.nama, used)), recap)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(wb)
+
+
+def recap_export_record(*, request, file_format: str, month: dt.date, desa: Desa | None) -> None:
+    """The recap names every perangkat with their attendance: personal data leaving the portal, so each export
+    (web or API, Excel or PDF) is a security event. ``request`` is Django's HttpRequest (for the address)."""
+    security_event_record(
+        kind=SecurityEvent.Kind.EXPORT_PERSONAL, user=request.user, actor=request.user, request=request,
+        export="rekap_absensi", format=file_format, month=f"{month:%Y-%m}", desa=desa.kode if desa else "",
+    )  # fmt: skip
 
 
 # PDF ------------------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from attendance.schedules import WEEKDAYS
 from portal.forms import DateInput
 from portal.models import Desa, Kecamatan, Perangkat
 from portal.scoping import restrict
+from portal.validators import validate_business_date
 
 T = dt.time
 # Presets offered on the schedule form (links, no JavaScript): Perpres 21/2023 practice.
@@ -50,9 +51,11 @@ class ScheduleForm(forms.Form):
         widget=forms.Select(attrs={"class": "form-select"}),
         help_text=_("Kosong: berlaku untuk semua desa di kecamatan."),
     )  # fmt: skip
-    valid_from = forms.DateField(label=_("Berlaku mulai"), required=False, widget=DateInput())
+    valid_from = forms.DateField(
+        label=_("Berlaku mulai"), required=False, widget=DateInput(), validators=[validate_business_date]
+    )
     valid_to = forms.DateField(
-        label=_("Berlaku sampai"), required=False, widget=DateInput(),
+        label=_("Berlaku sampai"), required=False, widget=DateInput(), validators=[validate_business_date],
         help_text=_("Isi keduanya untuk jam kerja khusus suatu rentang (mis. Ramadan), kosongkan untuk jam kerja dasar."),
     )  # fmt: skip
     tolerance_minutes = forms.IntegerField(
@@ -170,8 +173,8 @@ class LeaveForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Jenis"), choices=Leave.Kind.choices, widget=forms.Select(attrs={"class": "form-select"})
     )
-    date_from = forms.DateField(label=_("Dari tanggal"), widget=DateInput())
-    date_to = forms.DateField(label=_("Sampai tanggal"), widget=DateInput())
+    date_from = forms.DateField(label=_("Dari tanggal"), widget=DateInput(), validators=[validate_business_date])
+    date_to = forms.DateField(label=_("Sampai tanggal"), widget=DateInput(), validators=[validate_business_date])
     reason = forms.CharField(
         label=_("Keterangan"), required=False, widget=forms.Textarea(attrs={"class": "form-control", "rows": 2})
     )
@@ -237,7 +240,7 @@ class CorrectionForm(forms.Form):
     perangkat = forms.ModelChoiceField(
         label=_("Perangkat"), queryset=Perangkat.objects.none(), widget=forms.Select(attrs={"class": "form-select"})
     )
-    date = forms.DateField(label=_("Tanggal"), widget=DateInput())
+    date = forms.DateField(label=_("Tanggal"), widget=DateInput(), validators=[validate_business_date])
     kind = forms.ChoiceField(
         label=_("Absen yang terlewat"), choices=PunchKind.choices, widget=forms.Select(attrs={"class": "form-select"})
     )

@@ -19,6 +19,7 @@ from portal import files, permissions
 from portal.choices import Jabatan, Role
 from portal.models import Perangkat, User
 from portal.scoping import in_scope
+from portal.validators import validate_business_date
 
 ATTACHMENT_KINDS = {files.KIND_PDF, files.KIND_JPEG, files.KIND_PNG}
 OPEN_STATES = (Leave.State.REQUESTED, Leave.State.APPROVED)
@@ -45,6 +46,23 @@ def can_decide_for(user: User, perangkat: Perangkat) -> bool:
     return user.role == Role.KEPALA_DESA and perangkat.jabatan != Jabatan.KEPALA_DESA
 
 
+def cancellable_states(user: User, perangkat: Perangkat) -> tuple[str, ...]:
+    """Which states of a request about ``perangkat`` the user may cancel (leave and koreksi absen share the
+    states' values). Withdrawing a request still waiting is open to whoever may request one (the Operator Desa,
+    the Kepala Desa, kecamatan staff); revoking an *approved* one undoes a decision, so it belongs to those who
+    decide: the Kepala Desa for his perangkat (not his own), kecamatan staff for anyone. Always on top of the
+    scope."""
+    if can_decide_for(user, perangkat):
+        return (Leave.State.REQUESTED, Leave.State.APPROVED)
+    if can_request(user):
+        return (Leave.State.REQUESTED,)
+    return ()
+
+
+def can_cancel(user: User, leave: Leave) -> bool:
+    return leave.state in cancellable_states(user, leave.perangkat)
+
+
 @transaction.atomic
 def leave_request(
     *, actor: User, perangkat: Perangkat, kind: str, date_from: dt.date, date_to: dt.date, reason: str = "",
@@ -54,6 +72,9 @@ def leave_request(
         raise PermissionDenied
     if kind not in Leave.Kind.values:
         raise ValidationError({"kind": _("Jenis izin tidak dikenal.")})
+    # The forms check it too; here for every caller: an approval marks every day of the range for recompute.
+    validate_business_date(date_from, "date_from")
+    validate_business_date(date_to, "date_to")
     if date_to < date_from:
         raise ValidationError({"date_to": _("Tanggal akhir tidak boleh sebelum tanggal mulai.")})
     days = (date_to - date_from).days + 1
@@ -116,20 +137,30 @@ def leave_decide(*, actor: User, leave: Leave, approve: bool, note: str = "") ->
 
 @transaction.atomic
 def leave_cancel(*, actor: User, leave: Leave, note: str = "") -> Leave:
-    """Withdraw a request, or revoke an approved leave (the days are recomputed)."""
-    if not in_scope(leave, actor) or not (can_request(actor) or can_decide(actor, leave)):
+    """Withdraw a request, or revoke an approved leave (the days are recomputed); ``cancellable_states`` says
+    who may do which."""
+    states = cancellable_states(actor, leave.perangkat)
+    if not in_scope(leave, actor) or not states or (leave.state == Leave.State.APPROVED and leave.state not in states):
         raise PermissionDenied
-    was_approved = leave.state == Leave.State.APPROVED
-    changed = Leave.objects.filter(pk=leave.pk, state__in=OPEN_STATES).update(
+    # Conditional UPDATE on the states this actor may cancel: an approval that lands between the page and the
+    # click is not undone by someone who may only withdraw a request.
+    changed = Leave.objects.filter(pk=leave.pk, state__in=states).update(
         state=Leave.State.CANCELLED, decided_by=actor, decided_at=timezone.now(), decision_note=note
     )
-    if not changed:
-        raise ValidationError(_("Pengajuan ini sudah ditolak atau dibatalkan."))
+    was_approved = leave.state == Leave.State.APPROVED
     leave.refresh_from_db()
+    if not changed:
+        raise ValidationError(cancel_refusal(leave.state))
     leave.save()
     if was_approved:
         _mark(leave)
     return leave
+
+
+def cancel_refusal(state: str) -> str:
+    if state == Leave.State.APPROVED:
+        return _("Pengajuan ini sudah disetujui; pembatalannya diputuskan Kepala Desa atau kecamatan.")
+    return _("Pengajuan ini sudah ditolak atau dibatalkan.")
 
 
 def _mark(leave: Leave) -> None:

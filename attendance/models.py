@@ -3,6 +3,7 @@ sync runs."""
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 
 from django.conf import settings
@@ -16,11 +17,19 @@ from attendance.choices import MissingPunchPolicy, Protocol, PunchKind, PunchSou
 from portal.models import Desa, Perangkat
 
 
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
 def validate_timezone(value: str) -> None:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(_("Zona waktu '%(v)s' tidak dikenal (mis. Asia/Jakarta, Asia/Makassar).") % {"v": value})
+    # A lookup in the list of known zones, not ``ZoneInfo(value)``: that opens a file named by the value, and a
+    # long or odd name fails with OSError ("File name too long") instead of a clean "unknown zone".
+    if not isinstance(value, str) or value not in _known_zones():
+        shown = str(value)[:60] + ("…" if len(str(value)) > 60 else "")
+        raise ValidationError(
+            _("Zona waktu '%(v)s' tidak dikenal (mis. Asia/Jakarta, Asia/Makassar).") % {"v": shown}, code="timezone"
+        )
 
 
 class Device(models.Model):
@@ -75,6 +84,17 @@ class Device(models.Model):
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    def clean(self):
+        # The admin's form; the API checks the same in its serializer. A host the server may not connect to is
+        # refused here, before any connection is tried (attendance.network).
+        from attendance.network import validate_device_host
+
+        super().clean()
+        try:
+            validate_device_host(self.host)
+        except ValidationError as exc:
+            raise ValidationError({"host": exc.messages}) from None
 
 
 class DeviceUser(models.Model):
@@ -156,7 +176,11 @@ class SyncRun(models.Model):
     duplicates = models.PositiveIntegerField(default=0)
     users_read = models.PositiveIntegerField(default=0)
     outcome = models.CharField(max_length=10, choices=RunOutcome, default=RunOutcome.RUNNING)
-    error = models.TextField(blank=True)
+    error = models.TextField(blank=True)  # in words a Kasi can act on; shown in the API and on the device page
+    # The technical cause behind ``error`` ("Connection refused", "timed out" …), for the portal administrator
+    # only (the admin and the server log): shown to kecamatan staff, it would turn the device form into a port
+    # scanner of the networks the server can reach.
+    error_detail = models.TextField(_("rincian galat (administrator)"), blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]

@@ -18,6 +18,7 @@ from attendance.models import AttendancePolicy, DailyStatus, ScheduleDay, WorkSc
 from portal import permissions
 from portal.models import Desa, Kecamatan, User
 from portal.scoping import in_scope
+from portal.validators import validate_business_date
 
 WEEKDAYS = [_l("Senin"), _l("Selasa"), _l("Rabu"), _l("Kamis"), _l("Jumat"), _l("Sabtu"), _l("Minggu")]
 LATEST_DEPARTURE = 30 * 60  # a departure window may run to 06:00 the next morning, not into the next arrival
@@ -44,6 +45,11 @@ def validate(schedule: WorkSchedule, days: dict[int, tuple[dt.time, dt.time]]) -
             errors.setdefault("departure_after_minutes", []).append(
                 _("%(day)s: jendela pulang paling lambat sampai pukul 06.00 esok hari.") % {"day": name}
             )
+    for name in ("valid_from", "valid_to"):
+        try:
+            validate_business_date(getattr(schedule, name))  # a change marks every day of the range for recompute
+        except ValidationError as exc:
+            errors.setdefault(name, []).extend(exc.messages)
     if (schedule.valid_from is None) != (schedule.valid_to is None):
         errors.setdefault("valid_to", []).append(_("Isi kedua tanggal berlaku, atau kosongkan keduanya."))
     elif schedule.valid_from and schedule.valid_to < schedule.valid_from:

@@ -14,13 +14,15 @@ from django.db import transaction
 from django.db.models import F, Min, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from zk.exception import ZKErrorConnection, ZKErrorResponse, ZKNetworkError
 
 from attendance import daily
 from attendance.choices import RunOutcome, Transport
 from attendance.models import DailyStatus, Device, DeviceAudit, DeviceUser, Punch, SyncRun
+from attendance.network import HostNotAllowed
 from attendance.store import punches_insert
-from attendance.zk.client import SerialMismatch, read_device
+from attendance.zk.client import DeviceUnreachable, SerialMismatch, read_device
 from attendance.zk.parser import ParseError
 from portal import notify, permissions
 from portal.choices import Role
@@ -49,9 +51,43 @@ def device_claim(device_id: int, *, now: dt.datetime) -> bool:
     return bool(Device.objects.filter(free, pk=device_id).update(pull_lock_until=now + _lease()))
 
 
+# One text for every way a connection can fail before a ZKTeco machine answers (refused, timed out, unreachable,
+# a service that is not a ZKTeco machine): told apart, they would make the device form a port scanner. Stored as
+# is (sync runs, the device's last error), translated only where it is shown.
+UNREACHABLE = gettext_noop(
+    "Mesin tidak dapat dihubungi: koneksi gagal. Periksa mesin menyala dan tersambung ke jaringan, serta alamat IP, "
+    "port dan TCP/UDP yang terdaftar."
+)
+
+
+class DeviceError(Exception):
+    """A device action (set the clock, clear the log) could not talk to the device; nothing was changed. The
+    message is for the user (``explain``)."""
+
+
+def can_set_time(user) -> bool:
+    return permissions.is_kecamatan_staff(user)
+
+
+def can_clear_log(user) -> bool:
+    return user.is_authenticated and (
+        user.is_portal_admin or (permissions.is_kecamatan_staff(user) and user.role in (Role.CAMAT, Role.KASI_TAPEM))
+    )
+
+
+def error_detail(exc: BaseException) -> str:
+    """The technical cause, for the server log and ``SyncRun.error_detail`` (never shown to users)."""
+    cause = exc.__cause__ if isinstance(exc, DeviceUnreachable) and exc.__cause__ is not None else exc
+    return f"{cause.__class__.__name__}: {cause}"[:2000]
+
+
 def explain(exc: BaseException, device: Device) -> str:
     """The error in words a Kasi can act on."""
     timeout = settings.ATTENDANCE_PULL_TIMEOUT
+    if isinstance(exc, DeviceUnreachable):
+        return UNREACHABLE
+    if isinstance(exc, HostNotAllowed):
+        return str(exc)
     if isinstance(exc, SerialMismatch):
         return (f"Nomor seri mesin di alamat ini ({exc.found or '-'}) tidak sama dengan yang terdaftar "
                 f"({device.serial_number}). Tidak ada data yang disimpan; periksa alamat IP mesin.")  # fmt: skip
@@ -87,7 +123,7 @@ def device_pull(*, device_id: int, trigger: str = "beat") -> PullResult:
                 timeout=settings.ATTENDANCE_PULL_TIMEOUT, expected_serial=device.serial_number,
             )  # fmt: skip
         except Exception as exc:  # every failure ends the run cleanly; nothing was stored
-            return _failed(device, run, explain(exc, device))
+            return _failed(device, run, explain(exc, device), detail=error_detail(exc))
         return _stored(device, run, data)
     finally:
         Device.objects.filter(pk=device_id).update(pull_lock_until=None)
@@ -144,19 +180,19 @@ def _sync_users(device: Device, users: list[tuple[str, str, int]]) -> None:
             DeviceUser.objects.filter(device=device, pin=pin).update(name=name)
 
 
-def _failed(device: Device, run: SyncRun, error: str) -> PullResult:
+def _failed(device: Device, run: SyncRun, error: str, *, detail: str = "") -> PullResult:
     now = timezone.now()
     with transaction.atomic():
         Device.objects.filter(pk=device.pk).update(consecutive_failures=F("consecutive_failures") + 1, last_error=error)
         device.refresh_from_db(fields=["consecutive_failures"])
         Device.objects.filter(pk=device.pk).update(next_pull_at=now + _backoff(device.consecutive_failures, device))
-        run.finished_at, run.outcome, run.error = now, RunOutcome.FAILED, error
+        run.finished_at, run.outcome, run.error, run.error_detail = now, RunOutcome.FAILED, error, detail
         run.save()
         if device.consecutive_failures == settings.ATTENDANCE_FAILURE_ALERT_AFTER:
             _alert(device, f"dev:{device.pk}:down:{run.pk}", f"Mesin absensi {device.name} gagal ditarik",
                    f"Mesin {device.name} (Desa {device.desa.nama}, nomor seri {device.serial_number}) gagal ditarik "
                    f"{device.consecutive_failures} kali berturut-turut. Galat terakhir: {error}")  # fmt: skip
-    log.warning("pull of device %s failed: %s", device.serial_number, error)
+    log.warning("pull of device %s failed: %s (%s)", device.serial_number, error, detail)
     return PullResult(RunOutcome.FAILED, error=error, run_id=run.pk)
 
 
@@ -223,13 +259,17 @@ def device_set_time(*, actor: User, device: Device) -> DeviceAudit:
     in the device's zone, and keep an audit row with the offset it had."""
     from attendance.zk.client import set_device_time
 
-    if not permissions.is_kecamatan_staff(actor):
+    if not can_set_time(actor):
         raise PermissionDenied
     target = timezone.now().astimezone(device.tz).replace(tzinfo=None, microsecond=0)
-    read_back = set_device_time(
-        host=device.host, port=device.port, udp=device.transport == Transport.UDP, comm_key=device.comm_key,
-        timeout=settings.ATTENDANCE_PULL_TIMEOUT, when=target,
-    )  # fmt: skip
+    try:
+        read_back = set_device_time(
+            host=device.host, port=device.port, udp=device.transport == Transport.UDP, comm_key=device.comm_key,
+            timeout=settings.ATTENDANCE_PULL_TIMEOUT, when=target,
+        )  # fmt: skip
+    except Exception as exc:  # the device did not answer (or not as a ZKTeco machine): its clock is unchanged
+        log.warning("set-time on device %s failed: %s", device.serial_number, error_detail(exc))
+        raise DeviceError(explain(exc, device)) from exc
     detail = f"Selisih sebelum: {device.clock_offset_seconds} detik; jam mesin disetel ke {target:%d/%m/%Y %H:%M:%S}."
     offset = int((read_back - target).total_seconds())
     Device.objects.filter(pk=device.pk).update(clock_offset_seconds=offset)
@@ -243,10 +283,8 @@ class ClearRefused(Exception):
 def device_clear_log(*, actor: User, device: Device) -> DeviceAudit:
     """Clear the device's attendance log — only inside a pull that has just proven every record on the device
     is stored. The device stays disabled from the read to the clear, so no punch can slip in between."""
-    if not (
-        permissions.is_kecamatan_staff(actor) and actor.role in (Role.CAMAT, Role.KASI_TAPEM) or actor.is_portal_admin
-    ):
-        raise PermissionDenied
+    if not can_clear_log(actor):
+        raise PermissionDenied  # before the lease and any connection
     if not device_claim(device.pk, now=timezone.now()):
         raise ClearRefused("Penarikan lain untuk mesin ini sedang berjalan; coba lagi sebentar lagi.")
     cleared: dict = {}
@@ -267,6 +305,11 @@ def device_clear_log(*, actor: User, device: Device) -> DeviceAudit:
             timeout=settings.ATTENDANCE_PULL_TIMEOUT, expected_serial=device.serial_number,
             before_enable=verify_then_clear,
         )  # fmt: skip
+    except ClearRefused:
+        raise
+    except Exception as exc:  # the device did not answer or sent something unreadable: nothing was cleared
+        log.warning("clear-log on device %s failed: %s", device.serial_number, error_detail(exc))
+        raise DeviceError(explain(exc, device)) from exc
     finally:
         Device.objects.filter(pk=device.pk).update(pull_lock_until=None)
     Device.objects.filter(pk=device.pk).update(records_on_device=0)

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,8 +20,10 @@ from django.views.decorators.http import require_POST
 from attendance import selectors, services
 from attendance.models import DeviceUser
 from portal import permissions
+from portal.api.base import is_db_int
 from portal.models import Perangkat
 from portal.scoping import get_in_scope_or_404, restrict
+from portal.validators import validate_business_date
 
 
 @login_required
@@ -70,7 +73,11 @@ def link(request, pk: int):
         raise PermissionDenied
     perangkat = None
     if request.POST.get("perangkat"):
-        perangkat = get_in_scope_or_404(Perangkat.objects.all(), request.user, pk=request.POST["perangkat"])
+        # Not a number, no such id, another kecamatan's: one answer (404), so the form tells nothing about
+        # which perangkat exist outside the user's scope.
+        if not is_db_int(request.POST["perangkat"]):
+            raise Http404
+        perangkat = get_in_scope_or_404(Perangkat.objects.all(), request.user, pk=int(request.POST["perangkat"]))
     try:
         services.device_user_link(actor=request.user, device_user=device_user, perangkat=perangkat)
     except ValidationError as exc:
@@ -95,9 +102,13 @@ def punch_list(request):
     day = request.GET.get("tanggal", "")
     try:
         chosen = dt.datetime.strptime(day, "%d/%m/%Y").date() if day else _latest_day(queryset)
+        validate_business_date(chosen)
     except ValueError:
         chosen = timezone.localdate()
         messages.error(request, _("Tanggal harus berformat dd/mm/yyyy."))
+    except ValidationError as exc:
+        chosen = timezone.localdate()
+        messages.error(request, " ".join(exc.messages))
     queryset = queryset.filter(punched_at__date=chosen)
     if request.GET.get("desa"):
         queryset = queryset.filter(device__desa__kode=request.GET["desa"])

@@ -46,7 +46,7 @@ def correction_list(request):
         item.local_at = item.local_at.replace(tzinfo=None)
         decide = corrections.can_decide(user, item)
         item.may_decide = item.state == PunchCorrection.State.REQUESTED and decide
-        item.may_cancel = item.state in corrections.OPEN_STATES and (may_request or decide)
+        item.may_cancel = corrections.can_cancel(user, item)
     query = request.GET.copy()
     query.pop("page", None)
     context = {

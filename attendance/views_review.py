@@ -32,6 +32,7 @@ from portal.exports import XLSX_TYPE
 from portal.models import Desa, Kecamatan
 from portal.scoping import get_in_scope_or_404, restrict
 from portal.selectors import desa_list
+from portal.validators import validate_business_date
 
 PDF_TYPE = "application/pdf"
 
@@ -83,9 +84,14 @@ def today(request):
     day = timezone.localdate()
     if request.GET.get("tanggal"):
         try:
-            day = dt.datetime.strptime(request.GET["tanggal"], "%d/%m/%Y").date()
+            chosen = dt.datetime.strptime(request.GET["tanggal"], "%d/%m/%Y").date()
+            validate_business_date(chosen)  # the previous/next-day links must stay in the calendar
         except ValueError:
             messages.error(request, _("Tanggal harus berformat dd/mm/yyyy."))
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            day = chosen
     rows = recap.today(user=request.user, day=day)
     context = {
         "rows": rows, "day": day, "bulan": f"{day:%Y-%m}",
@@ -176,6 +182,7 @@ def month_xlsx(request):
 
     month = _month(request)
     content = exports.recap_workbook(user=request.user, month=month)
+    exports.recap_export_record(request=request, file_format="xlsx", month=month, desa=None)
     return _xlsx(content, f"rekap-absensi-{month:%Y-%m}.xlsx")
 
 
@@ -242,6 +249,7 @@ def desa_month_xlsx(request, kode: str):
     desa = _desa(request, kode)
     month = _month(request)
     content = exports.recap_workbook(user=request.user, month=month, desa=desa)
+    exports.recap_export_record(request=request, file_format="xlsx", month=month, desa=desa)
     return _xlsx(content, f"rekap-absensi-{desa.kode}-{month:%Y-%m}.xlsx")
 
 
@@ -251,7 +259,9 @@ def desa_month_pdf(request, kode: str):
 
     desa = _desa(request, kode)
     month = _month(request)
-    response = HttpResponse(exports.recap_pdf(user=request.user, month=month, desa=desa), content_type=PDF_TYPE)
+    content = exports.recap_pdf(user=request.user, month=month, desa=desa)
+    exports.recap_export_record(request=request, file_format="pdf", month=month, desa=desa)
+    response = HttpResponse(content, content_type=PDF_TYPE)
     response["Content-Disposition"] = f'attachment; filename="rekap-absensi-{desa.kode}-{month:%Y-%m}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
@@ -447,7 +457,7 @@ def leave_list(request):
     for item in page:
         decide = leave_service.can_decide(user, item)
         item.may_decide = item.state == Leave.State.REQUESTED and decide
-        item.may_cancel = item.state in leave_service.OPEN_STATES and (may_request or decide)
+        item.may_cancel = leave_service.can_cancel(user, item)
     query = request.GET.copy()
     query.pop("page", None)
     context = {

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from monev.choices import Outcome
 from portal.forms import DateInput
+from portal.validators import validate_business_date
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -62,11 +63,11 @@ class ReviewForm(forms.Form):
 
 
 class TriggerForm(forms.Form):
-    trigger_date = forms.DateField(label=_("Tanggal pemicu"), widget=DateInput())
+    trigger_date = forms.DateField(label=_("Tanggal pemicu"), widget=DateInput(), validators=[validate_business_date])
 
 
 class ExtensionForm(forms.Form):
-    new_due_date = forms.DateField(label=_("Tenggat baru"), widget=DateInput())
+    new_due_date = forms.DateField(label=_("Tenggat baru"), widget=DateInput(), validators=[validate_business_date])
     reason = forms.CharField(label=_("Alasan"), widget=forms.Textarea(attrs={"class": "form-control", "rows": 2}))
 
 
@@ -78,7 +79,9 @@ class EventObligationForm(forms.Form):
     label = forms.CharField(
         label=_("Nomor/judul Perdes"), max_length=100, widget=forms.TextInput(attrs={"class": "form-control"})
     )
-    trigger_date = forms.DateField(label=_("Tanggal diundangkan"), widget=DateInput())
+    trigger_date = forms.DateField(
+        label=_("Tanggal diundangkan"), widget=DateInput(), validators=[validate_business_date]
+    )
 
 
 class SanctionForm(forms.Form):

@@ -27,6 +27,7 @@ from portal import files, permissions
 from portal.calendar import WorkCalendar, calendar_for
 from portal.models import Desa, User
 from portal.queue import enqueue
+from portal.validators import validate_business_date
 
 GENERATE_BATCH = 2000
 
@@ -150,6 +151,7 @@ def _follow_due_date(obligation: Obligation, actor: User | None, back_note: str,
 @transaction.atomic
 def obligation_set_trigger(*, actor: User, obligation: Obligation, trigger_date: dt.date) -> Obligation:
     """Record the trigger event of an event-based obligation; its due date follows from the rule."""
+    validate_business_date(trigger_date, "trigger_date")
     obligation = _locked(obligation)
     if obligation.document_type.rule_kind != RuleKind.OFFSET:
         raise ValidationError({"trigger_date": _("Jenis dokumen ini tidak memakai tanggal pemicu.")})
@@ -174,6 +176,7 @@ def obligation_set_trigger(*, actor: User, obligation: Obligation, trigger_date:
 def obligation_extend(*, actor: User, obligation: Obligation, new_due_date: dt.date, reason: str) -> Obligation:
     if not permissions.can_grant(actor):
         raise PermissionDenied
+    validate_business_date(new_due_date, "new_due_date")  # far dates overflow the working-day arithmetic
     obligation = _locked(obligation)
     if obligation.state not in OPEN_STATES:
         raise ValidationError(_("Dispensasi hanya untuk kewajiban yang belum dikirim atau terlambat."))
@@ -575,6 +578,7 @@ def obligation_create_for_event(
         raise ValidationError({"label": _("Isi nama/nomor dokumen, mis. 'Perdes No. 3 Tahun 2026'.")})
     if not (permissions.can_submit_for_desa(actor) or permissions.is_kecamatan_staff(actor)):
         raise PermissionDenied
+    validate_business_date(trigger_date, "trigger_date")
     return _event_obligation(desa, document_type, year, label.strip(), trigger_date, actor)
 
 

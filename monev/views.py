@@ -42,6 +42,14 @@ def _error_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
+def _form_error_text(form) -> str:
+    """A refused form's messages, each after its field's label ("Tenggat baru: Tanggal harus …")."""
+    return " ".join(
+        f"{form.fields[name].label}: {' '.join(errors)}" if name in form.fields else " ".join(errors)
+        for name, errors in form.errors.items()
+    )
+
+
 @login_required
 def board(request):
     if request.user.is_desa_user:
@@ -91,7 +99,9 @@ def event_create(request, kode: str, type_code: str):
     document_type = DocumentType.objects.filter(code=type_code, per_event=True, active=True).first()
     form = EventObligationForm(request.POST)
     if document_type is None or not form.is_valid():
-        messages.error(request, _("Isi nomor/judul dan tanggal (dd/mm/yyyy)."))
+        messages.error(
+            request, _form_error_text(form) if form.errors else _("Isi nomor/judul dan tanggal (dd/mm/yyyy).")
+        )
         return redirect("monev-desa", kode=kode)
     try:
         obligation = services.obligation_create_for_event(
@@ -192,7 +202,7 @@ def _simple_action(request, pk: int, form_class, action):
     obligation = _obligation(request, pk)
     form = form_class(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Periksa isian: tanggal dd/mm/yyyy dan alasan wajib diisi."))
+        messages.error(request, _form_error_text(form))
         return _back(pk)
     try:
         action(obligation, form.cleaned_data)

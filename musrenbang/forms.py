@@ -15,6 +15,7 @@ from musrenbang.services import PROPOSAL_FIELDS
 from portal.forms import DateInput
 from portal.models import Desa, Kecamatan
 from portal.scoping import restrict
+from portal.validators import validate_business_date
 
 
 def _select() -> forms.Select:
@@ -44,12 +45,14 @@ class ScheduleForm(forms.Form):
     """The kecamatan sets the planned date of one kind of meeting for every desa (or of its own forum)."""
 
     kind = forms.ChoiceField(label=_("Jenis musyawarah"), choices=MeetingKind.choices, widget=_select())
-    planned_date = forms.DateField(label=_("Tanggal rencana"), widget=DateInput())
+    planned_date = forms.DateField(label=_("Tanggal rencana"), widget=DateInput(), validators=[validate_business_date])
     window_start = forms.DateField(
-        label=_("Awal jendela"), required=False, widget=DateInput(),
+        label=_("Awal jendela"), required=False, widget=DateInput(), validators=[validate_business_date],
         help_text=_("Kosongkan awal dan akhir jendela untuk memakai jendela menurut aturan."),
     )  # fmt: skip
-    window_end = forms.DateField(label=_("Akhir jendela"), required=False, widget=DateInput())
+    window_end = forms.DateField(
+        label=_("Akhir jendela"), required=False, widget=DateInput(), validators=[validate_business_date]
+    )
     kecamatan = forms.ModelChoiceField(label=_("Kecamatan"), queryset=Kecamatan.objects.none(), widget=_select())
 
     def __init__(self, *args, user, **kwargs):
@@ -73,7 +76,9 @@ class ScheduleForm(forms.Form):
 
 
 class MeetingRecordForm(forms.Form):
-    held_date = forms.DateField(label=_("Tanggal pelaksanaan"), required=False, widget=DateInput())
+    held_date = forms.DateField(
+        label=_("Tanggal pelaksanaan"), required=False, widget=DateInput(), validators=[validate_business_date]
+    )
     place = forms.CharField(label=_("Tempat"), max_length=200, required=False, widget=_text())
     notes = forms.CharField(label=_("Catatan"), required=False, widget=_textarea(3))
 

@@ -19,6 +19,7 @@ from portal import files, notify, permissions
 from portal.choices import Role
 from portal.models import Desa, Kecamatan, Notification, User
 from portal.scoping import in_scope
+from portal.validators import validate_business_date
 
 DOCUMENT_KINDS = {
     DocumentRole.UNDANGAN: {files.KIND_PDF, files.KIND_JPEG, files.KIND_PNG},
@@ -54,7 +55,9 @@ def meeting_ensure(*, kecamatan: Kecamatan, desa: Desa | None, year: int, kind: 
     lookup = {"kecamatan": kecamatan, "year": year, "kind": kind, "desa": desa}
     try:
         with transaction.atomic():
-            meeting, _created = Meeting.objects.get_or_create(**lookup, defaults={"window_start": start, "window_end": end})
+            meeting, _created = Meeting.objects.get_or_create(
+                **lookup, defaults={"window_start": start, "window_end": end}
+            )
     except IntegrityError:  # created meanwhile by another request: the unique constraint decided
         meeting = Meeting.objects.get(**lookup)
     return meeting
@@ -71,13 +74,19 @@ def meetings_schedule(
         raise PermissionDenied
     if kind not in MeetingKind.values:
         raise ValidationError({"kind": _("Jenis musyawarah tidak dikenal.")})
+    validate_business_date(planned_date, "planned_date")
+    if window:
+        validate_business_date(window[0], "window_start")
+        validate_business_date(window[1], "window_end")
     start, end = window or rules.default_window(kind, year)
     if end < start:
         raise ValidationError({"window_end": _("Akhir jendela tidak boleh sebelum awalnya.")})
     if planned_date and not start <= planned_date <= end:
         raise ValidationError(
-            {"planned_date": _("Tanggal rencana harus di dalam jendela %(a)s–%(b)s.")
-             % {"a": f"{start:%d/%m/%Y}", "b": f"{end:%d/%m/%Y}"}}  # fmt: skip
+            {
+                "planned_date": _("Tanggal rencana harus di dalam jendela %(a)s–%(b)s.")
+                % {"a": f"{start:%d/%m/%Y}", "b": f"{end:%d/%m/%Y}"}
+            }  # fmt: skip
         )
     if kind == MeetingKind.KECAMATAN:
         owners: list[Desa | None] = [None]
@@ -101,6 +110,7 @@ def meeting_record(
 ) -> Meeting:
     if not can_edit_meeting(actor, meeting):
         raise PermissionDenied
+    validate_business_date(held_date, "held_date")
     if held_date and held_date > timezone.localdate():
         raise ValidationError({"held_date": _("Tanggal pelaksanaan tidak boleh di masa depan.")})
     meeting.held_date, meeting.place, meeting.notes = held_date, place, notes
@@ -190,8 +200,10 @@ def proposal_move(
     if not rules.can_move(current, to_status):
         raise ValidationError(
             _("Usulan berstatus %(a)s tidak dapat dipindah ke %(b)s.")
-            % {"a": ProposalStatus(current).label, "b": ProposalStatus(to_status).label if to_status in
-               ProposalStatus.values else to_status}  # fmt: skip
+            % {
+                "a": ProposalStatus(current).label,
+                "b": ProposalStatus(to_status).label if to_status in ProposalStatus.values else to_status,
+            }  # fmt: skip
         )
     changes: dict = {"status": to_status}
     if to_status == ProposalStatus.DIBAHAS:
@@ -294,4 +306,3 @@ def _alert(meeting: Meeting, key: str, kind: str, title: str, text: str, *, late
         payload={"title": title, "message": text, "link": f"/musrenbang/musyawarah/{meeting.pk}/", "kind": kind,
                  "desa": meeting.desa.kode if meeting.desa_id else ""},
     )  # fmt: skip
-

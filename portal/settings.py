@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "simple_history",
     "axes",
+    "csp",
     "monev",
     "attendance",
     "musrenbang",
@@ -100,6 +101,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -288,7 +290,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.Pagination",
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "portal.api.filtersets.FilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
@@ -311,12 +313,35 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The enum hook is drf-spectacular's default; ours adds the common error body and each operation's errors.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api.schema.error_responses",
+    ],
     # Choice sets whose field names repeat across apps ("kind", "outcome"): one stable name each.
     "ENUM_NAME_OVERRIDES": {
         "NotificationKindEnum": "portal.models.Notification.Kind",
         "HolidayKindEnum": "portal.models.HariLibur.Jenis",
         "EvaluationOutcomeEnum": "monev.choices.Outcome",
         "PunchKindEnum": "attendance.choices.PunchKind",
+    },
+}
+
+# Content-Security-Policy (django-csp), enforced on every page: scripts and styles come only from our own
+# static files (no inline <script>, on…= handlers or <style>; see portal/static/portal/site.js), images
+# also from data: URIs (Bootstrap's CSS draws its icons with them), and no page may be framed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
     },
 }
 
@@ -361,3 +386,7 @@ if len(ATTENDANCE_LATE_BUCKETS) != 3 or list(ATTENDANCE_LATE_BUCKETS) != sorted(
 ATTENDANCE_SICK_NOTE_AFTER_DAYS = env_int("ATTENDANCE_SICK_NOTE_AFTER_DAYS", 2, minimum=0)  # sakit longer needs a note
 ATTENDANCE_CHRONIC_LATE = env_int("ATTENDANCE_CHRONIC_LATE", 5, minimum=1)  # TL days in a month that raise a flag
 ATTENDANCE_TK_STREAK = env_int("ATTENDANCE_TK_STREAK", 3, minimum=1)  # consecutive TK working days that raise a flag
+# Fingerprint machines the server may connect to (attendance/network.py): private ranges always; loopback only for
+# the emulated demo fleet and the tests; anything else (a desa's public IP, a DDNS name) only when listed.
+ATTENDANCE_ALLOW_LOOPBACK = env_bool("ATTENDANCE_ALLOW_LOOPBACK", DEBUG)
+ATTENDANCE_ALLOWED_HOSTS = env_list("ATTENDANCE_ALLOWED_HOSTS", [])

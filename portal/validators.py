@@ -69,3 +69,20 @@ def clean_querydict(query):
             del cleaned[key]
     cleaned._mutable = False
     return cleaned
+
+
+# Business dates (deadlines, triggers, dispensations, meetings) live in the years the portal serves. Outside them a
+# date is a typo, and the working-day arithmetic near 31/12/9999 would overflow (a 500 instead of an answer).
+BUSINESS_YEAR_MIN, BUSINESS_YEAR_MAX = 2000, 2100
+
+
+def validate_business_date(value, field: str | None = None) -> None:
+    """A form field's validator, or a service's check with ``field`` naming the input in the error."""
+    if value is None or BUSINESS_YEAR_MIN <= value.year <= BUSINESS_YEAR_MAX:
+        return
+    error = ValidationError(
+        _("Tanggal harus di antara tahun %(min)s dan %(max)s."),
+        code="date_range",
+        params={"min": BUSINESS_YEAR_MIN, "max": BUSINESS_YEAR_MAX},
+    )
+    raise ValidationError({field: error}) if field else error

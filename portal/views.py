@@ -8,9 +8,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.http import require_POST
 
 from portal import permissions, selectors, services
@@ -21,6 +22,14 @@ from portal.models import SecurityEvent
 from portal.perangkat_import import ImportRejected, build_template, perangkat_import_xlsx
 from portal.scoping import get_in_scope_or_404
 from portal.security import security_event_record
+
+
+def page_not_found(request, exception):
+    """``handler404``: the site's page, but under /api/ the API's one error body (``portal.api.errors``), also
+    for an address no route matches (``/api/v1/desa/1.5/``, ``/api/v1/tidak-ada/``)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Data tidak ditemukan."), "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)
 
 
 @login_required

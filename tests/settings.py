@@ -28,3 +28,4 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (whitenoise warns 
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 AUTH_RATE = "1000/min"  # tests log in often; tests/portal/test_security.py lowers it
+ATTENDANCE_ALLOW_LOOPBACK = True  # the ZKTeco emulator of the tests listens on 127.0.0.1

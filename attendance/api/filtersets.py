@@ -1,3 +1,8 @@
+"""Filters of the attendance API. Every filterset builds on ``portal.api.filtersets.FilterSet`` and names ids with
+``IntegerFilter``: a whole number the database can hold, so ``?perangkat=99999999999999999999`` or
+``?device_id=-1.47e+302`` is a 400 naming the parameter, never a 500. Relations are filtered by plain id (not a
+model choice), so a filter cannot tell an outsider which ids exist."""
+
 import django_filters
 from django.db.models import Exists, OuterRef, Q
 
@@ -13,9 +18,10 @@ from attendance.models import (
     SyncRun,
     WorkSchedule,
 )
+from portal.api.filtersets import FilterSet, IntegerFilter
 
 
-class DeviceFilterSet(django_filters.FilterSet):
+class DeviceFilterSet(FilterSet):
     desa = django_filters.CharFilter(field_name="desa__kode", label="Kode desa")
     kecamatan = django_filters.CharFilter(field_name="desa__kecamatan__kode")
 
@@ -24,12 +30,12 @@ class DeviceFilterSet(django_filters.FilterSet):
         fields = ["desa", "kecamatan", "enabled", "protocol"]
 
 
-class PunchFilterSet(django_filters.FilterSet):
+class PunchFilterSet(FilterSet):
     device = django_filters.CharFilter(field_name="device__serial_number", label="Nomor seri mesin")
-    device_id = django_filters.NumberFilter(field_name="device_id")
+    device_id = IntegerFilter(field_name="device_id")
     desa = django_filters.CharFilter(field_name="device__desa__kode", label="Kode desa")
     pin = django_filters.CharFilter(field_name="pin")
-    perangkat = django_filters.NumberFilter(method="filter_perangkat", label="Id perangkat")
+    perangkat = IntegerFilter(method="filter_perangkat", label="Id perangkat")
     date_from = django_filters.DateFilter(field_name="punched_at", lookup_expr="date__gte")
     date_to = django_filters.DateFilter(field_name="punched_at", lookup_expr="date__lte")
 
@@ -43,17 +49,17 @@ class PunchFilterSet(django_filters.FilterSet):
         return queryset.filter(Exists(linked))
 
 
-class SyncRunFilterSet(django_filters.FilterSet):
+class SyncRunFilterSet(FilterSet):
     device = django_filters.CharFilter(field_name="device__serial_number")
     desa = django_filters.CharFilter(field_name="device__desa__kode", label="Kode desa")
-    device_id = django_filters.NumberFilter(field_name="device_id")
+    device_id = IntegerFilter(field_name="device_id")
 
     class Meta:
         model = SyncRun
         fields = ["device", "device_id", "desa", "outcome"]
 
 
-class DeviceUserFilterSet(django_filters.FilterSet):
+class DeviceUserFilterSet(FilterSet):
     device = django_filters.CharFilter(field_name="device__serial_number")
     desa = django_filters.CharFilter(field_name="device__desa__kode")
     unmapped = django_filters.BooleanFilter(field_name="perangkat", lookup_expr="isnull")
@@ -72,7 +78,7 @@ def _month(queryset, name, value):
     return queryset.filter(**{name: value.replace(day=1)})
 
 
-class WorkScheduleFilterSet(django_filters.FilterSet):
+class WorkScheduleFilterSet(FilterSet):
     desa = django_filters.CharFilter(field_name="desa__kode", label="Kode desa")
     kecamatan_wide = django_filters.BooleanFilter(field_name="desa", lookup_expr="isnull", label="Berlaku sekecamatan")
 
@@ -81,9 +87,9 @@ class WorkScheduleFilterSet(django_filters.FilterSet):
         fields = ["desa", "kecamatan_wide"]
 
 
-class LeaveFilterSet(django_filters.FilterSet):
+class LeaveFilterSet(FilterSet):
     desa = django_filters.CharFilter(field_name="perangkat__desa__kode", label="Kode desa")
-    perangkat = django_filters.NumberFilter(field_name="perangkat_id", label="Id perangkat")
+    perangkat = IntegerFilter(field_name="perangkat_id", label="Id perangkat")
     state = django_filters.ChoiceFilter(choices=Leave.State.choices)
     kind = django_filters.ChoiceFilter(choices=Leave.Kind.choices)
     # A range filter: every leave that overlaps [date_from, date_to].
@@ -95,9 +101,9 @@ class LeaveFilterSet(django_filters.FilterSet):
         fields = ["desa", "perangkat", "state", "kind", "date_from", "date_to"]
 
 
-class DailyStatusFilterSet(django_filters.FilterSet):
+class DailyStatusFilterSet(FilterSet):
     desa = django_filters.CharFilter(field_name="desa__kode", label="Kode desa")
-    perangkat = django_filters.NumberFilter(field_name="perangkat_id", label="Id perangkat")
+    perangkat = IntegerFilter(field_name="perangkat_id", label="Id perangkat")
     date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
     date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
     status = django_filters.CharFilter(
@@ -122,9 +128,9 @@ class DailyStatusFilterSet(django_filters.FilterSet):
         )
 
 
-class ReviewNoteFilterSet(django_filters.FilterSet):
+class ReviewNoteFilterSet(FilterSet):
     desa = django_filters.CharFilter(field_name="desa__kode", label="Kode desa")
-    perangkat = django_filters.NumberFilter(field_name="perangkat_id", label="Id perangkat")
+    perangkat = IntegerFilter(field_name="perangkat_id", label="Id perangkat")
     month = django_filters.DateFilter(field_name="month", method=_month, input_formats=MONTH_FORMATS, label="YYYY-MM")
 
     class Meta:
@@ -132,9 +138,9 @@ class ReviewNoteFilterSet(django_filters.FilterSet):
         fields = ["desa", "perangkat", "month"]
 
 
-class AttendanceWarningFilterSet(django_filters.FilterSet):
+class AttendanceWarningFilterSet(FilterSet):
     desa = django_filters.CharFilter(field_name="perangkat__desa__kode", label="Kode desa")
-    perangkat = django_filters.NumberFilter(field_name="perangkat_id", label="Id perangkat")
+    perangkat = IntegerFilter(field_name="perangkat_id", label="Id perangkat")
     month = django_filters.DateFilter(field_name="month", method=_month, input_formats=MONTH_FORMATS, label="YYYY-MM")
     level = django_filters.ChoiceFilter(choices=AttendanceWarning.Level.choices)
 
@@ -143,9 +149,9 @@ class AttendanceWarningFilterSet(django_filters.FilterSet):
         fields = ["desa", "perangkat", "month", "level"]
 
 
-class PunchCorrectionFilterSet(django_filters.FilterSet):
+class PunchCorrectionFilterSet(FilterSet):
     desa = django_filters.CharFilter(field_name="perangkat__desa__kode", label="Kode desa")
-    perangkat = django_filters.NumberFilter(field_name="perangkat_id", label="Id perangkat")
+    perangkat = IntegerFilter(field_name="perangkat_id", label="Id perangkat")
     state = django_filters.ChoiceFilter(choices=PunchCorrection.State.choices)
     kind = django_filters.ChoiceFilter(choices=PunchCorrection._meta.get_field("kind").choices)
     date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")

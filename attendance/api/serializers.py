@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.urls import reverse
 from django.utils import timezone
@@ -23,9 +24,35 @@ from attendance.models import (
     SyncRun,
     WorkSchedule,
 )
+from attendance.network import validate_device_host
 from portal.api.fields import ScopedSlugRelatedField
 from portal.models import Desa, Kecamatan, Perangkat
 from portal.scoping import restrict
+from portal.validators import validate_business_date
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A relation by id limited to the requesting user's scope: an out-of-scope id is "not found", exactly
+    like a missing one."""
+
+    default_error_messages = {
+        "does_not_exist": _("Data dengan id {pk_value} tidak ditemukan."),
+        "incorrect_type": _("Id harus berupa bilangan bulat."),
+    }
+
+    def to_internal_value(self, data):
+        # Whole numbers only: the database would read 1.5 as id 1 and "1e3" not at all.
+        if (
+            isinstance(data, bool)
+            or not isinstance(data, int | str)
+            or (isinstance(data, str) and not re.fullmatch(r"[0-9]+", data.strip()))
+        ):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(int(data))
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return restrict(super().get_queryset(), request.user if request else None)
 
 
 class DeviceSerializer(serializers.ModelSerializer):
@@ -42,6 +69,13 @@ class DeviceSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = ["health", "last_contact_at", "last_success_at", "consecutive_failures", "last_error",
                             "clock_offset_seconds", "records_on_device", "record_capacity", "users_on_device"]  # fmt: skip
+        extra_kwargs = {
+            "host": {
+                "validators": [validate_device_host],
+                "help_text": "Alamat IPv4 atau nama host di jaringan lokal (10/8, 172.16/12, 192.168/16, 100.64/10) "
+                "atau yang terdaftar di ATTENDANCE_ALLOWED_HOSTS",
+            }
+        }
 
     def get_health(self, obj) -> str:
         return selectors.health(obj, timezone.now())
@@ -71,7 +105,8 @@ class PunchSerializer(serializers.ModelSerializer):
 
 class DeviceUserSerializer(serializers.ModelSerializer):
     device = serializers.CharField(source="device.serial_number", read_only=True)
-    perangkat = serializers.PrimaryKeyRelatedField(queryset=Perangkat.objects.all(), allow_null=True)
+    # Scoped: another kecamatan's perangkat and an id that does not exist get the same 400 text.
+    perangkat = ScopedPrimaryKeyRelatedField(queryset=Perangkat.objects.all(), allow_null=True)
     perangkat_nama = serializers.CharField(source="perangkat.nama", read_only=True, default=None)
 
     class Meta:
@@ -81,20 +116,6 @@ class DeviceUserSerializer(serializers.ModelSerializer):
 
 
 # Attendance II: working hours, leave, daily statuses, recap, the Camat's review ---------------------------
-
-
-class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
-    """A relation by id limited to the requesting user's scope: an out-of-scope id is "not found", exactly
-    like a missing one."""
-
-    default_error_messages = {
-        "does_not_exist": _("Data dengan id {pk_value} tidak ditemukan."),
-        "incorrect_type": _("Id harus berupa angka."),
-    }
-
-    def get_queryset(self):
-        request = self.context.get("request")
-        return restrict(super().get_queryset(), request.user if request else None)
 
 
 @extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-08"})
@@ -107,6 +128,7 @@ class MonthField(serializers.Field):
         value = parse_month_strict(data)
         if value is None:
             self.fail("invalid")
+        validate_business_date(value)
         return value
 
     def to_representation(self, value: dt.date) -> str:
@@ -152,6 +174,10 @@ class WorkScheduleSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = ["updated_at"]
         validators: list = []  # ranges, the one base per area and the desa's kecamatan: schedules.validate
+        extra_kwargs = {
+            "valid_from": {"validators": [validate_business_date]},
+            "valid_to": {"validators": [validate_business_date]},
+        }
 
     def validate_days(self, value: list[dict]) -> list[dict]:
         weekdays = [d["weekday"] for d in value]
@@ -259,8 +285,8 @@ class LeaveCreateSerializer(serializers.Serializer):
         queryset=Perangkat.objects.select_related("desa"), help_text="Id perangkat"
     )
     kind = LeaveKindField()
-    date_from = serializers.DateField()
-    date_to = serializers.DateField()
+    date_from = serializers.DateField(validators=[validate_business_date])
+    date_to = serializers.DateField(validators=[validate_business_date])
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     attachment = serializers.FileField(
         required=False, allow_null=True, default=None, help_text="Surat keterangan (PDF, JPEG atau PNG)"
@@ -449,7 +475,9 @@ class PunchCorrectionCreateSerializer(serializers.Serializer):
     perangkat = ScopedPrimaryKeyRelatedField(
         queryset=Perangkat.objects.select_related("desa"), help_text="Id perangkat"
     )
-    date = serializers.DateField(help_text="Hari kerja yang dikoreksi (YYYY-MM-DD)")
+    date = serializers.DateField(
+        help_text="Hari kerja yang dikoreksi (YYYY-MM-DD)", validators=[validate_business_date]
+    )
     kind = PunchKindField()
     time = serializers.TimeField(
         input_formats=["%H:%M", "%H:%M:%S"], help_text="HH:MM menurut jam desa; pulang lewat tengah malam boleh"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -10,9 +11,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotAcceptable, NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, NotAcceptable, NotFound, PermissionDenied, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -68,9 +68,18 @@ from attendance.models import (
 )
 from portal import files, permissions
 from portal.api.base import RolePermission, ScopedQuerysetMixin, ScopedReadOnlyViewSet, ScopedViewSet
+from portal.api.parsers import FormParser, JSONParser, MultiPartParser
 from portal.models import Desa, Kecamatan, Perangkat
 from portal.queue import enqueue
-from portal.scoping import get_in_scope_or_404, in_scope, restrict
+from portal.scoping import get_in_scope_or_404, restrict
+from portal.validators import validate_business_date
+
+
+class DeviceUnavailable(APIException):
+    """A device action could not talk to the device (502, as a gateway whose upstream failed); nothing changed."""
+
+    status_code = status.HTTP_502_BAD_GATEWAY
+    default_code = "device_error"
 
 
 class DeviceViewSet(ScopedViewSet):
@@ -100,23 +109,32 @@ class DeviceViewSet(ScopedViewSet):
     @extend_schema(request=None)
     @action(detail=True, methods=["post"], url_path="set-time")
     def set_time(self, request, pk=None):
-        """Set the device clock to the server's time in the device's zone (explicit, audited)."""
-        audit = services.device_set_time(actor=request.user, device=self.get_object())
+        """Set the device clock to the server's time in the device's zone (explicit, audited). 502 when the
+        device cannot be reached (one text whatever the cause)."""
+        device = self.get_object()
+        if not services.can_set_time(request.user):
+            raise PermissionDenied()
+        try:
+            audit = services.device_set_time(actor=request.user, device=device)
+        except services.DeviceError as exc:
+            raise DeviceUnavailable(_(str(exc))) from exc  # the "unreachable" text is a msgid: shown translated
         return Response({"detail": audit.detail})
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"], url_path="clear-log")
     def clear_log(self, request, pk=None):
-        """Pull, prove every record on the device is stored, then clear the device's log (audited)."""
+        """Pull, prove every record on the device is stored, then clear the device's log (audited). Camat, Kasi
+        Tapem and admin only (403 for other roles, before any connection); 409 when a record is missing or a
+        pull is running, 502 when the device cannot be read. Nothing is cleared unless the answer is 200."""
+        device = self.get_object()
+        if not services.can_clear_log(request.user):
+            raise PermissionDenied()
         try:
-            audit = services.device_clear_log(actor=request.user, device=self.get_object())
+            audit = services.device_clear_log(actor=request.user, device=device)
         except services.ClearRefused as exc:
             return Response({"detail": str(exc), "code": "clear_refused"}, status=status.HTTP_409_CONFLICT)
-        except Exception as exc:  # the device did not answer: nothing was cleared
-            return Response(
-                {"detail": services.explain(exc, self.get_object()), "code": "device_error"},
-                status=status.HTTP_502_BAD_GATEWAY,
-            )
+        except services.DeviceError as exc:
+            raise DeviceUnavailable(_(str(exc))) from exc  # the "unreachable" text is a msgid: shown translated
         return Response({"detail": audit.detail})
 
 
@@ -155,9 +173,9 @@ class DeviceUserViewSet(ScopedQuerysetMixin, mixins.UpdateModelMixin, viewsets.R
             raise PermissionDenied()
         if "perangkat" not in serializer.validated_data:
             return  # nothing to change: a PATCH without the field must not unlink the PIN
+        # The serializer's field is scoped: an id out of the user's scope and one that does not exist get the
+        # same answer, so the link cannot tell whether another kecamatan's perangkat exists.
         perangkat: Perangkat | None = serializer.validated_data["perangkat"]
-        if perangkat is not None and not in_scope(perangkat, user):
-            raise ValidationError({"perangkat": ["Perangkat tidak ditemukan."]})
         services.device_user_link(actor=user, device_user=serializer.instance, perangkat=perangkat)
 
 
@@ -427,6 +445,10 @@ def _month_param(request) -> dt.date:
     month = parse_month_strict(raw)
     if month is None:
         raise ValidationError({"month": [_("Isi bulan dengan format YYYY-MM, mis. 2026-08.")]})
+    try:
+        validate_business_date(month)
+    except DjangoValidationError as exc:
+        raise ValidationError({"month": exc.messages}) from None
     return month
 
 
@@ -497,6 +519,7 @@ class RecapExportXlsxView(APIView):
         from attendance import exports  # after the scope check: a foreign desa is a 404 whatever the export does
 
         content = exports.recap_workbook(user=request.user, month=month, desa=desa)
+        exports.recap_export_record(request=request._request, file_format="xlsx", month=month, desa=desa)
         area = desa.kode if desa else (request.user.kecamatan.kode if request.user.kecamatan_id else "")
         name = f"rekap-absensi-{month:%Y-%m}{f'-{area}' if area else ''}.xlsx"
         return _file_response(content, filename=name, content_type=files.CONTENT_TYPES[files.KIND_XLSX])
@@ -518,6 +541,7 @@ class RecapExportPdfView(APIView):
         from attendance import exports
 
         content = exports.recap_pdf(user=request.user, month=month, desa=desa)
+        exports.recap_export_record(request=request._request, file_format="pdf", month=month, desa=desa)
         name = f"rekap-absensi-{month:%Y-%m}-{desa.kode}.pdf"
         return _file_response(content, filename=name, content_type=files.CONTENT_TYPES[files.KIND_PDF])
 

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 from zk import ZK
 from zk.const import CMD_ATTLOG_RRQ
+from zk.exception import ZKErrorResponse
 
+from attendance.network import host_check
 from attendance.zk.parser import RawRecord, parse_attendance
 
 
@@ -31,6 +33,28 @@ class SerialMismatch(Exception):
         self.found = found
 
 
+class DeviceUnreachable(Exception):
+    """No ZKTeco conversation could be opened: refused, timed out, unreachable, or something that is not a
+    ZKTeco machine answered. Users see one text for all of these (``attendance.services.UNREACHABLE``), so
+    the device form cannot be used to probe which ports of a network are open; the cause (``__cause__``)
+    goes to the server log and the sync run's ``error_detail`` only."""
+
+
+def _connect(*, host: str, port: int, udp: bool, comm_key: int | None, timeout: int):
+    """Open a session with the device at the address just checked (``attendance.network``): pyzk gets the IP,
+    so a name cannot resolve to another address between the check and the connection."""
+    address = host_check(host)
+    zk = ZK(address, port=port, timeout=timeout, password=comm_key or 0, force_udp=udp, ommit_ping=True)
+    try:
+        return zk.connect()
+    except ZKErrorResponse as exc:
+        if "Unauth" in str(exc):
+            raise  # a ZKTeco machine answered and refused the comm key: the Kasi must be told exactly that
+        raise DeviceUnreachable(str(exc)) from exc
+    except Exception as exc:
+        raise DeviceUnreachable(str(exc)) from exc
+
+
 def read_device(
     *,
     host: str,
@@ -43,8 +67,7 @@ def read_device(
 ) -> DeviceRead:
     """Read everything a pull needs. The device is disabled (its keypad locked) while we read and always
     enabled again in ``finally``: a failed pull must not leave an office's machine unusable."""
-    zk = ZK(host, port=port, timeout=timeout, password=comm_key or 0, force_udp=udp, ommit_ping=True)
-    conn = zk.connect()
+    conn = _connect(host=host, port=port, udp=udp, comm_key=comm_key, timeout=timeout)
     try:
         conn.disable_device()
         serial = (conn.get_serialnumber() or "").strip()
@@ -83,8 +106,7 @@ def set_device_time(
     *, host: str, port: int, udp: bool, comm_key: int | None, timeout: int, when: dt.datetime
 ) -> dt.datetime:
     """Set the device clock (naive device-local time); returns the clock read back."""
-    zk = ZK(host, port=port, timeout=timeout, password=comm_key or 0, force_udp=udp, ommit_ping=True)
-    conn = zk.connect()
+    conn = _connect(host=host, port=port, udp=udp, comm_key=comm_key, timeout=timeout)
     try:
         conn.set_time(when)
         return conn.get_time()

@@ -4,13 +4,14 @@ from django.utils import timezone
 
 from monev.choices import State, SubmissionStatus
 from monev.models import Obligation, Submission
+from portal.api.filtersets import FilterSet, IntegerFilter
 
 
-class ObligationFilterSet(django_filters.FilterSet):
+class ObligationFilterSet(FilterSet):
     desa = django_filters.CharFilter(field_name="desa__kode", label="Kode Kemendagri desa")
-    desa_id = django_filters.NumberFilter(field_name="desa_id")
+    desa_id = IntegerFilter(field_name="desa_id")
     kecamatan = django_filters.CharFilter(field_name="desa__kecamatan__kode", label="Kode kecamatan")
-    year = django_filters.NumberFilter(field_name="year")
+    year = IntegerFilter(field_name="year")
     document_type = django_filters.CharFilter(field_name="document_type__code", label="Kode jenis dokumen, mis. LPPD")
     state = django_filters.ChoiceFilter(choices=State.choices, method="filter_state")
     due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
@@ -31,10 +32,10 @@ class ObligationFilterSet(django_filters.FilterSet):
         return queryset.filter(state=value)
 
 
-class SubmissionFilterSet(django_filters.FilterSet):
+class SubmissionFilterSet(FilterSet):
     # A plain number, not a ModelChoiceFilter: that would validate the id against every obligation and so
     # tell an outsider which ids exist in other kecamatan (200 for a real one, 400 for a missing one).
-    obligation = django_filters.NumberFilter(field_name="obligation_id")
+    obligation = IntegerFilter(field_name="obligation_id")
     status = django_filters.ChoiceFilter(choices=SubmissionStatus.choices)
 
     class Meta:

@@ -9,7 +9,7 @@ from monev.models import DocumentType, Obligation, Sanction, Submission, Submiss
 
 
 class DocumentTypeSerializer(serializers.ModelSerializer):
-    trigger_from = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    trigger_from = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = DocumentType
@@ -80,7 +80,8 @@ class SubmissionFileSerializer(serializers.ModelSerializer):
 class SubmissionSerializer(serializers.ModelSerializer):
     files = SubmissionFileSerializer(many=True, read_only=True)
     submitted_by = serializers.CharField(source="submitted_by.username", read_only=True)
-    reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, default=None)
+    reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, default=None, allow_null=True)
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Submission

@@ -26,6 +26,7 @@ from monev.sanctions import sanction_create
 from portal import files, permissions
 from portal.api.base import ScopedQuerysetMixin
 from portal.api.parsers import FormParser, JSONParser, MultiPartParser
+from portal.api.schema import api_errors, file_responses
 from portal.scoping import get_in_scope_or_404
 
 
@@ -82,9 +83,12 @@ class ObligationViewSet(ScopedQuerysetMixin, mixins.UpdateModelMixin, viewsets.R
         )
         return Response(ObligationSerializer(obligation).data)
 
-    @extend_schema(request=SubmissionCreateSerializer, responses=SubmissionSerializer(many=True))
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser, JSONParser])
+    @extend_schema(methods=["GET"], request=None, responses=SubmissionSerializer(many=True))
+    @extend_schema(methods=["POST"], request=SubmissionCreateSerializer, responses={201: SubmissionSerializer})
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser, JSONParser],
+            pagination_class=None, filter_backends=[])  # fmt: skip
     def submissions(self, request, pk=None):
+        """Every version handed in for the obligation (a plain list, oldest first); POST hands in a new one."""
         obligation = self.get_object()
         if request.method == "GET":
             rows = obligation.submissions.select_related("submitted_by", "reviewed_by").prefetch_related("files")
@@ -115,7 +119,7 @@ class SubmissionFileViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = SubmissionFile.objects.all()
     serializer_class = SubmissionFileSerializer
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(responses=file_responses())
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         stored = self.get_object()
@@ -132,7 +136,8 @@ class SanctionViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.Rea
     serializer_class = SanctionSerializer
     filterset_fields = {"desa__kode": ["exact"], "level": ["exact"], "obligation": ["exact"]}
 
-    @extend_schema(request=SanctionCreateSerializer, responses=SanctionSerializer)
+    @extend_schema(request=SanctionCreateSerializer, responses={201: SanctionSerializer})
+    @api_errors(404)  # the obligation named in the body: missing or out of scope
     def create(self, request, *args, **kwargs):
         data = SanctionCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

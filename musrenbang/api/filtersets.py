@@ -3,10 +3,11 @@ import django_filters
 from musrenbang import rules, selectors
 from musrenbang.choices import Bidang, MeetingKind, ProposalStatus
 from musrenbang.models import Meeting, Proposal
+from portal.api.filtersets import FilterSet, IntegerFilter
 
 
-class MeetingFilterSet(django_filters.FilterSet):
-    year = django_filters.NumberFilter(field_name="year", label="Tahun siklus (tahun Musrenbang Kecamatan)")
+class MeetingFilterSet(FilterSet):
+    year = IntegerFilter(field_name="year", label="Tahun siklus (tahun Musrenbang Kecamatan)")
     kind = django_filters.ChoiceFilter(choices=MeetingKind.choices, label="Jenis musyawarah")
     desa = django_filters.CharFilter(field_name="desa__kode", label="Kode desa")
     state = django_filters.ChoiceFilter(
@@ -28,8 +29,8 @@ class MeetingFilterSet(django_filters.FilterSet):
         return queryset.filter(pk__in=ids)
 
 
-class ProposalFilterSet(django_filters.FilterSet):
-    year = django_filters.NumberFilter(field_name="year", label="Tahun siklus")
+class ProposalFilterSet(FilterSet):
+    year = IntegerFilter(field_name="year", label="Tahun siklus")
     desa = django_filters.CharFilter(field_name="desa__kode", label="Kode desa")
     bidang = django_filters.ChoiceFilter(choices=Bidang.choices, label="Bidang (1–5)")
     status = django_filters.ChoiceFilter(choices=ProposalStatus.choices, label="Status usulan")

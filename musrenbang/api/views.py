@@ -53,6 +53,7 @@ from musrenbang.models import Meeting, MeetingDocument, Proposal, ProposalTransi
 from portal import files, permissions
 from portal.api.base import RolePermission, ScopedQuerysetMixin, ScopedViewSet
 from portal.api.parsers import FormParser, JSONParser, MultiPartParser
+from portal.api.schema import api_errors, file_responses
 from portal.choices import DESA_ROLES
 from portal.models import Desa, Kecamatan
 from portal.scoping import get_in_scope_or_404, restrict
@@ -219,7 +220,7 @@ class MeetingViewSet(ScopedQuerysetMixin, mixins.UpdateModelMixin, viewsets.Read
 
     @extend_schema(
         parameters=[OpenApiParameter("doc_id", int, OpenApiParameter.PATH, description="Id dokumen")],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses=file_responses("application/octet-stream"),
     )
     @action(detail=True, methods=["get"], url_path=r"documents/(?P<doc_id>[0-9]+)/download",
             url_name="document-download", content_negotiation_class=_FallbackNegotiation)  # fmt: skip
@@ -357,6 +358,7 @@ class ProposalViewSet(ScopedViewSet):
         return Response(self.get_serializer(rows, many=True).data)
 
     @extend_schema(parameters=[YEAR_PARAMETER, KECAMATAN_PARAMETER], responses=ProposalRankingSerializer)
+    @api_errors(404)  # ?kecamatan= missing or out of scope
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def ranking(self, request):
         """Proposals discussed at the kecamatan (or further), ranked by score, then the kecamatan's
@@ -423,6 +425,7 @@ class ProposalViewSet(ScopedViewSet):
     @extend_schema(request=ProposalImportSerializer, responses={201: ProposalImportResultSerializer})
     @action(detail=False, methods=["post"], url_path="import", url_name="import",
             parser_classes=[MultiPartParser, FormParser], pagination_class=None, filter_backends=[])  # fmt: skip
+    @api_errors(404)  # the desa named in the body: missing or out of scope
     def import_(self, request):
         """Import a desa's proposals from the Excel template (multipart ``desa``, ``year``, ``file``). Any row
         error refuses the whole workbook, listing the rows."""
@@ -464,6 +467,7 @@ class ProposalExportXlsxView(APIView):
         ],
         responses={(200, files.CONTENT_TYPES[files.KIND_XLSX]): OpenApiTypes.BINARY},
     )
+    @api_errors(404)  # ?desa= missing or out of scope
     def get(self, request):
         year = _year_param(request)
         kode = request.query_params.get("desa", "").strip()
@@ -493,6 +497,7 @@ class BeritaAcaraPdfView(APIView):
         parameters=[YEAR_PARAMETER, KECAMATAN_PARAMETER],
         responses={(200, files.CONTENT_TYPES[files.KIND_PDF]): OpenApiTypes.BINARY},
     )
+    @api_errors(403, 404)  # kecamatan staff only; ?kecamatan= missing or out of scope
     def get(self, request):
         kecamatan = _kecamatan_param(request)  # first: another kecamatan's is a 404 for every role
         if not permissions.is_kecamatan_staff(request.user):
@@ -521,10 +526,12 @@ class RankingRuleView(APIView):
         }
 
     @extend_schema(parameters=[KECAMATAN_PARAMETER], responses=RankingRuleSerializer)
+    @api_errors(404)  # ?kecamatan= missing or out of scope
     def get(self, request):
         return Response(RankingRuleSerializer(self._body(_kecamatan_param(request))).data)
 
     @extend_schema(parameters=[KECAMATAN_PARAMETER], request=RankingRuleSerializer, responses=RankingRuleSerializer)
+    @api_errors(404)
     def put(self, request):
         kecamatan = _kecamatan_param(request)
         if not permissions.is_kecamatan_staff(request.user):

@@ -3,13 +3,33 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.http import Http404
 from rest_framework import permissions, viewsets
 from rest_framework.exceptions import NotFound
 
+from portal.api.filtersets import BIGINT_MAX, BIGINT_MIN
 from portal.scoping import in_scope, restrict
 
 
-class ScopedQuerysetMixin:
+def is_db_int(value) -> bool:
+    """Whether ``value`` (a path segment) is a whole number the database can hold."""
+    try:
+        return BIGINT_MIN <= int(str(value)) <= BIGINT_MAX
+    except ValueError:
+        return False
+
+
+class IdLookupMixin:
+    """A path id that no row can have (``/desa/99999999999999999999/``, ``/desa/abc/``) is simply not found,
+    before it reaches the database (SQLite cannot even hold it: an OverflowError, a 500)."""
+
+    def get_object(self):
+        if self.lookup_field == "pk" and not is_db_int(self.kwargs.get(self.lookup_url_kwarg or "pk")):
+            raise Http404
+        return super().get_object()
+
+
+class ScopedQuerysetMixin(IdLookupMixin):
     """Restrict the viewset's queryset to the requesting user's scope (NetBox's ``BaseViewSet.initial``)."""
 
     def get_queryset(self):

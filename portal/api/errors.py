@@ -3,13 +3,17 @@
     {"detail": "<pesan>", "code": "<kode>", "fields": {"<field>": ["<pesan>", ...]}}
 
 ``fields`` is present only for validation errors. Model ``ValidationError``s raised by services become 400s
-with the same shape, so services need not know about DRF.
+with the same shape, so services need not know about DRF. A value the database or the calendar cannot hold
+(``OverflowError``, ``DataError``) is the client's mistake too: a 400, never a 500. The filtersets, the path
+ids and the business-date validator catch these earlier with a message that names the field; this is the net
+under them.
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.db.models import ProtectedError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -44,6 +48,11 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         payload = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(payload)
+    if isinstance(exc, (OverflowError, DataError)):
+        return Response(
+            {"detail": _("Nilai di luar jangkauan yang dapat diolah."), "code": "out_of_range"},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, ProtectedError):
         return Response(
             {"detail": _("Data ini masih dipakai oleh data lain dan tidak dapat dihapus."), "code": "protected"},

@@ -4,7 +4,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from knox.models import AuthToken
 from knox.settings import knox_settings
 from rest_framework import fields as drf_fields
@@ -17,8 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal import notify, permissions, services
-from portal.api.base import RolePermission, ScopedReadOnlyViewSet, ScopedViewSet
-from portal.api.filtersets import DesaFilterSet, PerangkatFilterSet
+from portal.api.base import IdLookupMixin, RolePermission, ScopedReadOnlyViewSet, ScopedViewSet
+from portal.api.filtersets import DesaFilterSet, HariLiburFilterSet, PerangkatFilterSet
 from portal.api.serializers import (
     DeliverySerializer,
     DesaSerializer,
@@ -73,7 +73,9 @@ class TokenRevokeView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        request=None, responses={200: inline_serializer("TokenRevoked", {"revoked": drf_fields.IntegerField()})}
+        request=None,
+        parameters=[OpenApiParameter("all", bool, description="true: cabut semua token pengguna ini")],
+        responses={200: inline_serializer("TokenRevoked", {"revoked": drf_fields.IntegerField()})},
     )
     def post(self, request, *args, **kwargs):
         revoke_all = str(request.query_params.get("all", "")).lower() in ("1", "true")
@@ -142,17 +144,12 @@ class HariLiburViewSet(ScopedViewSet):
     queryset = HariLibur.objects.select_related("kecamatan")
     serializer_class = HariLiburSerializer
     permission_classes = [RolePermission]
-    filterset_fields = {"tanggal": ["gte", "lte", "year"], "jenis": ["exact"]}
+    filterset_class = HariLiburFilterSet
     pagination_class = None
 
     @staticmethod
     def can_write(user) -> bool:
         return permissions.can_manage_holidays(user)
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        year = self.request.query_params.get("year")
-        return queryset.filter(tanggal__year=int(year)) if year and year.isdigit() else queryset
 
     def _check_owner(self, row: HariLibur) -> None:
         if not self.request.user.is_portal_admin and row.kecamatan_id != self.request.user.kecamatan_id:
@@ -200,7 +197,10 @@ class NonWorkingDaysView(generics.GenericAPIView):
         return Response(NonWorkingDaySerializer(days, many=True).data)
 
 
-class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(
+    list=extend_schema(parameters=[OpenApiParameter("unread", bool, description="true: hanya yang belum dibaca")])
+)
+class NotificationViewSet(IdLookupMixin, viewsets.ReadOnlyModelViewSet):
     """The signed-in user's own inbox (never anyone else's). ``?unread=true`` for the unread ones."""
 
     serializer_class = NotificationSerializer
@@ -223,7 +223,9 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
         note.refresh_from_db()
         return Response(NotificationSerializer(note).data)
 
-    @extend_schema(request=None)
+    @extend_schema(
+        request=None, responses=inline_serializer("NotificationsMarked", {"marked": drf_fields.IntegerField()})
+    )
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request):
         count = self.get_queryset().filter(read_at__isnull=True).update(read_at=timezone.now())

@@ -8,6 +8,13 @@ import pytest
 from attendance.models import Device
 
 
+@pytest.fixture(autouse=True)
+def loopback_devices(settings):
+    """The emulator listens on 127.0.0.1: loopback devices are allowed here as in the demo. Production keeps
+    them refused (``ATTENDANCE_ALLOW_LOOPBACK`` off); tests of that policy turn it off themselves."""
+    settings.ATTENDANCE_ALLOW_LOOPBACK = True
+
+
 @pytest.fixture
 def emulator():
     from attendance.emulator import start_emulator

@@ -21,7 +21,11 @@ def test_two_pulls_at_once_store_each_punch_once(tenancy, emulator, register, br
     handle = emulator(serial="TWICE-1", users=30, records=20_000, record_size=40)
     device = register(handle, tenancy.desa_a)
     queue = f"pull-{os.getpid()}-{time.monotonic_ns()}"
-    env = {"DJANGO_SETTINGS_MODULE": "tests.settings_worker", "PANTAU_TEST_DB_NAME": connection.settings_dict["NAME"]}
+    env = {
+        "DJANGO_SETTINGS_MODULE": "tests.settings_worker",
+        "PANTAU_TEST_DB_NAME": connection.settings_dict["NAME"],
+        "ATTENDANCE_ALLOW_LOOPBACK": "true",
+    }  # the emulators listen on 127.0.0.1
     workers = [WorkerProcess(queue, extra_env=env), WorkerProcess(queue + "-b", extra_env=env)]
     app.conf.task_always_eager = False
     try:
@@ -78,7 +82,11 @@ def test_beat_dispatch_pulls_every_kind_of_device_on_a_real_worker(tenancy, emul
     every = [device for _handle, device in devices.values()]
 
     queue = f"dispatch-{os.getpid()}-{time.monotonic_ns()}"
-    env = {"PANTAU_TEST_DB_NAME": connection.settings_dict["NAME"], "PANTAU_TEST_QUEUE": queue}
+    env = {
+        "PANTAU_TEST_DB_NAME": connection.settings_dict["NAME"],
+        "PANTAU_TEST_QUEUE": queue,
+        "ATTENDANCE_ALLOW_LOOPBACK": "true",
+    }  # the emulators listen on 127.0.0.1
     worker = WorkerProcess(queue, extra_env=env)
     app.conf.task_always_eager = False
     try:

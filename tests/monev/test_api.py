@@ -190,7 +190,11 @@ def test_patch_trigger_date_dates_the_raperdes(monev, who):
     # 16 Mar + 3 calendar days = Thu 19 Mar (Nyepi). A calendar-day legal clock is not moved by the holiday
     # (before "Trustworthy verdicts" it rolled past Idul Fitri to Wed 25 Mar).
     body = response.json()
-    assert (body["trigger_date"], body["legal_due_date"], body["due_date"]) == ("2026-03-16", "2026-03-19", "2026-03-19")
+    assert (body["trigger_date"], body["legal_due_date"], body["due_date"]) == (
+        "2026-03-16",
+        "2026-03-19",
+        "2026-03-19",
+    )
     o.refresh_from_db()
     assert (o.trigger_date, o.due_date, o.legal_due_date) == (dt.date(2026, 3, 16), *[dt.date(2026, 3, 19)] * 2)
 
@@ -211,6 +215,36 @@ def test_extend_and_not_applicable_are_for_the_kecamatan_only(monev):
     assert kasi.post(not_applicable, {"reason": "Digabung dengan LPPD"}).json()["state"] == "tidak_berlaku"
     ippd.refresh_from_db()
     assert (ippd.state, ippd.not_applicable_reason) == ("tidak_berlaku", "Digabung dengan LPPD")
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "9999-12-20", "0001-01-01", "1999-12-31", "2101-01-01"])
+def test_business_dates_outside_2000_2100_are_a_400_not_a_500(monev, day):
+    """Found by the fuzzer: 31/12/9999 overflowed the working-day arithmetic of a dispensation or a trigger."""
+    raperdes, lppd = obligation(monev.desa_a, "RAPERDES_APBDES"), obligation(monev.desa_a, "LPPD")
+    before = snapshot_dates(raperdes, lppd)
+    kasi = monev.client(monev.kasi_tapem)
+    for response, field in [
+        (kasi.post(reverse("api:obligation-extend", args=[lppd.pk]), {"new_due_date": day, "reason": "x"}),
+         "new_due_date"),
+        (kasi.patch(reverse("api:obligation-detail", args=[raperdes.pk]), {"trigger_date": day}, format="json"),
+         "trigger_date"),
+    ]:  # fmt: skip
+        assert response.status_code == 400
+        assert response.json()["fields"] == {field: ["Tanggal harus di antara tahun 2000 dan 2100."]}
+    assert snapshot_dates(raperdes, lppd) == before and not Extension.objects.exists()
+
+
+def test_business_dates_at_the_edges_of_the_range_are_taken(monev):
+    raperdes, lppd = obligation(monev.desa_a, "RAPERDES_APBDES"), obligation(monev.desa_a, "LPPD")
+    kasi = monev.client(monev.kasi_tapem)
+    extend = kasi.post(reverse("api:obligation-extend", args=[lppd.pk]), {"new_due_date": "2100-12-31", "reason": "x"})
+    assert (extend.status_code, extend.json()["due_date"]) == (200, "2100-12-31")
+    trigger = kasi.patch(reverse("api:obligation-detail", args=[raperdes.pk]), {"trigger_date": "2100-12-31"})
+    assert (trigger.status_code, trigger.json()["trigger_date"]) == (200, "2100-12-31")
+
+
+def snapshot_dates(*rows: Obligation) -> list:
+    return [Obligation.objects.values_list("state", "trigger_date", "due_date").get(pk=o.pk) for o in rows]
 
 
 # Submissions and review ----------------------------------------------------------------------------------

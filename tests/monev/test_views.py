@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -237,6 +238,32 @@ def test_web_event_create(client, monev):
     assert (o.period_label, o.due_date) == ("Perdes No. 3 Tahun 2026", dt.date(2026, 8, 10))
     url = reverse("monev-event-create", args=["35.24.13.2002", "PERDES"])
     assert client.post(url, {"label": "Perdes 1", "trigger_date": "03/08/2026"}).status_code == 404
+
+
+@pytest.mark.parametrize("day", ["31/12/9999", "01/01/0001", "31/12/1999"])
+def test_web_dates_outside_2000_2100_are_a_form_error_not_a_500(client, monev, day):
+    """Found by the fuzzer on the API, the same in the forms: 31/12/9999 overflowed the working-day arithmetic."""
+    raperdes, lppd = obligation(monev.desa_a, "RAPERDES_APBDES"), obligation(monev.desa_a, "LPPD")
+    before = snapshot()
+    login(client, monev.kasi_tapem)
+    for url, data, label in [
+        (reverse("monev-extend", args=[lppd.pk]), {"new_due_date": day, "reason": "x"}, "Tenggat baru"),
+        (reverse("monev-trigger", args=[raperdes.pk]), {"trigger_date": day}, "Tanggal pemicu"),
+        (reverse("monev-event-create", args=["35.24.13.2001", "PERDES"]), {"label": "Perdes 1", "trigger_date": day},
+         "Tanggal diundangkan"),
+    ]:  # fmt: skip
+        response = client.post(url, data, follow=True)
+        assert response.status_code == 200
+        assert texts(response) == [f"{label}: Tanggal harus di antara tahun 2000 dan 2100."]
+    assert snapshot() == before and not Extension.objects.exists()
+
+
+def test_web_dates_are_checked_by_the_services_too(monev):
+    lppd = obligation(monev.desa_a, "LPPD")
+    with pytest.raises(ValidationError) as refused:
+        services.obligation_extend(actor=monev.kasi_tapem, obligation=lppd, new_due_date=dt.date(9999, 12, 31),
+                                   reason="x")  # fmt: skip
+    assert refused.value.message_dict == {"new_due_date": ["Tanggal harus di antara tahun 2000 dan 2100."]}
     assert not Obligation.objects.filter(desa=monev.desa_b, document_type__code="PERDES").exists()
 
 

@@ -391,6 +391,24 @@ def test_held_date_in_the_future_is_refused(tenancy, next_cycle):
     assert Meeting.objects.get(pk=own.pk).held_date is None
 
 
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_meeting_dates_outside_2000_2100_are_refused(tenancy, next_cycle, day):
+    own = meeting_of(tenancy, kind=MeetingKind.MUSDES, year=NEXT)
+    api = tenancy.client(tenancy.kasi_tapem)
+    message = ["Tanggal harus di antara tahun 2000 dan 2100."]
+    held = api.patch(url("meeting-detail", own.pk), {"held_date": day}, format="json")
+    assert (held.status_code, held.json()["fields"]) == (400, {"held_date": message})
+    body = {"year": NEXT, "kind": "musdes", "planned_date": day, "window_start": day, "window_end": day}
+    planned = api.post(url("meeting-schedule"), body, format="json")
+    assert (planned.status_code, planned.json()["fields"]) == (400, {"planned_date": message})
+    window = api.post(url("meeting-schedule"), {**body, "planned_date": None}, format="json")
+    assert (window.status_code, window.json()["fields"]) == (400, {"window_start": message})
+    assert not Meeting.objects.filter(held_date__isnull=False).exists()
+    assert set(Meeting.objects.filter(year=NEXT, kind="musdes").values_list("planned_date", flat=True)) == {
+        MUSDES_PLANNED
+    }
+
+
 # Meetings: documents ----------------------------------------------------------------------------------------
 
 
