@@ -418,8 +418,18 @@ def run() -> None:
         base,
         note=f"{len(desa_ids)} desa, {day_q} queries (repeat runs find {day_rows} changes)",
     )
-    report("whole month, every desa: first rebuild", first_s, base, note=f"{first_rows} statuses written, {first_q} queries")
-    report("whole month, every desa: second rebuild (no change)", second_s, base, note=f"{second_rows} written, {second_q} queries")
+    report(
+        "whole month, every desa: first rebuild",
+        first_s,
+        base,
+        note=f"{first_rows} statuses written, {first_q} queries",
+    )
+    report(
+        "whole month, every desa: second rebuild (no change)",
+        second_s,
+        base,
+        note=f"{second_rows} written, {second_q} queries",
+    )
     report("statuses_rebuild of the month (+ DeviceDay backfill)", rebuild_s, base, note=f"{rebuild_q} queries")
     report(
         f"status_dirty_process: {dirty_pairs} dirty (desa, day) pairs",
