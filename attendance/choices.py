@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Protocol(models.TextChoices):
@@ -40,5 +41,5 @@ class MissingPunchPolicy(models.TextChoices):
 
 
 class PunchKind(models.TextChoices):
-    IN = "in", _("Masuk")
+    IN = "in", pgettext_lazy("absen", "Masuk")  # not the login button's "Masuk"
     OUT = "out", _("Pulang")
