@@ -43,3 +43,10 @@ urlpatterns = [
         name="api-docs",
     ),
 ]
+
+# Under /api/ the API's JSON error body where Django answers before any API view (no route, an unreadable
+# multipart body, a body too large); elsewhere the site's pages.
+handler400 = "portal.views.bad_request"
+handler403 = "portal.views.permission_denied"
+handler404 = "portal.views.page_not_found"
+handler500 = "portal.views.server_error"

@@ -24,12 +24,38 @@ from portal.scoping import get_in_scope_or_404
 from portal.security import security_event_record
 
 
-def page_not_found(request, exception):
-    """``handler404``: the site's page, but under /api/ the API's one error body (``portal.api.errors``), also
-    for an address no route matches (``/api/v1/desa/1.5/``, ``/api/v1/tidak-ada/``)."""
+def _api_error(request, status: int, detail: str, code: str) -> JsonResponse | None:
+    """Under /api/ the API's one error body (``portal.api.errors``), also where Django answers before any API
+    view runs: an address no route matches, a multipart body it cannot read, a body too large."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": _("Data tidak ditemukan."), "code": "not_found"}, status=404)
-    return defaults.page_not_found(request, exception)
+        return JsonResponse({"detail": detail, "code": code}, status=status)
+    return None
+
+
+def page_not_found(request, exception):
+    """``handler404`` (``/api/v1/desa/1.5/``, ``/api/v1/tidak-ada/``)."""
+    return _api_error(request, 404, _("Data tidak ditemukan."), "not_found") or defaults.page_not_found(
+        request, exception
+    )
+
+
+def bad_request(request, exception):
+    """``handler400``: a malformed multipart body, too many fields, a body over the size limit."""
+    return _api_error(request, 400, _("Permintaan tidak dapat dibaca."), "parse_error") or defaults.bad_request(
+        request, exception
+    )
+
+
+def permission_denied(request, exception):
+    """``handler403``."""
+    return _api_error(
+        request, 403, _("Anda tidak memiliki izin untuk melakukan tindakan ini."), "permission_denied"
+    ) or defaults.permission_denied(request, exception)
+
+
+def server_error(request):
+    """``handler500``: a client of the API gets JSON it can parse, not the site's page."""
+    return _api_error(request, 500, _("Terjadi galat di server."), "server_error") or defaults.server_error(request)
 
 
 @login_required

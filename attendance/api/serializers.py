@@ -94,7 +94,7 @@ class SyncRunSerializer(serializers.ModelSerializer):
 class PunchSerializer(serializers.ModelSerializer):
     device = serializers.CharField(source="device.serial_number")
     desa = serializers.CharField(source="device.desa.kode")
-    perangkat = serializers.IntegerField(source="perangkat_id", default=None)
+    perangkat = serializers.IntegerField(source="perangkat_id", allow_null=True)
 
     class Meta:
         model = Punch
@@ -107,7 +107,7 @@ class DeviceUserSerializer(serializers.ModelSerializer):
     device = serializers.CharField(source="device.serial_number", read_only=True)
     # Scoped: another kecamatan's perangkat and an id that does not exist get the same 400 text.
     perangkat = ScopedPrimaryKeyRelatedField(queryset=Perangkat.objects.all(), allow_null=True)
-    perangkat_nama = serializers.CharField(source="perangkat.nama", read_only=True, default=None)
+    perangkat_nama = serializers.CharField(source="perangkat.nama", read_only=True, allow_null=True)
 
     class Meta:
         model = DeviceUser
@@ -263,7 +263,7 @@ class LeaveSerializer(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     requested_by = serializers.CharField(source="requested_by.username", read_only=True)
-    decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
+    decided_by = serializers.CharField(source="decided_by.username", read_only=True, allow_null=True)
     days = serializers.IntegerField(read_only=True)
     attachment_url = serializers.SerializerMethodField()
 
@@ -354,8 +354,8 @@ class FlagSerializer(serializers.Serializer):
     kind = serializers.CharField(help_text="chronic_late, tk_streak atau coverage_gap")
     desa = serializers.CharField(source="desa.kode")
     desa_nama = serializers.CharField(source="desa.nama")
-    perangkat = serializers.IntegerField(source="perangkat.pk", allow_null=True, default=None)
-    perangkat_nama = serializers.CharField(source="perangkat.nama", allow_null=True, default=None)
+    perangkat = serializers.IntegerField(source="perangkat.pk", allow_null=True)
+    perangkat_nama = serializers.CharField(source="perangkat.nama", allow_null=True)
     count = serializers.IntegerField()
     detail = serializers.CharField()
 
@@ -393,7 +393,7 @@ class ReviewNoteSerializer(serializers.ModelSerializer):
     desa = serializers.CharField(source="desa.kode", read_only=True)
     month = MonthField(read_only=True)
     perangkat = serializers.IntegerField(source="perangkat_id", read_only=True, allow_null=True)
-    perangkat_nama = serializers.CharField(source="perangkat.nama", read_only=True, default=None)
+    perangkat_nama = serializers.CharField(source="perangkat.nama", read_only=True, allow_null=True)
     author = serializers.CharField(source="author.username", read_only=True)
 
     class Meta:
@@ -455,7 +455,7 @@ class PunchCorrectionSerializer(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     requested_by = serializers.CharField(source="requested_by.username", read_only=True)
-    decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
+    decided_by = serializers.CharField(source="decided_by.username", read_only=True, allow_null=True)
     attachment_url = serializers.SerializerMethodField()
 
     class Meta:

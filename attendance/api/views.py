@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
@@ -69,6 +70,7 @@ from attendance.models import (
 from portal import files, permissions
 from portal.api.base import RolePermission, ScopedQuerysetMixin, ScopedReadOnlyViewSet, ScopedViewSet
 from portal.api.parsers import FormParser, JSONParser, MultiPartParser
+from portal.api.schema import api_errors
 from portal.models import Desa, Kecamatan, Perangkat
 from portal.queue import enqueue
 from portal.scoping import get_in_scope_or_404, restrict
@@ -208,6 +210,7 @@ class WorkScheduleViewSet(ScopedViewSet):
         responses=EffectiveScheduleSerializer,
     )
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    @api_errors(404)  # ?desa= missing or out of scope
     def effective(self, request):
         """The schedule in force for a desa on a day (``schedule_id`` null: the built-in default)."""
         kode = request.query_params.get("desa", "").strip()
@@ -377,7 +380,8 @@ class AttendancePolicyView(APIView):
     permission_classes = [IsAuthenticated]
 
     def _kecamatan(self, request) -> Kecamatan:
-        kode = (request.query_params.get("kecamatan") or request.data.get("kecamatan") or "").strip()
+        body = request.data if isinstance(request.data, Mapping) else {}  # a JSON body may be null, a list, a number
+        kode = str(request.query_params.get("kecamatan") or body.get("kecamatan") or "").strip()
         if not kode:
             if request.user.kecamatan_id is None:
                 raise ValidationError({"kecamatan": [_("Isi kode kecamatan, mis. ?kecamatan=35.24.13.")]})
@@ -392,6 +396,7 @@ class AttendancePolicyView(APIView):
         parameters=[OpenApiParameter("kecamatan", str, description="Kode kecamatan; kosong = kecamatan Anda")],
         responses=AttendancePolicySerializer,
     )
+    @api_errors(404)  # ?kecamatan= missing or out of scope
     def get(self, request):
         return Response(self._body(self._kecamatan(request)))
 
@@ -399,6 +404,7 @@ class AttendancePolicyView(APIView):
         parameters=[OpenApiParameter("kecamatan", str, description="Kode kecamatan; kosong = kecamatan Anda")],
         request=AttendancePolicySerializer, responses=AttendancePolicySerializer,
     )  # fmt: skip
+    @api_errors(404)  # ?kecamatan= missing or out of scope
     def put(self, request):
         kecamatan = self._kecamatan(request)
         if not permissions.is_kecamatan_staff(request.user):
@@ -414,6 +420,7 @@ class AttendancePolicyView(APIView):
         parameters=[OpenApiParameter("kecamatan", str, description="Kode kecamatan; kosong = kecamatan Anda")],
         request=AttendancePolicySerializer, responses=AttendancePolicySerializer,
     )  # fmt: skip
+    @api_errors(404)
     def patch(self, request):
         return self.put(request)
 
@@ -488,6 +495,7 @@ class RecapView(APIView):
             resource_type_field_name=None,
         ),
     )  # fmt: skip
+    @api_errors(404)  # ?desa= missing or out of scope
     def get(self, request):
         month = _month_param(request)
         desa = _desa_param(request, required=False)
@@ -513,6 +521,7 @@ class RecapExportXlsxView(APIView):
     @extend_schema(
         parameters=RECAP_PARAMETERS, responses={(200, files.CONTENT_TYPES[files.KIND_XLSX]): OpenApiTypes.BINARY}
     )
+    @api_errors(404)  # ?desa= missing or out of scope
     def get(self, request):
         month = _month_param(request)
         desa = _desa_param(request, required=False)
@@ -535,6 +544,7 @@ class RecapExportPdfView(APIView):
         parameters=[RECAP_PARAMETERS[0], OpenApiParameter("desa", str, required=True, description="Kode desa")],
         responses={(200, files.CONTENT_TYPES[files.KIND_PDF]): OpenApiTypes.BINARY},
     )
+    @api_errors(404)  # ?desa= missing or out of scope
     def get(self, request):
         month = _month_param(request)
         desa = _desa_param(request, required=True)

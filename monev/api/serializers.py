@@ -80,7 +80,7 @@ class SubmissionFileSerializer(serializers.ModelSerializer):
 class SubmissionSerializer(serializers.ModelSerializer):
     files = SubmissionFileSerializer(many=True, read_only=True)
     submitted_by = serializers.CharField(source="submitted_by.username", read_only=True)
-    reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, default=None, allow_null=True)
+    reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, allow_null=True)
     outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
 
     class Meta:

@@ -84,10 +84,8 @@ class MeetingListSerializer(serializers.ListSerializer):
 class MeetingSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(read_only=True, help_text="musdes, musrenbangdes atau kecamatan")
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    desa = serializers.CharField(
-        source="desa.kode", read_only=True, default=None, allow_null=True, help_text="Null: forum kecamatan"
-    )
-    desa_nama = serializers.CharField(source="desa.nama", read_only=True, default=None, allow_null=True)
+    desa = serializers.CharField(source="desa.kode", read_only=True, allow_null=True, help_text="Null: forum kecamatan")
+    desa_nama = serializers.CharField(source="desa.nama", read_only=True, allow_null=True)
     kecamatan = serializers.CharField(source="kecamatan.kode", read_only=True)
     state = serializers.SerializerMethodField()
     state_label = serializers.SerializerMethodField()

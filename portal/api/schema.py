@@ -88,6 +88,8 @@ def _codes(operation: dict, method: str, view) -> set[int]:
     safe = method.upper() in SAFE_METHODS
     if "requestBody" in operation or query - LENIENT_QUERY or method in ("post", "put", "patch"):
         codes.add(400)
+    if "requestBody" in operation:
+        codes.add(415)  # a body in a media type the view does not parse (or none named)
     if needs_login:
         codes.add(401)
         if not safe or _reads_restricted(view):

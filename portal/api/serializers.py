@@ -90,7 +90,7 @@ class MeSerializer(serializers.ModelSerializer):
 
 
 class HariLiburSerializer(serializers.ModelSerializer):
-    kecamatan = serializers.CharField(source="kecamatan.kode", read_only=True, default=None, allow_null=True)
+    kecamatan = serializers.CharField(source="kecamatan.kode", read_only=True, allow_null=True)
     date = serializers.DateField(source="tanggal")
     name = serializers.CharField(source="nama")
     kind = serializers.ChoiceField(source="jenis", choices=HariLibur.Jenis.choices, default=HariLibur.Jenis.LOKAL)
@@ -132,7 +132,7 @@ class DeliveryAttemptSerializer(serializers.ModelSerializer):
 
 class DeliverySerializer(serializers.ModelSerializer):
     recipient = serializers.CharField(source="recipient.username", read_only=True)
-    desa = serializers.CharField(source="desa.kode", read_only=True, default=None, allow_null=True)
+    desa = serializers.CharField(source="desa.kode", read_only=True, allow_null=True)
     attempt_log = DeliveryAttemptSerializer(many=True, read_only=True)
 
     class Meta:
