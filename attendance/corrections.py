@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from attendance import daily
+from attendance import daily, dirty
 from attendance.choices import PunchKind
 from attendance.leave import ATTACHMENT_KINDS, can_decide_for, can_request, cancel_refusal, cancellable_states
 from attendance.models import DeviceUser, Punch, PunchCorrection
@@ -118,23 +118,17 @@ def correction_request(
     correction = PunchCorrection(
         perangkat=perangkat, date=date, kind=kind, punched_at=moment, reason=reason.strip(), requested_by=actor
     )
-    path = ""
-    if attachment is not None:
-        checked = files.check_upload(attachment, allowed_kinds=ATTACHMENT_KINDS, max_bytes=ATTACHMENT_MAX_BYTES)
-        path = files.store_upload(attachment, checked, subdir=f"koreksi/{date.year}")
-        correction.attachment_path, correction.attachment_sha256 = path, checked.sha256
-        correction.attachment_name, correction.attachment_kind = checked.safe_name, checked.kind
     try:
-        with transaction.atomic():
+        # Also the savepoint that keeps the outer transaction usable after the IntegrityError below.
+        with files.atomic_storage() as stored:
+            if attachment is not None:
+                checked = files.check_upload(attachment, allowed_kinds=ATTACHMENT_KINDS, max_bytes=ATTACHMENT_MAX_BYTES)
+                path = stored.store_upload(attachment, checked, subdir=f"koreksi/{date.year}")
+                correction.attachment_path, correction.attachment_sha256 = path, checked.sha256
+                correction.attachment_name, correction.attachment_kind = checked.safe_name, checked.kind
             correction.save()
     except IntegrityError:
-        if path:
-            files.delete_stored(path)
         raise ValidationError(_("Sudah ada koreksi absen untuk hari dan jenis absen ini.")) from None
-    except Exception:
-        if path:
-            files.delete_stored(path)
-        raise
     return correction
 
 
@@ -178,4 +172,4 @@ def correction_cancel(*, actor: User, correction: PunchCorrection, note: str = "
 
 def _mark(correction: PunchCorrection) -> None:
     """The day was (perhaps) computed already: mark it, so the incremental recompute picks up the change."""
-    daily.status_mark_dirty([(correction.perangkat.desa_id, correction.date)])
+    dirty.status_mark_dirty([(correction.perangkat.desa_id, correction.date)])

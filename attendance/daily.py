@@ -21,6 +21,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from attendance import schedules
+from attendance.dirty import ONE_DAY, dates_between
 from attendance.models import (
     DailyStatus,
     Device,
@@ -36,67 +38,7 @@ from attendance.status import DayInput, DayRule, compute_day, reported
 from portal.calendar import holidays_ensure
 from portal.models import Desa, HariLibur, Perangkat
 
-ONE_DAY = dt.timedelta(days=1)
 T = dt.time
-
-
-@dataclass(frozen=True)
-class ScheduleSpec:
-    """A schedule's rules, detached from the database (the built-in default has no row)."""
-
-    days: dict[int, tuple[dt.time, dt.time]]
-    tolerance: int = 0
-    arrival_before: int = 180
-    arrival_after: int = 240
-    departure_before: int = 240
-    departure_after: int = 480
-    name: str = "Bawaan"
-    schedule_id: int | None = None
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
-    desa_id: int | None = None
-    kecamatan_id: int | None = None
-
-    def rule(self, day: dt.date) -> DayRule | None:
-        hours = self.days.get(day.weekday())
-        if hours is None:
-            return None
-        return DayRule(hours[0], hours[1], self.tolerance, self.arrival_before, self.arrival_after,
-                       self.departure_before, self.departure_after)  # fmt: skip
-
-
-# Perpres 21/2023 / PermenPANRB practice: Mon–Thu 07:30–16:00, Fri 07:30–16:30, five days. Used until the
-# kecamatan enters its own; editable on /absensi/jam-kerja/.
-DEFAULT_SPEC = ScheduleSpec(days={**{d: (T(7, 30), T(16, 0)) for d in range(4)}, 4: (T(7, 30), T(16, 30))})
-
-
-def spec_of(schedule: WorkSchedule) -> ScheduleSpec:
-    return ScheduleSpec(
-        days={d.weekday: (d.start, d.end) for d in schedule.days.all()}, tolerance=schedule.tolerance_minutes,
-        arrival_before=schedule.arrival_before_minutes, arrival_after=schedule.arrival_after_minutes,
-        departure_before=schedule.departure_before_minutes, departure_after=schedule.departure_after_minutes,
-        name=schedule.name, schedule_id=schedule.pk, valid_from=schedule.valid_from, valid_to=schedule.valid_to,
-        desa_id=schedule.desa_id, kecamatan_id=schedule.kecamatan_id,
-    )  # fmt: skip
-
-
-def schedule_for(specs: Iterable[ScheduleSpec], *, desa_id: int, kecamatan_id: int, day: dt.date) -> ScheduleSpec:
-    """The schedule in force: a desa's date-range override, else the kecamatan's date-range override (Ramadan
-    hours apply to every desa that has not set its own), else the desa's base, else the kecamatan's base,
-    else the built-in default."""
-    best, best_rank = DEFAULT_SPEC, 99
-    for spec in specs:
-        if spec.kecamatan_id != kecamatan_id or spec.desa_id not in (None, desa_id):
-            continue
-        ranged = spec.valid_from is not None
-        if ranged and not (spec.valid_from <= day <= spec.valid_to):
-            continue
-        rank = {(True, True): 0, (True, False): 1, (False, True): 2, (False, False): 3}[
-            (ranged, spec.desa_id is not None)
-        ]
-        if rank < best_rank:
-            best, best_rank = spec, rank
-    return best
 
 
 def local_zone(devices: list[dict]) -> zoneinfo.ZoneInfo:
@@ -114,32 +56,11 @@ def day_rule(*, desa: Desa, day: dt.date) -> tuple[zoneinfo.ZoneInfo, DayRule | 
     row = holiday_rows(kecamatan_id=desa.kecamatan_id, start=day, end=day).get(day)
     if row is not None and row.libur:
         return zone, None
-    specs = [spec_of(s) for s in WorkSchedule.objects.filter(kecamatan_id=desa.kecamatan_id).prefetch_related("days")]
-    return zone, schedule_for(specs, desa_id=desa.pk, kecamatan_id=desa.kecamatan_id, day=day).rule(day)
-
-
-# Marking -------------------------------------------------------------------------------------------------
-
-
-def status_mark_dirty(pairs: Iterable[tuple[int, dt.date]]) -> int:
-    """Mark (desa, day) pairs for recompute (future days are ignored) and enqueue the recompute after commit."""
-    from portal.queue import enqueue
-
-    today = timezone.localdate()
-    rows = [StatusDirty(desa_id=desa_id, date=day) for desa_id, day in set(pairs) if day <= today]
-    if rows:
-        StatusDirty.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
-        enqueue("workers.tasks.attendance_status_task")
-    return len(rows)
-
-
-def status_close_day(*, day: dt.date | None = None) -> int:
-    day = day or timezone.localdate() - ONE_DAY
-    return status_mark_dirty((desa_id, day) for desa_id in Desa.objects.values_list("id", flat=True))
-
-
-def dates_between(start: dt.date, end: dt.date) -> list[dt.date]:
-    return [start + ONE_DAY * i for i in range((end - start).days + 1)]
+    specs = [
+        schedules.spec_of(s)
+        for s in WorkSchedule.objects.filter(kecamatan_id=desa.kecamatan_id).prefetch_related("days")
+    ]
+    return zone, schedules.schedule_for(specs, desa_id=desa.pk, kecamatan_id=desa.kecamatan_id, day=day).rule(day)
 
 
 # Recompute -----------------------------------------------------------------------------------------------
@@ -155,7 +76,7 @@ class _Block:
     kecamatan_of: dict[int, int] = field(default_factory=dict)
     zone_of: dict[int, zoneinfo.ZoneInfo] = field(default_factory=dict)
     known_until: dict[int, dt.datetime | None] = field(default_factory=dict)
-    specs: list[ScheduleSpec] = field(default_factory=list)
+    specs: list[schedules.ScheduleSpec] = field(default_factory=list)
     holidays: dict[int | None, set[dt.date]] = field(default_factory=dict)
     # Evidence per (desa, day): a punch of the day by anyone on the desa's machines; the latest pull covering
     # the day (local wall time), judged against the day's arrival window by ``status.reported``.
@@ -181,8 +102,8 @@ def _load(desa_ids: list[int], lo: dt.date, hi: dt.date) -> _Block:
         block.known_until[desa_id] = max(pulls).astimezone(zone).replace(tzinfo=None) if pulls else None
     kecamatan_ids = set(block.kecamatan_of.values())
     holidays_ensure(years=range(lo.year, hi.year + 1))  # never over a silently empty calendar
-    schedules = WorkSchedule.objects.filter(kecamatan_id__in=kecamatan_ids).prefetch_related("days")
-    block.specs = [spec_of(s) for s in schedules]
+    rows = WorkSchedule.objects.filter(kecamatan_id__in=kecamatan_ids).prefetch_related("days")
+    block.specs = [schedules.spec_of(s) for s in rows]
     for kecamatan_id, day, libur in HariLibur.objects.filter(
         Q(kecamatan__isnull=True) | Q(kecamatan_id__in=kecamatan_ids), tanggal__range=(lo, hi)
     ).values_list("kecamatan_id", "tanggal", "libur"):
@@ -256,7 +177,7 @@ def _compute(block: _Block, wanted: set[tuple[int, dt.date]] | None, now: dt.dat
                 p["tanggal_selesai"] and day > p["tanggal_selesai"]
             ):
                 continue
-            spec = schedule_for(block.specs, desa_id=desa_id, kecamatan_id=kecamatan_id, day=day)
+            spec = schedules.schedule_for(block.specs, desa_id=desa_id, kecamatan_id=kecamatan_id, day=day)
             rule = None if _is_day_off(block, kecamatan_id, day) else spec.rule(day)
             lo_i = bisect.bisect_left(times, dt.datetime.combine(day, T(0)))
             hi_i = bisect.bisect_left(times, dt.datetime.combine(day + ONE_DAY, T(12)))

@@ -3,7 +3,8 @@ a PDF of one desa (A4 landscape), both with the grid of codes, the totals, the l
 
 Everything read here comes from the scoped selectors of ``attendance.recap`` (``desa_month``, ``desa_grid``);
 scoping is never decided here. The only other reads are the names for the signature block: the Camat of the
-desa's kecamatan (a user lookup, as in the teguran letters) and the Kepala Desa among the grid's perangkat."""
+desa's kecamatan (``portal.letters.camat_name``, as in the teguran letters) and the Kepala Desa among the
+grid's perangkat."""
 
 from __future__ import annotations
 
@@ -21,9 +22,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from attendance.recap import Grid, Totals, desa_grid, desa_month, month_bounds, policy_text
-from portal.choices import Jabatan, JenisDesa, Role
+from portal.choices import Jabatan, JenisDesa
 from portal.exports import safe_value, workbook_bytes
-from portal.models import Desa, SecurityEvent, User
+from portal.letters import camat_name
+from portal.models import Desa, SecurityEvent
 from portal.scoping import in_scope
 from portal.security import security_event_record
 from portal.validators import clean_text
@@ -137,11 +139,6 @@ def _jabatan(perangkat) -> str:
     return f"{label} ({perangkat.keterangan_jabatan})" if perangkat.keterangan_jabatan else label
 
 
-def _camat_name(kecamatan) -> str:
-    camat = User.objects.filter(kecamatan=kecamatan, role=Role.CAMAT, is_active=True).order_by("pk").first()
-    return (camat.get_full_name() or "") if camat else ""
-
-
 def build_recap(grid: Grid, month: dt.date, camat_names: dict[int, str] | None = None) -> Recap:
     """Turn a ``desa_grid`` into the rows of the printed rekap: perangkat in the SOTK order (Kepala Desa,
     Sekretaris, Kaur, Kasi, Kepala Dusun, Staf), then by name."""
@@ -163,7 +160,7 @@ def build_recap(grid: Grid, month: dt.date, camat_names: dict[int, str] | None =
     if camat_names is not None and kecamatan.pk in camat_names:
         camat = camat_names[kecamatan.pk]
     else:
-        camat = _camat_name(kecamatan)
+        camat = camat_name(kecamatan)
         if camat_names is not None:
             camat_names[kecamatan.pk] = camat
     last = month_bounds(month)[1]

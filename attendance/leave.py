@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from attendance import daily
+from attendance import dirty
 from attendance.models import Leave
 from portal import files, permissions
 from portal.choices import Jabatan, Role
@@ -101,17 +101,12 @@ def leave_request(
     leave = Leave(
         perangkat=perangkat, kind=kind, date_from=date_from, date_to=date_to, reason=reason, requested_by=actor
     )
-    if attachment is not None:
-        checked = files.check_upload(attachment, allowed_kinds=ATTACHMENT_KINDS, max_bytes=10 * 1024 * 1024)
-        path = files.store_upload(attachment, checked, subdir=f"izin/{date_from.year}")
-        leave.attachment_path, leave.attachment_sha256 = path, checked.sha256
-        leave.attachment_name, leave.attachment_kind = checked.safe_name, checked.kind
-        try:
-            leave.save()
-        except Exception:
-            files.delete_stored(path)
-            raise
-    else:
+    with files.atomic_storage() as stored:
+        if attachment is not None:
+            checked = files.check_upload(attachment, allowed_kinds=ATTACHMENT_KINDS, max_bytes=10 * 1024 * 1024)
+            path = stored.store_upload(attachment, checked, subdir=f"izin/{date_from.year}")
+            leave.attachment_path, leave.attachment_sha256 = path, checked.sha256
+            leave.attachment_name, leave.attachment_kind = checked.safe_name, checked.kind
         leave.save()
     return leave
 
@@ -165,4 +160,4 @@ def cancel_refusal(state: str) -> str:
 
 def _mark(leave: Leave) -> None:
     desa_id = leave.perangkat.desa_id
-    daily.status_mark_dirty((desa_id, day) for day in daily.dates_between(leave.date_from, leave.date_to))
+    dirty.status_mark_dirty((desa_id, day) for day in dirty.dates_between(leave.date_from, leave.date_to))

@@ -217,7 +217,7 @@ class WorkSchedule(models.Model):
     """Working hours (SOP jam kerja) as data. Without a desa it is the kecamatan's default; with a desa it is
     that desa's override. Without dates it is the base schedule; with ``valid_from``/``valid_to`` it overrides
     the base for that range (Ramadan hours). Weekdays without a ``ScheduleDay`` are days off (5- or 6-day
-    week). Which one applies on a day: ``attendance.daily.schedule_for``."""
+    week). Which one applies on a day: ``attendance.schedules.schedule_for``."""
 
     SCOPE_DESA = "desa"
     SCOPE_KECAMATAN = "kecamatan"

@@ -18,9 +18,9 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.functional import lazy
+from django.utils.translation import gettext_noop
 
 from attendance import recap
 from portal import notify
@@ -35,23 +35,43 @@ def event_key(flag: recap.Flag, month: dt.date) -> str:
     return f"att:{flag.kind}:{flag.perangkat.pk}:{month:%Y-%m}"
 
 
-def _message(flag: recap.Flag, month: dt.date) -> tuple[str, str]:
+# Title and message per flag; placeholders: name, jabatan, desa, n, start, month.
+MESSAGES = {
+    "tk_streak": (
+        gettext_noop("TK berturut-turut: %(name)s, Desa %(desa)s"),
+        gettext_noop(
+            "%(name)s (%(jabatan)s, Desa %(desa)s) tanpa keterangan %(n)d hari kerja berturut-turut mulai "
+            "%(start)s (bulan %(month)s). Mohon ditindaklanjuti."
+        ),
+    ),
+    "chronic_late": (
+        gettext_noop("Sering terlambat: %(name)s, Desa %(desa)s"),
+        gettext_noop("%(name)s (%(jabatan)s, Desa %(desa)s) terlambat %(n)d hari kerja pada bulan %(month)s."),
+    ),
+}
+
+
+def notice_payload(flag: recap.Flag, month: dt.date) -> dict:
+    """The payload of one flag's notice; the link opens the desa's month."""
     person, desa = flag.perangkat, flag.desa
-    period = f"{month:%m/%Y}"
-    if flag.kind == "tk_streak":
-        return (
-            _("TK berturut-turut: %(name)s, Desa %(desa)s") % {"name": person.nama, "desa": desa.nama},
-            _("%(name)s (%(jabatan)s, Desa %(desa)s) tanpa keterangan %(n)d hari kerja berturut-turut mulai "
-              "%(start)s (bulan %(month)s). Mohon ditindaklanjuti.")
-            % {"name": person.nama, "jabatan": person.get_jabatan_display(), "desa": desa.nama, "n": flag.count,
-               "start": flag.detail, "month": period},
-        )  # fmt: skip
-    return (
-        _("Sering terlambat: %(name)s, Desa %(desa)s") % {"name": person.nama, "desa": desa.nama},
-        _("%(name)s (%(jabatan)s, Desa %(desa)s) terlambat %(n)d hari kerja pada bulan %(month)s.")
-        % {"name": person.nama, "jabatan": person.get_jabatan_display(), "desa": desa.nama, "n": flag.count,
-           "month": period},
-    )  # fmt: skip
+    title, text = MESSAGES[flag.kind]
+    values = {
+        "name": person.nama,
+        "jabatan": lazy(person.get_jabatan_display, str)(),  # in the payload's language, not the request's
+        "desa": desa.nama,
+        "n": flag.count,
+        "start": flag.detail,
+        "month": f"{month:%m/%Y}",
+    }
+    return notify.payload_build(
+        title=notify.text(title, **values),
+        message=notify.text(text, **values),
+        url_name="attendance-desa-month",
+        args=[desa.kode],
+        query={"bulan": f"{month:%Y-%m}"},
+        kind=flag.kind,
+        desa=desa.kode,
+    )
 
 
 @transaction.atomic
@@ -74,13 +94,10 @@ def flag_notices_send(*, desa_ids: Iterable[int], month: dt.date) -> int:
             kades[user.desa_id].append(user)
     created = 0
     for flag in flags:
-        title, text = _message(flag, month)
-        link = f"{reverse('attendance-desa-month', args=[flag.desa.kode])}?bulan={month:%Y-%m}"
         created += notify.deliveries_create(
             event_key=event_key(flag, month), kind=KINDS[flag.kind],
             recipients=camat[flag.desa.kecamatan_id] + kades[flag.desa.pk],
-            kecamatan_id=flag.desa.kecamatan_id, desa_id=flag.desa.pk,
-            payload={"title": title, "message": text, "link": link, "kind": flag.kind, "desa": flag.desa.kode},
+            kecamatan_id=flag.desa.kecamatan_id, desa_id=flag.desa.pk, payload=notice_payload(flag, month),
         )  # fmt: skip
     if created:
         enqueue("workers.tasks.dispatch_inapp_task")  # email and webhook: the minute sweeper sends them

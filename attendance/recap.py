@@ -45,15 +45,6 @@ def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
     return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
-def parse_month(value: str | None) -> dt.date:
-    """``YYYY-MM`` → the first of that month; anything else → this month."""
-    try:
-        year, month = (int(x) for x in (value or "").split("-"))
-        return dt.date(year, month, 1)
-    except (ValueError, TypeError):
-        return timezone.localdate().replace(day=1)
-
-
 @dataclass
 class Totals:
     hari_kerja: int = 0
@@ -370,7 +361,7 @@ def _coverage_gaps(user, scoped, first: dt.date, last: dt.date) -> list[Flag]:
     anyone: those days are ND for everyone. A day is judged only once its arrival window has closed."""
     from django.utils.translation import gettext as _
 
-    from attendance.daily import schedule_for, spec_of
+    from attendance.schedules import schedule_for, spec_of
 
     working = defaultdict(set)
     # order_by(): DailyStatus's default ordering would join perangkat into the DISTINCT (one row per status).

@@ -1,29 +1,23 @@
-"""The Camat's review: notes on a desa's month, and a teguran to a perangkat with a PDF letter (WeasyPrint),
-stored like every other file (private, SHA-256)."""
+"""The Camat's review: notes on a desa's month, and a teguran to a perangkat with a PDF letter made and stored
+through ``portal.letters`` (private, SHA-256)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from attendance import recap
 from attendance.models import AttendanceWarning, ReviewNote
-from portal import files, permissions
-from portal.choices import Role
+from portal import files, letters, permissions
 from portal.models import Desa, Perangkat, User
 from portal.scoping import in_scope
 
-REVIEWERS = frozenset({Role.CAMAT, Role.SEKCAM, Role.KASI_TAPEM})
-
 
 def can_review(user: User) -> bool:
-    return user.is_authenticated and (user.is_portal_admin or user.role in REVIEWERS)
+    """The Camat, Sekcam and Kasi Tapem review a desa's attendance (``portal.permissions`` supervisors)."""
+    return permissions.is_supervisor(user)
 
 
 def note_create(
@@ -39,20 +33,17 @@ def note_create(
                                      author=actor)  # fmt: skip
 
 
-def letter_pdf(warning: AttendanceWarning, *, user: User) -> bytes:
-    from weasyprint import HTML
-
+def warning_letter(warning: AttendanceWarning, *, user: User) -> letters.Letter:
+    """The written teguran: the perangkat's month as the reviewer sees it, inside the common letter of
+    ``portal.letters``."""
     perangkat = warning.perangkat
     desa = perangkat.desa
     grid = recap.desa_grid(user=user, desa=desa, month=warning.month)
     totals = next((row.totals for row in grid.rows if row.perangkat.pk == perangkat.pk), recap.Totals())
-    camat = User.objects.filter(kecamatan=desa.kecamatan, role=Role.CAMAT, is_active=True).first()
-    html = render_to_string("attendance/letters/teguran.html", {
-        "warning": warning, "perangkat": perangkat, "desa": desa, "kecamatan": desa.kecamatan, "totals": totals,
-        "month_name": date_format(warning.month, "F Y"), "tanggal": f"{timezone.localdate():%d/%m/%Y}",
-        "camat": camat.get_full_name() if camat else "",
-    })  # fmt: skip
-    return HTML(string=html).write_pdf()
+    context = {"warning": warning, "perangkat": perangkat, "desa": desa, "totals": totals, "month": warning.month}
+    return letters.Letter(
+        "attendance/letters/teguran.html", kecamatan=desa.kecamatan, number=warning.letter_number, context=context
+    )
 
 
 def warning_create(
@@ -64,23 +55,12 @@ def warning_create(
         raise ValidationError({"level": _("Tingkat teguran tidak dikenal.")})
     if not note.strip():
         raise ValidationError({"note": _("Tuliskan alasan teguran.")})
-    stored: list[str] = []
-    try:
-        with transaction.atomic():
-            warning = AttendanceWarning.objects.create(
-                perangkat=perangkat, month=month.replace(day=1), level=level, note=note.strip(),
-                letter_number=letter_number, issued_by=actor,
-            )  # fmt: skip
-            if level != AttendanceWarning.Level.LISAN:
-                path, sha256 = files.store_generated(
-                    letter_pdf(warning, user=actor), name=f"teguran-absensi-{warning.pk}.pdf", kind=files.KIND_PDF,
-                    subdir=f"teguran-absensi/{month.year}",
-                )  # fmt: skip
-                stored.append(path)
-                warning.letter_path, warning.letter_sha256 = path, sha256
-                warning.save(update_fields=["letter_path", "letter_sha256"])
-    except Exception:
-        for path in stored:
-            files.delete_stored(path)
-        raise
+    with files.atomic_storage() as stored:
+        warning = AttendanceWarning.objects.create(
+            perangkat=perangkat, month=month.replace(day=1), level=level, note=note.strip(),
+            letter_number=letter_number, issued_by=actor,
+        )  # fmt: skip
+        if level != AttendanceWarning.Level.LISAN:
+            name, subdir = f"teguran-absensi-{warning.pk}.pdf", f"teguran-absensi/{month.year}"
+            letters.letter_attach(stored, warning, warning_letter(warning, user=actor), name=name, subdir=subdir)
     return warning

@@ -4,6 +4,8 @@ window only, and every change recomputes the days it touches."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -12,9 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from attendance import daily
+from attendance import dirty
 from attendance.choices import MissingPunchPolicy
 from attendance.models import AttendancePolicy, DailyStatus, ScheduleDay, WorkSchedule
+from attendance.status import DayRule
 from portal import permissions
 from portal.models import Desa, Kecamatan, User
 from portal.scoping import in_scope
@@ -22,6 +25,68 @@ from portal.validators import validate_business_date
 
 WEEKDAYS = [_l("Senin"), _l("Selasa"), _l("Rabu"), _l("Kamis"), _l("Jumat"), _l("Sabtu"), _l("Minggu")]
 LATEST_DEPARTURE = 30 * 60  # a departure window may run to 06:00 the next morning, not into the next arrival
+
+
+T = dt.time
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """A schedule's rules, detached from the database (the built-in default has no row)."""
+
+    days: dict[int, tuple[dt.time, dt.time]]
+    tolerance: int = 0
+    arrival_before: int = 180
+    arrival_after: int = 240
+    departure_before: int = 240
+    departure_after: int = 480
+    name: str = "Bawaan"
+    schedule_id: int | None = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    desa_id: int | None = None
+    kecamatan_id: int | None = None
+
+    def rule(self, day: dt.date) -> DayRule | None:
+        hours = self.days.get(day.weekday())
+        if hours is None:
+            return None
+        return DayRule(hours[0], hours[1], self.tolerance, self.arrival_before, self.arrival_after,
+                       self.departure_before, self.departure_after)  # fmt: skip
+
+
+# Perpres 21/2023 / PermenPANRB practice: Mon–Thu 07:30–16:00, Fri 07:30–16:30, five days. Used until the
+# kecamatan enters its own; editable on /absensi/jam-kerja/.
+DEFAULT_SPEC = ScheduleSpec(days={**{d: (T(7, 30), T(16, 0)) for d in range(4)}, 4: (T(7, 30), T(16, 30))})
+
+
+def spec_of(schedule: WorkSchedule) -> ScheduleSpec:
+    return ScheduleSpec(
+        days={d.weekday: (d.start, d.end) for d in schedule.days.all()}, tolerance=schedule.tolerance_minutes,
+        arrival_before=schedule.arrival_before_minutes, arrival_after=schedule.arrival_after_minutes,
+        departure_before=schedule.departure_before_minutes, departure_after=schedule.departure_after_minutes,
+        name=schedule.name, schedule_id=schedule.pk, valid_from=schedule.valid_from, valid_to=schedule.valid_to,
+        desa_id=schedule.desa_id, kecamatan_id=schedule.kecamatan_id,
+    )  # fmt: skip
+
+
+def schedule_for(specs: Iterable[ScheduleSpec], *, desa_id: int, kecamatan_id: int, day: dt.date) -> ScheduleSpec:
+    """The schedule in force: a desa's date-range override, else the kecamatan's date-range override (Ramadan
+    hours apply to every desa that has not set its own), else the desa's base, else the kecamatan's base,
+    else the built-in default."""
+    best, best_rank = DEFAULT_SPEC, 99
+    for spec in specs:
+        if spec.kecamatan_id != kecamatan_id or spec.desa_id not in (None, desa_id):
+            continue
+        ranged = spec.valid_from is not None
+        if ranged and not (spec.valid_from <= day <= spec.valid_to):
+            continue
+        rank = {(True, True): 0, (True, False): 1, (False, True): 2, (False, False): 3}[
+            (ranged, spec.desa_id is not None)
+        ]
+        if rank < best_rank:
+            best, best_rank = spec, rank
+    return best
 
 
 def _minutes(t: dt.time) -> int:
@@ -81,7 +146,7 @@ def schedule_save(*, actor: User, schedule: WorkSchedule, days: dict[int, tuple[
     ScheduleDay.objects.bulk_create(
         [ScheduleDay(schedule=schedule, weekday=w, start=s, end=e) for w, (s, e) in sorted(days.items())]
     )
-    daily.status_mark_dirty(before | _affected(schedule))
+    dirty.status_mark_dirty(before | _affected(schedule))
     return schedule
 
 
@@ -91,7 +156,7 @@ def schedule_delete(*, actor: User, schedule: WorkSchedule) -> None:
         raise PermissionDenied
     affected = _affected(schedule)
     schedule.delete()
-    daily.status_mark_dirty(affected)
+    dirty.status_mark_dirty(affected)
 
 
 def _affected(schedule: WorkSchedule) -> set[tuple[int, dt.date]]:
@@ -109,7 +174,7 @@ def _affected(schedule: WorkSchedule) -> set[tuple[int, dt.date]]:
         if first is None:
             return set()
         start, end = first, today
-    return {(desa_id, day) for desa_id in desa_ids for day in daily.dates_between(start, end)}
+    return {(desa_id, day) for desa_id in desa_ids for day in dirty.dates_between(start, end)}
 
 
 # The kecamatan's other attendance settings ------------------------------------------------------------------

@@ -14,10 +14,10 @@ from django.db import transaction
 from django.db.models import F, Min, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 from zk.exception import ZKErrorConnection, ZKErrorResponse, ZKNetworkError
 
-from attendance import daily
+from attendance import daily, dirty
 from attendance.choices import RunOutcome, Transport
 from attendance.models import DailyStatus, Device, DeviceAudit, DeviceUser, Punch, SyncRun
 from attendance.network import HostNotAllowed
@@ -162,11 +162,11 @@ def _mark_days(device: Device, new_days: set[dt.date], now: dt.datetime) -> None
     after midnight), get their statuses recomputed."""
     today = now.astimezone(device.tz).date()
     since = device.last_success_at.astimezone(device.tz).date() if device.last_success_at else today
-    covered = set(daily.dates_between(min(since, today), today))
+    covered = set(dirty.dates_between(min(since, today), today))
     daily.device_days_pulled(device_id=device.pk, days=covered, at=now)
     daily.device_days_punched(pairs=((device.pk, day) for day in new_days))
     days = covered | new_days | {day - daily.ONE_DAY for day in new_days}
-    daily.status_mark_dirty((device.desa_id, day) for day in days)
+    dirty.status_mark_dirty((device.desa_id, day) for day in days)
 
 
 def _sync_users(device: Device, users: list[tuple[str, str, int]]) -> None:
@@ -189,9 +189,7 @@ def _failed(device: Device, run: SyncRun, error: str, *, detail: str = "") -> Pu
         run.finished_at, run.outcome, run.error, run.error_detail = now, RunOutcome.FAILED, error, detail
         run.save()
         if device.consecutive_failures == settings.ATTENDANCE_FAILURE_ALERT_AFTER:
-            _alert(device, f"dev:{device.pk}:down:{run.pk}", f"Mesin absensi {device.name} gagal ditarik",
-                   f"Mesin {device.name} (Desa {device.desa.nama}, nomor seri {device.serial_number}) gagal ditarik "
-                   f"{device.consecutive_failures} kali berturut-turut. Galat terakhir: {error}")  # fmt: skip
+            _alert(device, f"dev:{device.pk}:down:{run.pk}", device_down_payload(device, error))
     log.warning("pull of device %s failed: %s (%s)", device.serial_number, error, detail)
     return PullResult(RunOutcome.FAILED, error=error, run_id=run.pk)
 
@@ -199,19 +197,66 @@ def _failed(device: Device, run: SyncRun, error: str, *, detail: str = "") -> Pu
 def _check_capacity(device: Device, records: int, capacity: int) -> None:
     """A full device silently deletes its oldest punches: warn at 80 %, once per day."""
     if capacity and records >= capacity * settings.ATTENDANCE_CAPACITY_ALERT / 100:
-        percent = records * 100 // capacity
-        _alert(device, f"dev:{device.pk}:cap:{timezone.localdate():%Y%m%d}", f"Memori mesin {device.name} {percent}% penuh",
-               f"Mesin {device.name} (Desa {device.desa.nama}) menyimpan {records} dari {capacity} rekaman. Mesin yang "
-               "penuh menghapus rekaman terlama; kosongkan log mesin setelah penarikan berhasil.")  # fmt: skip
+        key = f"dev:{device.pk}:cap:{timezone.localdate():%Y%m%d}"
+        _alert(device, key, device_full_payload(device, records, capacity))
 
 
-def _alert(device: Device, key: str, title: str, text: str) -> None:
+def device_down_payload(device: Device, error: str) -> dict:
+    """The Kasi's notice that pulling a device keeps failing (``consecutive_failures`` in a row)."""
+    title = notify.text(gettext_noop("Mesin absensi %(name)s gagal ditarik"), name=device.name)
+    message = notify.text(
+        gettext_noop(
+            "Mesin %(name)s (Desa %(desa)s, nomor seri %(serial)s) gagal ditarik %(n)s kali berturut-turut. "
+            "Galat terakhir: %(error)s"
+        ),
+        name=device.name,
+        desa=device.desa.nama,
+        serial=device.serial_number,
+        n=device.consecutive_failures,
+        error=gettext_lazy(error),  # UNREACHABLE is a msgid; any other error is shown as it is
+    )
+    return _device_payload(device, title, message)
+
+
+def device_full_payload(device: Device, records: int, capacity: int) -> dict:
+    """The Kasi's notice that a device's memory is nearly full (it would delete its oldest punches)."""
+    title = notify.text(
+        gettext_noop("Memori mesin %(name)s %(percent)s%% penuh"), name=device.name, percent=records * 100 // capacity
+    )
+    message = notify.text(
+        gettext_noop(
+            "Mesin %(name)s (Desa %(desa)s) menyimpan %(records)s dari %(capacity)s rekaman. Mesin yang penuh "
+            "menghapus rekaman terlama; kosongkan log mesin setelah penarikan berhasil."
+        ),
+        name=device.name,
+        desa=device.desa.nama,
+        records=records,
+        capacity=capacity,
+    )
+    return _device_payload(device, title, message)
+
+
+def _device_payload(device: Device, title, message) -> dict:
+    return notify.payload_build(
+        title=title,
+        message=message,
+        url_name="attendance-device",
+        args=[device.pk],
+        kind="device",
+        desa=device.desa.kode,
+    )
+
+
+def _alert(device: Device, key: str, payload: dict) -> None:
     kasi = User.objects.filter(kecamatan_id=device.desa.kecamatan_id, role=Role.KASI_TAPEM, is_active=True)
     notify.deliveries_create(
-        event_key=key, kind=Notification.Kind.DEVICE, recipients=kasi, kecamatan_id=device.desa.kecamatan_id,
-        desa_id=device.desa_id, payload={"title": title, "message": text, "link": f"/absensi/mesin/{device.pk}/",
-                                          "kind": "device", "desa": device.desa.kode},
-    )  # fmt: skip
+        event_key=key,
+        kind=Notification.Kind.DEVICE,
+        recipients=kasi,
+        kecamatan_id=device.desa.kecamatan_id,
+        desa_id=device.desa_id,
+        payload=payload,
+    )
 
 
 def devices_due(*, now: dt.datetime) -> list[int]:
@@ -249,8 +294,8 @@ def device_user_link(*, actor: User, device_user: DeviceUser, perangkat: Perangk
     # A linked perangkat without punches is TK rather than ND on the days the machine was reporting.
     first = DailyStatus.objects.filter(desa_id=desa_id).aggregate(first=Min("date"))["first"]
     if first is not None:
-        marked |= set(daily.dates_between(first, timezone.localdate()))
-    daily.status_mark_dirty((desa_id, day) for day in marked)
+        marked |= set(dirty.dates_between(first, timezone.localdate()))
+    dirty.status_mark_dirty((desa_id, day) for day in marked)
     return device_user
 
 

@@ -13,13 +13,13 @@ from portal.signals import calendar_changed
 
 @receiver(calendar_changed, dispatch_uid="attendance-calendar-changed")
 def holiday_changed(sender, kecamatan_id: int | None, dates, **kwargs) -> None:
-    from attendance import daily
+    from attendance import dirty
 
     desa = Desa.objects.all()
     if kecamatan_id:
         desa = desa.filter(kecamatan_id=kecamatan_id)
     desa_ids = list(desa.values_list("id", flat=True))
-    daily.status_mark_dirty((desa_id, day) for day in dates for desa_id in desa_ids)
+    dirty.status_mark_dirty((desa_id, day) for day in dates for desa_id in desa_ids)
 
 
 @receiver(pre_save, sender=Perangkat, dispatch_uid="attendance-perangkat-before")
@@ -36,11 +36,11 @@ def perangkat_changed(sender, instance: Perangkat, created: bool, **kwargs) -> N
     from django.db.models import Min
     from django.utils import timezone
 
-    from attendance import daily
+    from attendance import dirty
     from attendance.models import DailyStatus
 
     desa_ids = {instance.desa_id, getattr(instance, "_attendance_old_desa_id", None)} - {None}
     for desa_id in desa_ids:
         first = DailyStatus.objects.filter(desa_id=desa_id).aggregate(first=Min("date"))["first"]
         if first is not None:
-            daily.status_mark_dirty((desa_id, day) for day in daily.dates_between(first, timezone.localdate()))
+            dirty.status_mark_dirty((desa_id, day) for day in dirty.dates_between(first, timezone.localdate()))

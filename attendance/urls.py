@@ -1,6 +1,6 @@
 from django.urls import path
 
-from attendance import views, views_corrections, views_review
+from attendance import views, views_corrections, views_leave, views_review, views_schedules
 
 urlpatterns = [
     path("absensi/mesin/", views.device_list, name="attendance-devices"),
@@ -19,17 +19,17 @@ urlpatterns = [
     path("absensi/rekap/<str:kode>/catatan/", views_review.note_create, name="attendance-note-create"),
     path("absensi/rekap/<str:kode>/teguran/", views_review.warning_create, name="attendance-warning-create"),
     path("absensi/teguran/<int:pk>/surat/", views_review.warning_letter, name="attendance-warning-letter"),
-    path("absensi/jam-kerja/", views_review.schedule_list, name="attendance-schedules"),
-    path("absensi/jam-kerja/baru/", views_review.schedule_new, name="attendance-schedule-new"),
-    path("absensi/jam-kerja/<int:pk>/", views_review.schedule_edit, name="attendance-schedule-edit"),
-    path("absensi/jam-kerja/<int:pk>/hapus/", views_review.schedule_remove, name="attendance-schedule-delete"),
-    path("absensi/izin/", views_review.leave_list, name="attendance-leave"),
-    path("absensi/izin/baru/", views_review.leave_new, name="attendance-leave-new"),
-    path("absensi/izin/<int:pk>/lampiran/", views_review.leave_attachment, name="attendance-leave-attachment"),
-    path("absensi/izin/<int:pk>/setujui/", views_review.leave_approve, name="attendance-leave-approve"),
-    path("absensi/izin/<int:pk>/tolak/", views_review.leave_reject, name="attendance-leave-reject"),
-    path("absensi/izin/<int:pk>/batalkan/", views_review.leave_cancel, name="attendance-leave-cancel"),
-    path("absensi/kebijakan/", views_review.policy_save, name="attendance-policy"),
+    path("absensi/jam-kerja/", views_schedules.schedule_list, name="attendance-schedules"),
+    path("absensi/jam-kerja/baru/", views_schedules.schedule_new, name="attendance-schedule-new"),
+    path("absensi/jam-kerja/<int:pk>/", views_schedules.schedule_edit, name="attendance-schedule-edit"),
+    path("absensi/jam-kerja/<int:pk>/hapus/", views_schedules.schedule_remove, name="attendance-schedule-delete"),
+    path("absensi/izin/", views_leave.leave_list, name="attendance-leave"),
+    path("absensi/izin/baru/", views_leave.leave_new, name="attendance-leave-new"),
+    path("absensi/izin/<int:pk>/lampiran/", views_leave.leave_attachment, name="attendance-leave-attachment"),
+    path("absensi/izin/<int:pk>/setujui/", views_leave.leave_approve, name="attendance-leave-approve"),
+    path("absensi/izin/<int:pk>/tolak/", views_leave.leave_reject, name="attendance-leave-reject"),
+    path("absensi/izin/<int:pk>/batalkan/", views_leave.leave_cancel, name="attendance-leave-cancel"),
+    path("absensi/kebijakan/", views_schedules.policy_save, name="attendance-policy"),
     path("absensi/koreksi/", views_corrections.correction_list, name="attendance-corrections"),
     path("absensi/koreksi/baru/", views_corrections.correction_new, name="attendance-correction-new"),
     path(

@@ -12,18 +12,17 @@ from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from attendance import selectors, services
 from attendance.models import DeviceUser
-from portal import permissions
+from portal import params, permissions, web
 from portal.api.base import is_db_int
 from portal.models import Perangkat
 from portal.scoping import get_in_scope_or_404, restrict
-from portal.validators import validate_business_date
 
 
 @login_required
@@ -81,13 +80,10 @@ def link(request, pk: int):
     try:
         services.device_user_link(actor=request.user, device_user=device_user, perangkat=perangkat)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, web.error_text(exc))
     else:
         messages.success(request, _("PIN %(pin)s ditautkan; absen lamanya ikut terhitung.") % {"pin": device_user.pin})
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = ""
-    return redirect(target or "attendance-unmapped")
+    return redirect(web.safe_next(request, reverse("attendance-unmapped")))
 
 
 def _latest_day(queryset) -> dt.date:
@@ -99,16 +95,10 @@ def _latest_day(queryset) -> dt.date:
 @login_required
 def punch_list(request):
     queryset = selectors.punch_list(user=request.user)
-    day = request.GET.get("tanggal", "")
-    try:
-        chosen = dt.datetime.strptime(day, "%d/%m/%Y").date() if day else _latest_day(queryset)
-        validate_business_date(chosen)
-    except ValueError:
-        chosen = timezone.localdate()
-        messages.error(request, _("Tanggal harus berformat dd/mm/yyyy."))
-    except ValidationError as exc:
-        chosen = timezone.localdate()
-        messages.error(request, " ".join(exc.messages))
+    if any(request.GET.get(name) for name in params.DATE):
+        chosen = params.on_page(request, params.date, request.GET, default=timezone.localdate())
+    else:
+        chosen = _latest_day(queryset)
     queryset = queryset.filter(punched_at__date=chosen)
     if request.GET.get("desa"):
         queryset = queryset.filter(device__desa__kode=request.GET["desa"])

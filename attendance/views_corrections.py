@@ -20,8 +20,7 @@ from django.views.decorators.http import require_POST
 from attendance import corrections
 from attendance.forms import CorrectionForm, LeaveDecisionForm
 from attendance.models import Device, PunchCorrection
-from attendance.views_review import _add_errors, _error_text, _safe_next
-from portal import files
+from portal import files, web
 from portal.scoping import get_in_scope_or_404, restrict
 from portal.selectors import desa_list
 
@@ -84,7 +83,7 @@ def correction_new(request):
             except files.UploadRejected as exc:
                 form.add_error("attachment", exc.messages)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                web.form_add_errors(form, exc)
             else:
                 messages.success(request, _("Koreksi absen disimpan dan menunggu keputusan."))
                 return redirect("attendance-corrections")
@@ -102,10 +101,10 @@ def _action(request, pk: int, act) -> HttpResponse:
     try:
         message = act(row, note)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, web.error_text(exc))
     else:
         messages.success(request, message)
-    return redirect(_safe_next(request, reverse("attendance-corrections")))
+    return redirect(web.safe_next(request, reverse("attendance-corrections")))
 
 
 @login_required

@@ -1,51 +1,39 @@
 """The Camat's attendance review pages: today per desa, the month ranking with flags and trends, a desa's
-grid with notes and teguran, working hours and leave. Reads go through ``attendance.recap`` and ``restrict``
-(an object outside the user's scope answers 404); writes go through the services, which check again."""
+grid with notes and teguran. Reads go through ``attendance.recap`` and ``restrict`` (an object outside the
+user's scope answers 404); writes go through the services, which check again."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import OrderedDict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
-from attendance import leave as leave_service
 from attendance import recap, review
-from attendance.daily import DEFAULT_SPEC
-from attendance.forms import PRESETS, LeaveDecisionForm, LeaveForm, NoteForm, PolicyForm, ScheduleForm, WarningForm
-from attendance.models import AttendanceWarning, Leave, ReviewNote, WorkSchedule
-from attendance.schedules import WEEKDAYS, policy_set, schedule_delete, schedule_save
-from portal import files, permissions
+from attendance.forms import NoteForm, WarningForm
+from attendance.models import AttendanceWarning, ReviewNote
+from portal import files, params, permissions, web
 from portal.exports import XLSX_TYPE
-from portal.models import Desa, Kecamatan
+from portal.models import Desa
 from portal.scoping import get_in_scope_or_404, restrict
 from portal.selectors import desa_list
-from portal.validators import validate_business_date
 
-PDF_TYPE = "application/pdf"
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
+PDF_TYPE = files.CONTENT_TYPES[files.KIND_PDF]
 
 
 def _month(request) -> dt.date:
-    month = recap.parse_month(request.GET.get("bulan") or request.POST.get("bulan"))
-    if not 2000 <= month.year <= 2200:  # keeps the previous/next links and the 12-month trend in range
-        return timezone.localdate().replace(day=1)
-    return month
+    """``?bulan=``, or the posted form's ``bulan``; this month when absent or wrong (with a message)."""
+    query = request.GET if any(request.GET.get(name) for name in params.MONTH) else request.POST
+    return params.on_page(request, params.month, query, default=timezone.localdate().replace(day=1))
 
 
 def _shift(month: dt.date, months: int) -> dt.date:
@@ -60,38 +48,12 @@ def _month_context(month: dt.date) -> dict:
     }  # fmt: skip
 
 
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    """A service's ValidationError onto the form: under the field it names, else above the form."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, [m for e in errors for m in e.messages])
-    else:
-        form.add_error(None, exc.messages)
-
-
 # Today -----------------------------------------------------------------------------------------------------
 
 
 @login_required
 def today(request):
-    day = timezone.localdate()
-    if request.GET.get("tanggal"):
-        try:
-            chosen = dt.datetime.strptime(request.GET["tanggal"], "%d/%m/%Y").date()
-            validate_business_date(chosen)  # the previous/next-day links must stay in the calendar
-        except ValueError:
-            messages.error(request, _("Tanggal harus berformat dd/mm/yyyy."))
-        except ValidationError as exc:
-            messages.error(request, _error_text(exc))
-        else:
-            day = chosen
+    day = params.on_page(request, params.date, request.GET, default=timezone.localdate())
     rows = recap.today(user=request.user, day=day)
     context = {
         "rows": rows, "day": day, "bulan": f"{day:%Y-%m}",
@@ -169,13 +131,6 @@ def month(request):
     return render(request, "attendance/month.html", context)
 
 
-def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @login_required
 def month_xlsx(request):
     from attendance import exports
@@ -183,7 +138,7 @@ def month_xlsx(request):
     month = _month(request)
     content = exports.recap_workbook(user=request.user, month=month)
     exports.recap_export_record(request=request, file_format="xlsx", month=month, desa=None)
-    return _xlsx(content, f"rekap-absensi-{month:%Y-%m}.xlsx")
+    return files.file_response(content, filename=f"rekap-absensi-{month:%Y-%m}.xlsx", content_type=XLSX_TYPE)
 
 
 # A desa's month --------------------------------------------------------------------------------------------
@@ -250,7 +205,8 @@ def desa_month_xlsx(request, kode: str):
     month = _month(request)
     content = exports.recap_workbook(user=request.user, month=month, desa=desa)
     exports.recap_export_record(request=request, file_format="xlsx", month=month, desa=desa)
-    return _xlsx(content, f"rekap-absensi-{desa.kode}-{month:%Y-%m}.xlsx")
+    name = f"rekap-absensi-{desa.kode}-{month:%Y-%m}.xlsx"
+    return files.file_response(content, filename=name, content_type=XLSX_TYPE)
 
 
 @login_required
@@ -261,10 +217,8 @@ def desa_month_pdf(request, kode: str):
     month = _month(request)
     content = exports.recap_pdf(user=request.user, month=month, desa=desa)
     exports.recap_export_record(request=request, file_format="pdf", month=month, desa=desa)
-    response = HttpResponse(content, content_type=PDF_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="rekap-absensi-{desa.kode}-{month:%Y-%m}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    name = f"rekap-absensi-{desa.kode}-{month:%Y-%m}.pdf"
+    return files.file_response(content, filename=name, content_type=PDF_TYPE)
 
 
 def _back_to_grid(desa: Desa, month: dt.date):
@@ -288,7 +242,7 @@ def note_create(request, kode: str):
             perangkat=form.cleaned_data["perangkat"],
         )  # fmt: skip
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, web.error_text(exc))
     else:
         messages.success(request, _("Catatan disimpan."))
     return _back_to_grid(desa, month)
@@ -308,7 +262,7 @@ def warning_create(request, kode: str):
     try:
         review.warning_create(actor=request.user, month=month, **form.cleaned_data)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, web.error_text(exc))
     else:
         messages.success(request, _("Teguran dicatat."))
     return _back_to_grid(desa, month)
@@ -323,227 +277,4 @@ def warning_letter(request, pk: int):
         warning.letter_path,
         download_name=f"teguran-absensi-{warning.perangkat.desa.kode}-{warning.pk}.pdf",
         content_type=PDF_TYPE,
-    )
-
-
-# Working hours ---------------------------------------------------------------------------------------------
-
-
-def _hours(days: dict[int, tuple[dt.time, dt.time]]) -> list[str]:
-    return [f"{days[w][0]:%H:%M}–{days[w][1]:%H:%M}" if w in days else "" for w in range(7)]
-
-
-@login_required
-def schedule_list(request):
-    user = request.user
-    groups: OrderedDict[int, dict] = OrderedDict()
-    for kecamatan in restrict(Kecamatan.objects.order_by("nama"), user):
-        groups[kecamatan.pk] = {"kecamatan": kecamatan, "rows": [], "has_base": False}
-    schedules = restrict(WorkSchedule.objects.select_related("kecamatan", "desa").prefetch_related("days"), user)
-    for schedule in schedules:
-        group = groups.get(schedule.kecamatan_id)
-        if group is None:
-            continue
-        days = {d.weekday: (d.start, d.end) for d in schedule.days.all()}
-        if schedule.desa_id is None and schedule.valid_from is None:
-            group["has_base"] = True
-        group["rows"].append({
-            "schedule": schedule, "name": schedule.name, "desa": schedule.desa, "builtin": False,
-            "valid_from": schedule.valid_from, "valid_to": schedule.valid_to,
-            "tolerance": schedule.tolerance_minutes, "hours": _hours(days), "work_days": len(days),
-        })  # fmt: skip
-    for group in groups.values():
-        if not group["has_base"]:
-            group["rows"].append({
-                "schedule": None, "name": _("Jam kerja bawaan"), "desa": None, "builtin": True, "valid_from": None,
-                "valid_to": None, "tolerance": DEFAULT_SPEC.tolerance, "hours": _hours(DEFAULT_SPEC.days),
-                "work_days": len(DEFAULT_SPEC.days),
-            })  # fmt: skip
-        group["rows"].sort(
-            key=lambda r: (r["desa"] is not None, r["desa"].kode if r["desa"] else "", r["valid_from"] is not None,
-                           r["valid_from"] or dt.date.min)
-        )  # fmt: skip
-    policy_of = recap.policies(groups)
-    for kecamatan_id, group in groups.items():
-        group["policy_text"] = recap.policy_text(policy_of[kecamatan_id])
-        group["policy_form"] = PolicyForm(initial={"missing_punch": policy_of[kecamatan_id]}, prefix=str(kecamatan_id))
-    context = {"groups": list(groups.values()), "weekdays": WEEKDAYS, "can_edit": permissions.is_kecamatan_staff(user)}
-    return render(request, "attendance/schedules.html", context)
-
-
-@login_required
-@require_POST
-def policy_save(request):
-    """The kecamatan's missing-punch policy, from the form on the working-hours page."""
-    user = request.user
-    kecamatan = get_in_scope_or_404(Kecamatan.objects.all(), user, kode=request.POST.get("kecamatan", ""))
-    if not permissions.is_kecamatan_staff(user):
-        raise PermissionDenied
-    form = PolicyForm(request.POST, prefix=str(kecamatan.pk))
-    if form.is_valid():
-        policy_set(actor=user, kecamatan=kecamatan, missing_punch=form.cleaned_data["missing_punch"])
-        messages.success(
-            request, _("Kebijakan absen tidak lengkap Kecamatan %(name)s disimpan.") % {"name": kecamatan.nama}
-        )
-    else:
-        messages.error(request, _("Pilih kebijakan yang tersedia."))
-    return redirect("attendance-schedules")
-
-
-def _schedule_form(request, schedule: WorkSchedule | None):
-    user = request.user
-    if not permissions.is_kecamatan_staff(user):
-        raise PermissionDenied
-    preset = request.GET.get("pola")
-    if request.method == "POST":
-        form = ScheduleForm(request.POST, user=user, schedule=schedule)
-        if form.is_valid():
-            target = schedule or WorkSchedule(kecamatan_id=user.kecamatan_id)
-            form.apply(target)
-            try:
-                schedule_save(actor=user, schedule=target, days=form.cleaned_data["days"])
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
-                messages.success(request, _("Jam kerja “%(name)s” disimpan.") % {"name": target.name})
-                return redirect("attendance-schedules")
-    else:
-        form = ScheduleForm(user=user, schedule=schedule, preset=preset)
-    context = {"form": form, "schedule": schedule, "presets": sorted(PRESETS)}
-    return render(request, "attendance/schedule_form.html", context)
-
-
-@login_required
-def schedule_new(request):
-    return _schedule_form(request, None)
-
-
-@login_required
-def schedule_edit(request, pk: int):
-    schedule = get_in_scope_or_404(
-        WorkSchedule.objects.select_related("kecamatan", "desa").prefetch_related("days"), request.user, pk=pk
-    )
-    return _schedule_form(request, schedule)
-
-
-@login_required
-@require_POST
-def schedule_remove(request, pk: int):
-    schedule = get_in_scope_or_404(WorkSchedule.objects.all(), request.user, pk=pk)
-    if not permissions.is_kecamatan_staff(request.user):
-        raise PermissionDenied
-    name = schedule.name
-    schedule_delete(actor=request.user, schedule=schedule)
-    messages.success(request, _("Jam kerja “%(name)s” dihapus.") % {"name": name})
-    return redirect("attendance-schedules")
-
-
-# Leave -----------------------------------------------------------------------------------------------------
-
-
-@login_required
-def leave_list(request):
-    user = request.user
-    queryset = restrict(
-        Leave.objects.select_related("perangkat", "perangkat__desa", "requested_by", "decided_by"), user
-    )
-    filters = {"desa": request.GET.get("desa", ""), "status": request.GET.get("status", "")}
-    if filters["desa"] and not user.is_desa_user:
-        queryset = queryset.filter(perangkat__desa__kode=filters["desa"])
-    if filters["status"] in Leave.State.values:
-        queryset = queryset.filter(state=filters["status"])
-    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
-    may_request = leave_service.can_request(user)
-    for item in page:
-        decide = leave_service.can_decide(user, item)
-        item.may_decide = item.state == Leave.State.REQUESTED and decide
-        item.may_cancel = leave_service.can_cancel(user, item)
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {
-        "page": page, "filters": filters, "states": Leave.State.choices, "can_request": may_request,
-        "desa_choices": [] if user.is_desa_user else list(desa_list(user=user)),
-        "querystring": query.urlencode(), "decision_form": LeaveDecisionForm(),
-    }  # fmt: skip
-    return render(request, "attendance/leave_list.html", context)
-
-
-@login_required
-def leave_new(request):
-    user = request.user
-    if not leave_service.can_request(user):
-        raise PermissionDenied
-    if request.method == "POST":
-        form = LeaveForm(request.POST, request.FILES, user=user)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                leave_service.leave_request(
-                    actor=user, perangkat=data["perangkat"], kind=data["kind"], date_from=data["date_from"],
-                    date_to=data["date_to"], reason=data["reason"], attachment=data["attachment"] or None,
-                )  # fmt: skip
-            except files.UploadRejected as exc:
-                form.add_error("attachment", exc.messages)
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
-                messages.success(request, _("Pengajuan izin/cuti disimpan dan menunggu keputusan."))
-                return redirect("attendance-leave")
-    else:
-        form = LeaveForm(user=user)
-    return render(request, "attendance/leave_form.html", {"form": form})
-
-
-def _leave_action(request, pk: int, action) -> HttpResponse:
-    leave = get_in_scope_or_404(Leave.objects.select_related("perangkat", "perangkat__desa"), request.user, pk=pk)
-    form = LeaveDecisionForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
-    try:
-        message = action(leave, note)
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, message)
-    return redirect(_safe_next(request, reverse("attendance-leave")))
-
-
-@login_required
-@require_POST
-def leave_approve(request, pk: int):
-    def act(leave, note):
-        leave_service.leave_decide(actor=request.user, leave=leave, approve=True, note=note)
-        return _("Izin/cuti %(name)s disetujui.") % {"name": leave.perangkat.nama}
-
-    return _leave_action(request, pk, act)
-
-
-@login_required
-@require_POST
-def leave_reject(request, pk: int):
-    def act(leave, note):
-        leave_service.leave_decide(actor=request.user, leave=leave, approve=False, note=note)
-        return _("Izin/cuti %(name)s ditolak.") % {"name": leave.perangkat.nama}
-
-    return _leave_action(request, pk, act)
-
-
-@login_required
-@require_POST
-def leave_cancel(request, pk: int):
-    def act(leave, note):
-        leave_service.leave_cancel(actor=request.user, leave=leave, note=note)
-        return _("Izin/cuti %(name)s dibatalkan.") % {"name": leave.perangkat.nama}
-
-    return _leave_action(request, pk, act)
-
-
-@login_required
-def leave_attachment(request, pk: int):
-    leave = get_in_scope_or_404(Leave.objects.all(), request.user, pk=pk)
-    if not leave.attachment_path:
-        raise Http404
-    return files.download_response(
-        leave.attachment_path,
-        download_name=leave.attachment_name or f"lampiran-izin-{leave.pk}{files.EXTENSIONS[leave.attachment_kind]}",
-        content_type=files.CONTENT_TYPES.get(leave.attachment_kind, "application/octet-stream"),
     )

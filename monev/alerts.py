@@ -16,16 +16,15 @@ Deliveries are unique per (event, recipient, channel) — see ``portal.notify``.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
-from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import connection, transaction
-from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
-from monev.choices import Responsible, State
+from monev import rules
+from monev.choices import Responsible
 from monev.models import Obligation, Transition
+from monev.services import obligations_mark_overdue
 from portal import notify
 from portal.calendar import WorkCalendar, calendar_for
 from portal.choices import DESA_ROLES, Role
@@ -33,65 +32,6 @@ from portal.models import Notification, User
 from portal.queue import enqueue
 
 Kind = Notification.Kind
-OPEN = (State.BELUM, State.DISPENSASI, State.TERLAMBAT)
-
-
-@dataclass(frozen=True)
-class Stage:
-    key: str  # unique within the obligation's current schedule, e.g. "reminder-7@2027-03-31"
-    at: dt.datetime
-    kind: str
-    audience: str  # desa | kasi | camat
-    days: int = 0
-
-
-def _days(text: str) -> list[int]:
-    return sorted({int(p) for p in text.split(",") if p.strip().isdigit()})
-
-
-def _at(day: dt.date) -> dt.datetime:
-    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    return dt.datetime.combine(day, dt.time(settings.ALERT_HOUR), tzinfo=tz)
-
-
-def stages_for(o: Obligation, cal: WorkCalendar) -> list[Stage]:
-    """Every alert moment of the obligation's current state and dates (pure)."""
-    stages: list[Stage] = []
-    doc = o.document_type
-    if o.state in OPEN and o.due_date:
-        anchor = o.due_date.isoformat()
-        for n in _days(doc.reminder_days):
-            if o.state != State.TERLAMBAT:
-                stages.append(
-                    Stage(f"reminder-{n}@{anchor}", _at(o.due_date - dt.timedelta(days=n)), Kind.REMINDER, "desa", n)
-                )
-        for n in _days(doc.escalation_days):
-            stages.append(
-                Stage(f"escalation-{n}@{anchor}", _at(o.due_date + dt.timedelta(days=n)), Kind.ESCALATION, "camat", n)
-            )
-    elif o.state == State.DIKEMBALIKAN and o.correction_due_date:
-        n = settings.MONEV_CORRECTION_REMINDER_DAYS
-        day = o.correction_due_date - dt.timedelta(days=n)
-        stages.append(Stage(f"correction@{o.correction_due_date.isoformat()}", _at(day), Kind.CORRECTION, "desa", n))
-    elif o.state == State.DIKIRIM:
-        sent = timezone.localdate(o.state_changed_at)
-        n = settings.MONEV_AWAITING_WORKING_DAYS
-        stages.append(
-            Stage(f"awaiting@{sent.isoformat()}", _at(cal.add_working_days(sent, n)), Kind.AWAITING, "kasi", n)
-        )
-    return sorted(stages, key=lambda s: s.at)
-
-
-def next_stage(o: Obligation, cal: WorkCalendar, after: dt.datetime) -> Stage | None:
-    return next((s for s in stages_for(o, cal) if s.at > after), None)
-
-
-def schedule(o: Obligation, cal: WorkCalendar, *, now: dt.datetime) -> None:
-    """Set the next alert moment from now on. Moments already past are skipped: an edit that makes an
-    obligation late at once is recorded but alerts only through the next normal stage."""
-    stage = next_stage(o, cal, now)
-    o.next_alert_at = stage.at if stage else None
-    o.next_alert_stage = stage.key if stage else ""
 
 
 # Recipients and messages -------------------------------------------------------------------------------
@@ -112,41 +52,59 @@ def _fmt(day: dt.date | None) -> str:
     return day.strftime("%d/%m/%Y") if day else "-"
 
 
+# Title and message per kind; placeholders: title, desa, due, days, note, correction_due.
+MESSAGES = {
+    Kind.REMINDER: (
+        gettext_noop("Pengingat: %(title)s Desa %(desa)s — tenggat %(due)s"),
+        gettext_noop("%(title)s Desa %(desa)s harus dikirim paling lambat %(due)s (%(days)s hari lagi)."),
+    ),
+    Kind.LATE: (
+        gettext_noop("Terlambat: %(title)s Desa %(desa)s"),
+        gettext_noop(
+            "%(title)s Desa %(desa)s belum dikirim, padahal tenggatnya %(due)s. Segera kirim melalui Pantau Desa."
+        ),
+    ),
+    Kind.ESCALATION: (
+        gettext_noop("Eskalasi: %(title)s Desa %(desa)s terlambat %(days)s hari"),
+        gettext_noop(
+            "%(title)s Desa %(desa)s belum dikirim %(days)s hari setelah tenggat %(due)s. Mohon arahan Camat."
+        ),
+    ),
+    Kind.RETURNED: (
+        gettext_noop("Dikembalikan: %(title)s Desa %(desa)s"),
+        gettext_noop(
+            "Kiriman %(title)s dikembalikan untuk perbaikan. Catatan: %(note)s. "
+            "Kirim perbaikan paling lambat %(correction_due)s."
+        ),
+    ),
+    Kind.CORRECTION: (
+        gettext_noop("Batas perbaikan %(title)s Desa %(desa)s: %(correction_due)s"),
+        gettext_noop("Perbaikan %(title)s harus dikirim paling lambat %(correction_due)s (%(days)s hari lagi)."),
+    ),
+    Kind.AWAITING: (
+        gettext_noop("Menunggu verifikasi: %(title)s Desa %(desa)s"),
+        gettext_noop("%(title)s Desa %(desa)s sudah dikirim dan menunggu verifikasi lebih dari %(days)s hari kerja."),
+    ),
+}
+
+
 def message(o: Obligation, kind: str, days: int = 0, note: str = "") -> dict:
-    desa, due = o.desa.nama, _fmt(o.due_date)
-    title = o.title
-    texts = {
-        Kind.REMINDER: (
-            f"Pengingat: {title} Desa {desa} — tenggat {due}",
-            f"{title} Desa {desa} harus dikirim paling lambat {due} ({days} hari lagi).",
-        ),
-        Kind.LATE: (
-            f"Terlambat: {title} Desa {desa}",
-            f"{title} Desa {desa} belum dikirim, padahal tenggatnya {due}. Segera kirim melalui Pantau Desa.",
-        ),
-        Kind.ESCALATION: (
-            f"Eskalasi: {title} Desa {desa} terlambat {days} hari",
-            f"{title} Desa {desa} belum dikirim {days} hari setelah tenggat {due}. Mohon arahan Camat.",
-        ),
-        Kind.RETURNED: (
-            f"Dikembalikan: {title} Desa {desa}",
-            f"Kiriman {title} dikembalikan untuk perbaikan. Catatan: {note or '-'}. "
-            f"Kirim perbaikan paling lambat {_fmt(o.correction_due_date)}.",
-        ),
-        Kind.CORRECTION: (
-            f"Batas perbaikan {title} Desa {desa}: {_fmt(o.correction_due_date)}",
-            f"Perbaikan {title} harus dikirim paling lambat {_fmt(o.correction_due_date)} ({days} hari lagi).",
-        ),
-        Kind.AWAITING: (
-            f"Menunggu verifikasi: {title} Desa {desa}",
-            f"{title} Desa {desa} sudah dikirim dan menunggu verifikasi lebih dari {days} hari kerja.",
-        ),
-    }
-    subject, text = texts[kind]
-    return {
-        "title": subject, "message": text, "link": reverse("monev-obligation", args=[o.pk]), "kind": kind,
-        "obligation_id": o.pk, "desa": o.desa.kode, "document_type": o.document_type.code, "due_date": due,
-    }  # fmt: skip
+    """The payload of one alert of the obligation."""
+    title, text = MESSAGES[kind]
+    due = _fmt(o.due_date)
+    values = {"title": o.title, "desa": o.desa.nama, "due": due, "days": days, "note": note or "-"}
+    values["correction_due"] = _fmt(o.correction_due_date)
+    return notify.payload_build(
+        title=notify.text(title, **values),
+        message=notify.text(text, **values),
+        url_name="monev-obligation",
+        args=[o.pk],
+        kind=kind,
+        obligation_id=o.pk,
+        desa=o.desa.kode,
+        document_type=o.document_type.code,
+        due_date=due,
+    )
 
 
 def _emit(o: Obligation, event_key: str, kind: str, audience: str, days: int = 0, note: str = "") -> list[str]:
@@ -193,7 +151,7 @@ def stages_pass(*, now: dt.datetime, batch: int = 1000) -> int:
             with transaction.atomic():
                 cal = calendars[o.desa.kecamatan_id]
                 fire = _stages_to_fire(o, cal, now)
-                nxt = next_stage(o, cal, now)
+                nxt = rules.next_alert_stage(o, cal, now)
                 won = Obligation.objects.filter(
                     pk=o.pk, next_alert_at=o.next_alert_at, next_alert_stage=o.next_alert_stage
                 ).update(next_alert_at=nxt.at if nxt else None, next_alert_stage=nxt.key if nxt else "")
@@ -205,17 +163,14 @@ def stages_pass(*, now: dt.datetime, batch: int = 1000) -> int:
             return emitted  # every row was taken by a concurrent pass
 
 
-def _stages_to_fire(o: Obligation, cal: WorkCalendar, now: dt.datetime) -> list[Stage]:
+def _stages_to_fire(o: Obligation, cal: WorkCalendar, now: dt.datetime) -> list[rules.Stage]:
     """Stages from the stored moment up to now. After downtime several may be due: of each kind only the
     latest is sent (three reminders at once help nobody)."""
-    due = [s for s in stages_for(o, cal) if o.next_alert_at <= s.at <= now]
-    latest: dict[str, Stage] = {}
+    due = [s for s in rules.alert_stages(o, cal) if o.next_alert_at <= s.at <= now]
+    latest: dict[str, rules.Stage] = {}
     for stage in due:
         latest[stage.kind] = stage
     return list(latest.values())
-
-
-ALERTING = {State.TERLAMBAT: (Kind.LATE, ("desa", "kasi")), State.DIKEMBALIKAN: (Kind.RETURNED, ("desa",))}
 
 
 def transition_process_one(transition_id: int, *, now: dt.datetime | None = None) -> int:
@@ -294,7 +249,7 @@ class RecipientCache:
 
 
 def transition_deliveries(t: Transition, cache: RecipientCache | None = None) -> list:
-    rule = ALERTING.get(t.to_state)
+    rule = rules.ALERTING.get(t.to_state)
     if rule is None:
         return []
     kind, audiences = rule
@@ -322,8 +277,6 @@ def _enqueue_events(keys: list[str]) -> None:
 
 
 def alerts_detect(*, now: dt.datetime | None = None) -> dict[str, int]:
-    from monev.services import obligations_mark_overdue
-
     now = now or timezone.now()
     return {
         "late": obligations_mark_overdue(today=timezone.localdate(now)),

@@ -38,9 +38,6 @@ class State(models.TextChoices):
     TIDAK_BERLAKU = "tidak_berlaku", _("Tidak berlaku")
 
 
-OPEN_STATES = frozenset({State.BELUM, State.TERLAMBAT, State.DISPENSASI})
-
-
 class SubmissionStatus(models.TextChoices):
     MENUNGGU = "menunggu", _("Menunggu verifikasi")
     DITERIMA = "diterima", _("Diterima")

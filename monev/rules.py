@@ -5,10 +5,19 @@ from __future__ import annotations
 
 import calendar as pycalendar
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.utils import timezone
 
 from monev.choices import OffsetUnit, Periodicity, RuleKind, State
 from portal.calendar import WorkCalendar
+from portal.models import Notification
+
+if TYPE_CHECKING:
+    from monev.models import Obligation
 
 MONTHS_ID = [
     "Januari", "Februari", "Maret", "April", "Mei", "Juni",
@@ -87,6 +96,33 @@ def due_in_force(
     if legal is not None and doc_type.roll_to_working_day:
         return cal.next_working_day(legal)
     return legal
+
+
+# The state sets, one definition each: services, alerts, the digest, selectors and the templates' flags read these.
+AWAITING_SUBMISSION = frozenset({State.BELUM, State.TERLAMBAT, State.DISPENSASI})
+"""Nothing handed in yet: reminders run, a dispensasi can be granted, the overdue pass may mark it late."""
+OUTSTANDING = AWAITING_SUBMISSION | {State.DIKEMBALIKAN}
+"""The desa owes something: a document, or a correction of one returned (the digest, the desa's "segera")."""
+CLOSED = frozenset({State.DITERIMA, State.TIDAK_BERLAKU})
+"""Nothing more to hand in and no deadline to recompute."""
+
+
+def can_extend(state: str) -> bool:
+    """A dispensasi moves a deadline that has not been met yet."""
+    return state in AWAITING_SUBMISSION
+
+
+def can_mark_not_applicable(state: str) -> bool:
+    """Anything but an accepted obligation (and one already not applicable) may be declared not applicable."""
+    return state not in CLOSED
+
+
+def can_reopen(state: str) -> bool:
+    return state == State.TIDAK_BERLAKU
+
+
+def accepts_submission(state: str) -> bool:
+    return state not in CLOSED
 
 
 def display_state(state: str, due_date: dt.date | None, today: dt.date) -> str:
@@ -202,3 +238,80 @@ def budget_chain_warnings(
 
 def _fmt(day: dt.date | None) -> str:
     return day.strftime("%d/%m/%Y") if day else "-"
+
+
+# Alert stages ------------------------------------------------------------------------------------------
+# When an obligation alerts, and whom (pure: the alert pass in ``monev.alerts`` and the services that schedule
+# the next moment both read these, so neither imports the other).
+
+Kind = Notification.Kind
+ALERTING = {State.TERLAMBAT: (Kind.LATE, ("desa", "kasi")), State.DIKEMBALIKAN: (Kind.RETURNED, ("desa",))}
+"""A transition into these states notifies at once: (kind, audiences)."""
+
+
+@dataclass(frozen=True)
+class Stage:
+    key: str  # unique within the obligation's current schedule, e.g. "reminder-7@2027-03-31"
+    at: dt.datetime
+    kind: str
+    audience: str  # desa | kasi | camat
+    days: int = 0
+
+
+def _day_list(text: str) -> list[int]:
+    return sorted({int(p) for p in text.split(",") if p.strip().isdigit()})
+
+
+def _alert_at(day: dt.date) -> dt.datetime:
+    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    return dt.datetime.combine(day, dt.time(settings.ALERT_HOUR), tzinfo=tz)
+
+
+def alert_stages(o: Obligation, cal: WorkCalendar) -> list[Stage]:
+    """Every alert moment of the obligation's current state and dates (pure)."""
+    stages: list[Stage] = []
+    doc = o.document_type
+    if o.state in AWAITING_SUBMISSION and o.due_date:
+        anchor = o.due_date.isoformat()
+        for n in _day_list(doc.reminder_days):
+            if o.state != State.TERLAMBAT:
+                stages.append(
+                    Stage(
+                        f"reminder-{n}@{anchor}", _alert_at(o.due_date - dt.timedelta(days=n)), Kind.REMINDER, "desa", n
+                    )
+                )
+        for n in _day_list(doc.escalation_days):
+            stages.append(
+                Stage(
+                    f"escalation-{n}@{anchor}",
+                    _alert_at(o.due_date + dt.timedelta(days=n)),
+                    Kind.ESCALATION,
+                    "camat",
+                    n,
+                )
+            )
+    elif o.state == State.DIKEMBALIKAN and o.correction_due_date:
+        n = settings.MONEV_CORRECTION_REMINDER_DAYS
+        day = o.correction_due_date - dt.timedelta(days=n)
+        stages.append(
+            Stage(f"correction@{o.correction_due_date.isoformat()}", _alert_at(day), Kind.CORRECTION, "desa", n)
+        )
+    elif o.state == State.DIKIRIM:
+        sent = timezone.localdate(o.state_changed_at)
+        n = settings.MONEV_AWAITING_WORKING_DAYS
+        stages.append(
+            Stage(f"awaiting@{sent.isoformat()}", _alert_at(cal.add_working_days(sent, n)), Kind.AWAITING, "kasi", n)
+        )
+    return sorted(stages, key=lambda s: s.at)
+
+
+def next_alert_stage(o: Obligation, cal: WorkCalendar, after: dt.datetime) -> Stage | None:
+    return next((s for s in alert_stages(o, cal) if s.at > after), None)
+
+
+def alert_schedule(o: Obligation, cal: WorkCalendar, *, now: dt.datetime) -> None:
+    """Set the next alert moment from now on. Moments already past are skipped: an edit that makes an
+    obligation late at once is recorded but alerts only through the next normal stage."""
+    stage = next_alert_stage(o, cal, now)
+    o.next_alert_at = stage.at if stage else None
+    o.next_alert_stage = stage.key if stage else ""

@@ -1,20 +1,17 @@
-"""Teguran against a desa for a late obligation. A written teguran gets a PDF letter (WeasyPrint) made from
-the kecamatan's editable template and letterhead, stored like every other file (private, SHA-256)."""
+"""Teguran against a desa for a late obligation. A written teguran gets a PDF letter through ``portal.letters``
+(letterhead, number, signature, storage), its body from the kecamatan's editable template."""
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.template import Context, Template
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from monev import rules
 from monev.choices import State
 from monev.models import LetterTemplate, Obligation, Sanction
-from portal import files, permissions
-from portal.choices import Role
+from portal import files, letters, permissions
 from portal.models import User
 
 DEFAULT_BODY = {
@@ -39,31 +36,41 @@ def _is_late(o: Obligation) -> bool:
     return rules.display_state(o.state, o.due_date, timezone.localdate()) == State.TERLAMBAT or o.on_time is False
 
 
-def letter_pdf(sanction: Sanction) -> bytes:
-    from weasyprint import HTML
-
+def sanction_letter(sanction: Sanction) -> letters.Letter:
+    """The written teguran: the kecamatan's own body (``LetterTemplate``, else the default of its level) inside
+    the common letter of ``portal.letters``."""
     o = sanction.obligation
     kecamatan = o.desa.kecamatan
+    body = Template(_body_source(sanction.level, kecamatan)).render(Context(_body_values(sanction), autoescape=True))
+    context = {"sanction": sanction, "desa": o.desa.nama, "body": body}
+    return letters.Letter(
+        "monev/letters/teguran.html", kecamatan=kecamatan, number=sanction.letter_number, context=context
+    )
+
+
+def _body_source(level: str, kecamatan) -> str:
     template = (
-        LetterTemplate.objects.filter(level=sanction.level, kecamatan=kecamatan).first()
-        or LetterTemplate.objects.filter(level=sanction.level, kecamatan__isnull=True).first()
+        LetterTemplate.objects.filter(level=level, kecamatan=kecamatan).first()
+        or LetterTemplate.objects.filter(level=level, kecamatan__isnull=True).first()
     )
-    body_source = template.body if template else DEFAULT_BODY[sanction.level]
-    camat = User.objects.filter(kecamatan=kecamatan, role=Role.CAMAT, is_active=True).first()
-    values = {
-        "desa": o.desa.nama, "kecamatan": kecamatan.nama, "obligation": o.title,
-        "due_date": o.due_date.strftime("%d/%m/%Y") if o.due_date else "-",
-        "legal_due_date": o.legal_due_date.strftime("%d/%m/%Y") if o.legal_due_date else "-",
-        "days_late": o.days_late or max(0, (timezone.localdate() - o.due_date).days) if o.due_date else 0,
-        "nomor": sanction.letter_number or "-", "tanggal": timezone.localdate().strftime("%d/%m/%Y"),
-        "camat": camat.get_full_name() if camat else "",
-    }  # fmt: skip
-    body = Template(body_source).render(Context(values, autoescape=True))
-    html = render_to_string(
-        "monev/letters/teguran.html",
-        {"kecamatan": kecamatan, "sanction": sanction, "body": body, **values},
-    )
-    return HTML(string=html).write_pdf()
+    return template.body if template else DEFAULT_BODY[level]
+
+
+def _body_values(sanction: Sanction) -> dict:
+    """The variables an editable body may use (listed in ``LetterTemplate.body``'s help text)."""
+    o = sanction.obligation
+    kecamatan = o.desa.kecamatan
+    return {
+        "desa": o.desa.nama,
+        "kecamatan": kecamatan.nama,
+        "obligation": o.title,
+        "due_date": letters.date_text(o.due_date),
+        "legal_due_date": letters.date_text(o.legal_due_date),
+        "days_late": (o.days_late or max(0, (timezone.localdate() - o.due_date).days)) if o.due_date else 0,
+        "nomor": letters.number_text(sanction.letter_number),
+        "tanggal": letters.date_text(timezone.localdate()),
+        "camat": letters.camat_name(kecamatan),
+    }
 
 
 def sanction_create(
@@ -75,23 +82,12 @@ def sanction_create(
         raise ValidationError({"level": _("Tingkat teguran tidak dikenal.")})
     if not _is_late(obligation):
         raise ValidationError(_("Teguran hanya untuk kewajiban yang terlambat."))
-    stored: list[str] = []
-    try:
-        with transaction.atomic():
-            sanction = Sanction.objects.create(
-                desa=obligation.desa, obligation=obligation, level=level, letter_number=letter_number, note=note,
-                issued_by=actor,
-            )  # fmt: skip
-            if level != Sanction.Level.LISAN:
-                path, sha256 = files.store_generated(
-                    letter_pdf(sanction), name=f"teguran-{sanction.pk}.pdf", kind=files.KIND_PDF,
-                    subdir=f"teguran/{obligation.year}",
-                )  # fmt: skip
-                stored.append(path)
-                sanction.letter_path, sanction.letter_sha256 = path, sha256
-                sanction.save(update_fields=["letter_path", "letter_sha256"])
-    except Exception:
-        for path in stored:
-            files.delete_stored(path)
-        raise
+    with files.atomic_storage() as stored:
+        sanction = Sanction.objects.create(
+            desa=obligation.desa, obligation=obligation, level=level, letter_number=letter_number, note=note,
+            issued_by=actor,
+        )  # fmt: skip
+        if level != Sanction.Level.LISAN:
+            name, subdir = f"teguran-{sanction.pk}.pdf", f"teguran/{obligation.year}"
+            letters.letter_attach(stored, sanction, sanction_letter(sanction), name=name, subdir=subdir)
     return sanction

@@ -151,10 +151,9 @@ def desa_timeline(*, user: User, desa: Desa, year: int) -> list[Obligation]:
 
 
 def upcoming_for_desa(*, user: User, desa: Desa, today: dt.date, limit: int = 10) -> list[Obligation]:
-    open_states = [State.BELUM, State.TERLAMBAT, State.DISPENSASI, State.DIKEMBALIKAN]
     return list(
         obligation_list(user=user)
-        .filter(desa=desa, state__in=open_states, due_date__isnull=False)
+        .filter(desa=desa, state__in=rules.OUTSTANDING, due_date__isnull=False)
         .exclude(document_type__responsible=Responsible.KECAMATAN)  # the kecamatan's own duty, not the desa's
         .order_by("due_date")[:limit]
     )

@@ -12,8 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from monev import alerts, rules
-from monev.choices import OPEN_STATES, FileRole, Outcome, Responsible, RuleKind, State, SubmissionStatus
+from monev import rules
+from monev.choices import FileRole, Outcome, Responsible, RuleKind, State, SubmissionStatus
 from monev.models import (
     DocumentType,
     DocumentTypeSchedule,
@@ -66,7 +66,7 @@ def obligations_generate(
                     desa_id=desa_id, document_type=doc_type, year=year, period=period.code,
                     period_label=period.label, legal_due_date=legal, due_date=rules.due_in_force(doc_type, legal, cal),
                 )  # fmt: skip
-                alerts.schedule(obligation, cal, now=now)
+                rules.alert_schedule(obligation, cal, now=now)
                 batch.append(obligation)
                 if len(batch) >= GENERATE_BATCH:
                     Obligation.objects.bulk_create(batch, ignore_conflicts=True)
@@ -96,7 +96,7 @@ def _move(obligation: Obligation, to_state: str, *, actor: User | None, note: st
         # and was already announced once. The row lock held by the caller makes this check safe.
         obligation.state, obligation.state_changed_at = to_state, at
         return
-    alerting = to_state in alerts.ALERTING and not silent
+    alerting = to_state in rules.ALERTING and not silent
     transition = Transition.objects.create(
         obligation=obligation, from_state=obligation.state, to_state=to_state, at=at, by=actor,
         due_date=obligation.due_date, note=note, processed_at=None if alerting else at,
@@ -110,7 +110,7 @@ def _move(obligation: Obligation, to_state: str, *, actor: User | None, note: st
 
 def _reschedule(obligation: Obligation) -> None:
     """Recompute the next alert moment after a change of state or dates (before ``save``)."""
-    alerts.schedule(obligation, _calendar_of(obligation), now=timezone.now())
+    rules.alert_schedule(obligation, _calendar_of(obligation), now=timezone.now())
 
 
 def _locked(obligation: Obligation) -> Obligation:
@@ -150,12 +150,17 @@ def _follow_due_date(obligation: Obligation, actor: User | None, back_note: str,
 
 @transaction.atomic
 def obligation_set_trigger(*, actor: User, obligation: Obligation, trigger_date: dt.date) -> Obligation:
-    """Record the trigger event of an event-based obligation; its due date follows from the rule."""
+    """Record the trigger event of an event-based obligation; its due date follows from the rule. Recorded by
+    the desa (its operator or Kepala Desa) or kecamatan staff; the writes that set one on their own (a receipt
+    starting a dependent clock, an evaluation opening a revision) act for a submitter or a reviewer, who are
+    among them."""
+    if not permissions.can_write_for_desa(actor):
+        raise PermissionDenied
     validate_business_date(trigger_date, "trigger_date")
     obligation = _locked(obligation)
     if obligation.document_type.rule_kind != RuleKind.OFFSET:
         raise ValidationError({"trigger_date": _("Jenis dokumen ini tidak memakai tanggal pemicu.")})
-    if obligation.state in (State.DITERIMA, State.TIDAK_BERLAKU):
+    if obligation.state in rules.CLOSED:
         raise ValidationError(
             {"trigger_date": _("Kewajiban yang sudah diterima atau tidak berlaku tidak dapat diubah.")}
         )
@@ -178,7 +183,7 @@ def obligation_extend(*, actor: User, obligation: Obligation, new_due_date: dt.d
         raise PermissionDenied
     validate_business_date(new_due_date, "new_due_date")  # far dates overflow the working-day arithmetic
     obligation = _locked(obligation)
-    if obligation.state not in OPEN_STATES:
+    if not rules.can_extend(obligation.state):
         raise ValidationError(_("Dispensasi hanya untuk kewajiban yang belum dikirim atau terlambat."))
     if not reason.strip():
         raise ValidationError({"reason": _("Alasan dispensasi wajib diisi.")})
@@ -202,6 +207,8 @@ def obligation_mark_not_applicable(*, actor: User, obligation: Obligation, reaso
     obligation = _locked(obligation)
     if obligation.state == State.DITERIMA:
         raise ValidationError(_("Kewajiban yang sudah diterima tidak dapat dinyatakan tidak berlaku."))
+    if not rules.can_mark_not_applicable(obligation.state):
+        raise ValidationError(_("Kewajiban ini sudah dinyatakan tidak berlaku."))
     if not reason.strip():
         raise ValidationError({"reason": _("Alasan wajib diisi.")})
     obligation.not_applicable_reason = reason
@@ -217,7 +224,7 @@ def obligation_reopen(*, actor: User, obligation: Obligation, reason: str) -> Ob
     if not permissions.can_grant(actor):
         raise PermissionDenied
     obligation = _locked(obligation)
-    if obligation.state != State.TIDAK_BERLAKU:
+    if not rules.can_reopen(obligation.state):
         raise ValidationError(_("Hanya kewajiban yang tidak berlaku yang dapat dibuka kembali."))
     back = State.DIKIRIM if obligation.submissions.filter(status=SubmissionStatus.MENUNGGU).exists() else State.BELUM
     _move(obligation, back, actor=actor, note=reason)
@@ -228,13 +235,12 @@ def obligation_reopen(*, actor: User, obligation: Obligation, reason: str) -> Ob
 
 # Recompute ---------------------------------------------------------------------------------------------
 
-CLOSED_STATES = (State.DITERIMA, State.TIDAK_BERLAKU)
 # A changed day off can move a due date that lies this far from it (20 hari kerja across Lebaran ≈ 6 weeks).
 CALENDAR_REACH = dt.timedelta(days=70)
 
 
 def _recompute_candidates(document_type_ids, kecamatan_id, years, around):
-    qs = Obligation.objects.exclude(state__in=CLOSED_STATES)
+    qs = Obligation.objects.exclude(state__in=rules.CLOSED)
     if document_type_ids is not None:
         qs = qs.filter(document_type_id__in=list(document_type_ids))
     if kecamatan_id is not None:
@@ -318,7 +324,7 @@ class _RecomputeContext:
 
 def _recompute_one(obligation: Obligation, ctx: _RecomputeContext, reason: str) -> int:
     obligation = _locked(obligation)
-    if obligation.state in CLOSED_STATES:
+    if obligation.state in rules.CLOSED:
         return 0
     legal, due = ctx.dates(obligation)
     if (legal, due) == (obligation.legal_due_date, obligation.due_date):
@@ -393,12 +399,20 @@ def _compare_and_set(ids: list[int], old: str, new: str, now) -> list[tuple[int,
 # Submissions ------------------------------------------------------------------------------------------
 
 
-def _check_can_submit(actor: User, obligation: Obligation) -> None:
+def may_submit_for(user: User, obligation: Obligation) -> bool:
+    """Who hands in this obligation's document: kecamatan staff for the kecamatan's own, the desa otherwise."""
     if obligation.document_type.responsible == Responsible.KECAMATAN:
-        allowed = permissions.is_kecamatan_staff(actor)
-    else:
-        allowed = permissions.can_submit_for_desa(actor) or actor.is_portal_admin
-    if not allowed:
+        return permissions.is_kecamatan_staff(user)
+    return permissions.can_submit_for_desa(user) or user.is_portal_admin
+
+
+def can_submit(user: User, obligation: Obligation) -> bool:
+    """The upload form is shown: the role may hand in, and the obligation still takes a document."""
+    return rules.accepts_submission(obligation.state) and may_submit_for(user, obligation)
+
+
+def _check_can_submit(actor: User, obligation: Obligation) -> None:
+    if not may_submit_for(actor, obligation):
         raise PermissionDenied
     if obligation.state == State.DITERIMA:
         raise ValidationError(_("Dokumen ini sudah diterima; tidak perlu dikirim lagi."))
@@ -440,16 +454,9 @@ def submission_create(
 ) -> Submission:
     """Hand in a new version. Files are checked by content before anything is written; the stored files are
     removed again if the database transaction fails, so a failed submission leaves nothing behind."""
-    stored: list[str] = []
-    try:
-        with transaction.atomic():
-            submission = _submission_create(actor, obligation, document, list(attachments), document_number,
-                                            document_date, notes, outcome, stored)  # fmt: skip
-    except Exception:
-        for path in stored:
-            files.delete_stored(path)
-        raise
-    return submission
+    with files.atomic_storage() as stored:
+        return _submission_create(actor, obligation, document, list(attachments), document_number,
+                                  document_date, notes, outcome, stored)  # fmt: skip
 
 
 def _check_outcome(obligation: Obligation, outcome: str) -> None:
@@ -475,8 +482,7 @@ def _submission_create(
     )  # fmt: skip
     subdir = f"monev/{obligation.year}/{obligation.desa.kode.replace('.', '-')}"
     for role, upload, check in checked:
-        path = files.store_upload(upload, check, subdir=subdir)
-        stored.append(path)
+        path = stored.store_upload(upload, check, subdir=subdir)
         SubmissionFile.objects.create(
             submission=submission, role=role, original_name=check.safe_name, stored_path=path, size=check.size,
             sha256=check.sha256, content_type=check.content_type,
@@ -576,7 +582,7 @@ def obligation_create_for_event(
         )
     if not label.strip():
         raise ValidationError({"label": _("Isi nama/nomor dokumen, mis. 'Perdes No. 3 Tahun 2026'.")})
-    if not (permissions.can_submit_for_desa(actor) or permissions.is_kecamatan_staff(actor)):
+    if not permissions.can_write_for_desa(actor):
         raise PermissionDenied
     validate_business_date(trigger_date, "trigger_date")
     return _event_obligation(desa, document_type, year, label.strip(), trigger_date, actor)

@@ -25,21 +25,14 @@ from monev.forms import (
     TriggerForm,
 )
 from monev.models import DocumentType, Sanction
-from portal import files, permissions
-from portal.exports import xlsx_response
+from portal import files, params, permissions, web
+from portal.exports import XLSX_TYPE, workbook_bytes
 from portal.scoping import get_in_scope_or_404, restrict
 from portal.selectors import desa_list
 
 
 def _year(request) -> int:
-    try:
-        return int(request.GET.get("tahun", ""))
-    except ValueError:
-        return timezone.localdate().year
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
+    return params.on_page(request, params.year, request.GET, default=timezone.localdate().year)
 
 
 def _form_error_text(form) -> str:
@@ -109,7 +102,7 @@ def event_create(request, kode: str, type_code: str):
             label=form.cleaned_data["label"], trigger_date=form.cleaned_data["trigger_date"],
         )  # fmt: skip
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, web.error_text(exc))
         return redirect("monev-desa", kode=kode)
     return redirect("monev-obligation", pk=obligation.pk)
 
@@ -129,24 +122,24 @@ def obligation_detail(request, pk: int):
         .prefetch_related("files")
         .order_by("-version")
     )
-    can_submit = obligation.state not in (State.DITERIMA, State.TIDAK_BERLAKU) and (
-        permissions.is_kecamatan_staff(user)
-        if obligation.document_type.responsible == "kecamatan"
-        else permissions.can_submit_for_desa(user)
-    )
+    shown_state = rules.display_state(obligation.state, obligation.due_date, today)
+    can_grant = permissions.can_grant(user)
     context = {
-        "o": obligation, "shown_state": rules.display_state(obligation.state, obligation.due_date, today),
+        "o": obligation, "shown_state": shown_state,
+        "not_applicable": obligation.state == State.TIDAK_BERLAKU,
         "days": rules.days_until(obligation.due_date, today), "submissions": submissions,
         "transitions": selectors.transitions_of(user=user, obligation=obligation),
         "extensions": obligation.extensions.select_related("granted_by"),
-        "can_submit": can_submit, "can_review": permissions.can_verify(user) and obligation.state == State.DIKIRIM,
-        "can_grant": permissions.can_grant(user),
+        "can_submit": services.can_submit(user, obligation), "can_review": permissions.can_verify(user) and obligation.state == State.DIKIRIM,
+        "can_grant": can_grant, "can_extend": can_grant and rules.can_extend(obligation.state),
+        "can_mark_not_applicable": can_grant and rules.can_mark_not_applicable(obligation.state),
+        "can_reopen": can_grant and rules.can_reopen(obligation.state),
         "uses_trigger": obligation.document_type.rule_kind == RuleKind.OFFSET,
         "submission_form": SubmissionForm(outcome_required=obligation.document_type.outcome_required), "review_form": ReviewForm(), "extension_form": ExtensionForm(),
         "reason_form": ReasonForm(),
         "sanction_form": SanctionForm(),
         "sanctions": obligation.sanctions.select_related("issued_by"),
-        "is_late": rules.display_state(obligation.state, obligation.due_date, today) == State.TERLAMBAT
+        "is_late": shown_state == State.TERLAMBAT
         or obligation.on_time is False, "trigger_form": TriggerForm(initial={"trigger_date": obligation.trigger_date}),
     }  # fmt: skip
     return render(request, "monev/obligation.html", context)
@@ -172,7 +165,7 @@ def obligation_submit(request, pk: int):
             outcome=data.get("outcome", ""),
         )  # fmt: skip
     except ValidationError as exc:
-        messages.error(request, _("Kiriman ditolak, tidak ada yang disimpan: %(e)s") % {"e": _error_text(exc)})
+        messages.error(request, _("Kiriman ditolak, tidak ada yang disimpan: %(e)s") % {"e": web.error_text(exc)})
     else:
         messages.success(request, _("Dokumen terkirim. Kecamatan akan memverifikasinya."))
     return _back(pk)
@@ -192,7 +185,7 @@ def submission_review(request, pk: int):
             note=form.cleaned_data["note"],
         )  # fmt: skip
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, web.error_text(exc))
     else:
         messages.success(request, _("Hasil verifikasi disimpan."))
     return _back(submission.obligation_id)
@@ -207,7 +200,7 @@ def _simple_action(request, pk: int, form_class, action):
     try:
         action(obligation, form.cleaned_data)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, web.error_text(exc))
     else:
         messages.success(request, _("Perubahan disimpan."))
     return _back(pk)
@@ -216,7 +209,7 @@ def _simple_action(request, pk: int, form_class, action):
 @login_required
 @require_POST
 def obligation_trigger(request, pk: int):
-    if not (permissions.can_submit_for_desa(request.user) or permissions.is_kecamatan_staff(request.user)):
+    if not permissions.can_write_for_desa(request.user):
         raise PermissionDenied
     return _simple_action(
         request, pk, TriggerForm,
@@ -271,7 +264,8 @@ def export_matrix(request):
         user=request.user, year=year, today=today, document_type=request.GET.get("jenis") or None,
         kecamatan=request.GET.get("kecamatan") or None,
     )  # fmt: skip
-    return xlsx_response(workbook, f"matriks-kewajiban-{year}.xlsx")
+    content = workbook_bytes(workbook)
+    return files.file_response(content, filename=f"matriks-kewajiban-{year}.xlsx", content_type=XLSX_TYPE)
 
 
 @login_required
@@ -283,7 +277,8 @@ def export_list(request):
         qs = qs.filter(desa__kode=request.GET["desa"])
     if request.GET.get("jenis"):
         qs = qs.filter(document_type__code=request.GET["jenis"])
-    return xlsx_response(exports.list_workbook(qs, today=today), f"daftar-kewajiban-{year}.xlsx")
+    content = workbook_bytes(exports.list_workbook(qs, today=today))
+    return files.file_response(content, filename=f"daftar-kewajiban-{year}.xlsx", content_type=XLSX_TYPE)
 
 
 @login_required
@@ -297,7 +292,7 @@ def sanction_create(request, pk: int):
     try:
         sanctions.sanction_create(actor=request.user, obligation=obligation, **form.cleaned_data)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, web.error_text(exc))
     else:
         messages.success(request, _("Teguran dicatat."))
     return _back(pk)
@@ -311,5 +306,5 @@ def sanction_letter(request, pk: int):
     return files.download_response(
         sanction.letter_path,
         download_name=f"teguran-{sanction.desa.kode}-{sanction.pk}.pdf",
-        content_type="application/pdf",
+        content_type=files.CONTENT_TYPES[files.KIND_PDF],
     )

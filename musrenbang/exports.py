@@ -3,8 +3,8 @@ kabupaten's planning system (like SIPD's usulan list), with recaps per desa and 
 acara* summary of a cycle's Musrenbang Kecamatan as a PDF.
 
 Everything read here comes through the scoped selectors of ``musrenbang.selectors`` (or ``restrict``);
-scoping is never decided here. The only other read is the Camat's name for the signature block (a user
-lookup, as in ``attendance.exports``)."""
+scoping is never decided here. The only other read is the Camat's name for the signature block
+(``portal.letters.camat_name``, as for every letter); the letterhead is the letters' one too."""
 
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from musrenbang import rules, selectors
 from musrenbang.choices import Bidang, MeetingKind, ParticipantGroup, ProposalStatus
 from musrenbang.models import Proposal
-from portal.choices import Role
 from portal.exports import safe_value, workbook_bytes
-from portal.models import Desa, Kecamatan, User
+from portal.letters import camat_name
+from portal.models import Desa, Kecamatan
 from portal.scoping import restrict
 
 MONEY_FORMAT = "#,##0"  # Excel shows the grouping of the reader's locale (1.234.567 in Indonesian)
@@ -239,11 +239,6 @@ def proposals_workbook(*, user, year: int, desa: str | None = None, bidang: str 
 # Berita acara (PDF) --------------------------------------------------------------------------------------------
 
 
-def _camat_name(kecamatan: Kecamatan) -> str:
-    camat = User.objects.filter(kecamatan=kecamatan, role=Role.CAMAT, is_active=True).order_by("pk").first()
-    return (camat.get_full_name() or "") if camat else ""
-
-
 def berita_acara_context(*, user, kecamatan: Kecamatan, year: int) -> dict:
     """What the berita acara shows, all from scoped selectors (the caller has checked the kecamatan)."""
     meeting = (
@@ -295,7 +290,7 @@ def berita_acara_context(*, user, kecamatan: Kecamatan, year: int) -> dict:
         "forwarded_cost": rupiah(sum((p.estimated_cost for p in forwarded), Decimal(0))),
         "place_date": f"{kecamatan.nama}, {date_id(signed_on)}" if signed_on else f"{kecamatan.nama}, ....................",
         "camat_title": f"CAMAT {kecamatan.nama.upper()}",
-        "camat_name": _camat_name(kecamatan),
+        "camat_name": camat_name(kecamatan),
         "blank_name": BLANK_NAME,
     }  # fmt: skip
 

@@ -15,7 +15,7 @@ from musrenbang.services import PROPOSAL_FIELDS
 from portal.forms import DateInput
 from portal.models import Desa, Kecamatan
 from portal.scoping import restrict
-from portal.validators import validate_business_date
+from portal.validators import BUSINESS_YEAR_MAX, BUSINESS_YEAR_MIN, validate_business_date
 
 
 def _select() -> forms.Select:
@@ -90,10 +90,6 @@ class DocumentForm(forms.Form):
     )
 
 
-class ImportForm(forms.Form):
-    berkas = forms.FileField(label=_("Berkas Excel (.xlsx)"), widget=_file(".xlsx"))
-
-
 class ParticipationForm(forms.Form):
     """Men and women per group; a group left at zero is simply absent."""
 
@@ -123,7 +119,9 @@ class ParticipationForm(forms.Form):
 class ProposalForm(forms.ModelForm):
     """The fields the desa fills in. For a new proposal also the cycle year and (kecamatan staff) the desa."""
 
-    year = forms.IntegerField(label=_("Tahun siklus"), min_value=2000, max_value=2200, widget=_number())
+    year = forms.IntegerField(
+        label=_("Tahun siklus"), min_value=BUSINESS_YEAR_MIN, max_value=BUSINESS_YEAR_MAX, widget=_number()
+    )
     desa = forms.ModelChoiceField(label=_("Desa"), queryset=Desa.objects.none(), widget=_select())
 
     class Meta:

@@ -5,16 +5,26 @@ proposal status change is a conditional UPDATE plus a transition row (two clicks
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from musrenbang import rules
 from musrenbang.choices import DocumentRole, MeetingKind, ParticipantGroup, ProposalStatus
-from musrenbang.models import Meeting, MeetingDocument, Participation, Proposal, ProposalTransition, RankingRule
+from musrenbang.models import (
+    Meeting,
+    MeetingDocument,
+    Participant,
+    Participation,
+    Proposal,
+    ProposalTransition,
+    RankingRule,
+)
 from portal import files, notify, permissions
 from portal.choices import Role
 from portal.models import Desa, Kecamatan, Notification, User
@@ -34,17 +44,13 @@ PROPOSAL_FIELDS = (
 )  # fmt: skip
 
 
-def _desa_writer(user: User) -> bool:
-    return user.is_authenticated and user.role in (Role.OPERATOR_DESA, Role.KEPALA_DESA)
-
-
 def can_edit_meeting(user: User, meeting: Meeting) -> bool:
     """The desa records its own Musdes/Musrenbangdes; the kecamatan records its forum (and may help a desa)."""
     if not in_scope(meeting, user):
         return False
     if permissions.is_kecamatan_staff(user):
         return True
-    return meeting.desa_id is not None and _desa_writer(user) and meeting.desa_id == user.desa_id
+    return meeting.desa_id is not None and permissions.can_submit_for_desa(user) and meeting.desa_id == user.desa_id
 
 
 # Meetings -----------------------------------------------------------------------------------------------
@@ -125,15 +131,12 @@ def meeting_document_add(*, actor: User, meeting: Meeting, role: str, upload) ->
     if role not in DOCUMENT_KINDS:
         raise ValidationError({"role": _("Jenis dokumen tidak dikenal.")})
     checked = files.check_upload(upload, allowed_kinds=DOCUMENT_KINDS[role], max_bytes=DOCUMENT_MAX_BYTES)
-    path = files.store_upload(upload, checked, subdir=f"musrenbang/{meeting.year}")
-    try:
+    with files.atomic_storage() as stored:
+        path = stored.store_upload(upload, checked, subdir=f"musrenbang/{meeting.year}")
         return MeetingDocument.objects.create(
             meeting=meeting, role=role, original_name=checked.safe_name, stored_path=path, kind=checked.kind,
             size=checked.size, sha256=checked.sha256, uploaded_by=actor,
         )  # fmt: skip
-    except Exception:
-        files.delete_stored(path)
-        raise
 
 
 @transaction.atomic
@@ -152,6 +155,18 @@ def participation_set(*, actor: User, meeting: Meeting, counts: dict[str, tuple[
     )
 
 
+@transaction.atomic
+def participants_add(*, actor: User, meeting: Meeting, rows: Iterable[dict]) -> list[Participant]:
+    """Add named participants ({name, group, gender, origin}) to the meeting; earlier ones are kept. All or
+    none: the first invalid row refuses them all (the Excel import checks them first, to name each row)."""
+    if not can_edit_meeting(actor, meeting):
+        raise PermissionDenied
+    participants = [Participant(meeting=meeting, **row) for row in rows]
+    for participant in participants:
+        participant.full_clean(exclude=["meeting"])  # the meeting is checked above, once
+    return Participant.objects.bulk_create(participants)
+
+
 # Proposals ----------------------------------------------------------------------------------------------
 
 
@@ -164,7 +179,7 @@ def _clean_fields(fields: dict) -> dict:
 
 @transaction.atomic
 def proposal_create(*, actor: User, desa: Desa, year: int, **fields) -> Proposal:
-    if not (_desa_writer(actor) or permissions.is_kecamatan_staff(actor)) or not in_scope(desa, actor):
+    if not permissions.can_write_for_desa(actor) or not in_scope(desa, actor):
         raise PermissionDenied
     proposal = Proposal(desa=desa, year=year, created_by=actor, **_clean_fields(fields))
     proposal.full_clean()
@@ -176,7 +191,7 @@ def proposal_create(*, actor: User, desa: Desa, year: int, **fields) -> Proposal
 @transaction.atomic
 def proposal_update(*, actor: User, proposal: Proposal, **fields) -> Proposal:
     """The desa edits its proposal while it is still only proposed; afterwards it belongs to the forum."""
-    if not in_scope(proposal, actor) or not (_desa_writer(actor) or permissions.is_kecamatan_staff(actor)):
+    if not in_scope(proposal, actor) or not permissions.can_write_for_desa(actor):
         raise PermissionDenied
     if proposal.status not in rules.DESA_EDITABLE:
         raise ValidationError(_("Usulan yang sudah dibahas tidak dapat diubah lagi."))
@@ -232,7 +247,7 @@ def proposal_move(
 def proposal_carry_over(*, actor: User, proposal: Proposal) -> Proposal:
     """Propose again next year a proposal that was not accommodated: a new proposal linked to this one, so
     the chain of years keeps its whole history. Once per proposal (a one-to-one link)."""
-    if not _desa_writer(actor) or not in_scope(proposal, actor):
+    if not permissions.can_submit_for_desa(actor) or not in_scope(proposal, actor):
         raise PermissionDenied
     if proposal.status != ProposalStatus.TIDAK_DIAKOMODASI:
         raise ValidationError(_("Hanya usulan yang tidak diakomodasi yang dapat diusulkan lagi tahun depan."))
@@ -278,21 +293,45 @@ def musrenbang_alerts(*, today: dt.date | None = None) -> int:
     for meeting in meetings:
         days_left = (meeting.planned_date - today).days
         if days_left in REMIND_DAYS:
-            sent += _alert(meeting, f"musren:{meeting.pk}:remind:{meeting.planned_date}:{days_left}",
-                           Notification.Kind.REMINDER, _("%(m)s %(d)s hari lagi") % {"m": meeting, "d": days_left},
-                           _("%(m)s direncanakan pada %(t)s di %(p)s.") % {
-                               "m": meeting, "t": f"{meeting.planned_date:%d/%m/%Y}", "p": meeting.place or "-"},
-                           late=False)  # fmt: skip
+            key = f"musren:{meeting.pk}:remind:{meeting.planned_date}:{days_left}"
+            sent += _alert(meeting, key, meeting_reminder_payload(meeting, days_left), late=False)
         elif days_left < 0:
-            sent += _alert(meeting, f"musren:{meeting.pk}:late:{meeting.planned_date}", Notification.Kind.LATE,
-                           _("%(m)s belum ada berita acara") % {"m": meeting},
-                           _("%(m)s direncanakan %(t)s, tetapi berita acaranya belum diunggah.") % {
-                               "m": meeting, "t": f"{meeting.planned_date:%d/%m/%Y}"},
-                           late=True)  # fmt: skip
+            key = f"musren:{meeting.pk}:late:{meeting.planned_date}"
+            sent += _alert(meeting, key, meeting_late_payload(meeting), late=True)
     return sent
 
 
-def _alert(meeting: Meeting, key: str, kind: str, title: str, text: str, *, late: bool) -> int:
+def meeting_reminder_payload(meeting: Meeting, days_left: int) -> dict:
+    planned = f"{meeting.planned_date:%d/%m/%Y}"
+    title = notify.text(gettext_noop("%(m)s %(d)s hari lagi"), m=meeting, d=days_left)
+    message = notify.text(
+        gettext_noop("%(m)s direncanakan pada %(t)s di %(p)s."), m=meeting, t=planned, p=meeting.place or "-"
+    )
+    return _meeting_payload(meeting, Notification.Kind.REMINDER, title, message)
+
+
+def meeting_late_payload(meeting: Meeting) -> dict:
+    planned = f"{meeting.planned_date:%d/%m/%Y}"
+    title = notify.text(gettext_noop("%(m)s belum ada berita acara"), m=meeting)
+    message = notify.text(
+        gettext_noop("%(m)s direncanakan %(t)s, tetapi berita acaranya belum diunggah."), m=meeting, t=planned
+    )
+    return _meeting_payload(meeting, Notification.Kind.LATE, title, message)
+
+
+def _meeting_payload(meeting: Meeting, kind: str, title, message) -> dict:
+    # The meeting's own __str__ (its kind, translated) renders inside the payload, in the payload's language.
+    return notify.payload_build(
+        title=title,
+        message=message,
+        url_name="musrenbang-meeting",
+        args=[meeting.pk],
+        kind=kind,
+        desa=meeting.desa.kode if meeting.desa_id else "",
+    )
+
+
+def _alert(meeting: Meeting, key: str, payload: dict, *, late: bool) -> int:
     roles = [Role.OPERATOR_DESA, Role.KEPALA_DESA]
     recipients = User.objects.filter(is_active=True, kecamatan_id=meeting.kecamatan_id)
     if meeting.desa_id:
@@ -302,7 +341,6 @@ def _alert(meeting: Meeting, key: str, kind: str, title: str, text: str, *, late
     else:
         targets = list(recipients.filter(role__in=[Role.KASI_TAPEM, Role.CAMAT]))
     return notify.deliveries_create(
-        event_key=key, kind=kind, recipients=targets, kecamatan_id=meeting.kecamatan_id, desa_id=meeting.desa_id,
-        payload={"title": title, "message": text, "link": f"/musrenbang/musyawarah/{meeting.pk}/", "kind": kind,
-                 "desa": meeting.desa.kode if meeting.desa_id else ""},
+        event_key=key, kind=payload["kind"], recipients=targets, kecamatan_id=meeting.kecamatan_id,
+        desa_id=meeting.desa_id, payload=payload,
     )  # fmt: skip

@@ -5,7 +5,7 @@ from musrenbang import views
 urlpatterns = [
     path("musrenbang/", views.board, name="musrenbang-board"),
     path("musrenbang/jadwal/", views.schedule, name="musrenbang-schedule"),
-    # The meeting URL is fixed: the alerts of musrenbang.services link to /musrenbang/musyawarah/<pk>/.
+    # Alerts link here by name (musrenbang.services), but sent notifications keep the path they were sent with.
     path("musrenbang/musyawarah/<int:pk>/", views.meeting_detail, name="musrenbang-meeting"),
     path("musrenbang/musyawarah/<int:pk>/pelaksanaan/", views.meeting_record, name="musrenbang-meeting-record"),
     path("musrenbang/musyawarah/<int:pk>/dokumen/", views.meeting_document_add, name="musrenbang-document-add"),

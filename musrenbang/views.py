@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,6 @@ from musrenbang import rules, selectors, services
 from musrenbang.choices import DESA_KINDS, Bidang, MeetingKind, ParticipantGroup, ProposalStatus
 from musrenbang.forms import (
     DocumentForm,
-    ImportForm,
     MeetingRecordForm,
     MoveForm,
     ParticipationForm,
@@ -32,15 +31,15 @@ from musrenbang.forms import (
     ScheduleForm,
 )
 from musrenbang.models import MeetingDocument, Participant, Proposal, ProposalTransition
-from portal import files, permissions
+from portal import files, params, permissions, web
 from portal.exports import XLSX_TYPE
+from portal.forms import ImportForm
+from portal.imports import ImportRejected
 from portal.models import Kecamatan
 from portal.scoping import get_in_scope_or_404, restrict
 from portal.selectors import desa_list
 
-PDF_TYPE = "application/pdf"
 PAGE_SIZE = 50
-IMPORT_MAX_BYTES = 5 * 1024 * 1024
 COVERAGE_CYCLES = 3
 
 STATE_BADGES = {
@@ -84,33 +83,15 @@ def current_cycle(today=None) -> int:
     return today.year + 1 if today.month >= 3 else today.year
 
 
-def _year(data) -> int:
-    try:
-        year = int(data.get("tahun", ""))
-    except ValueError:
-        return current_cycle()
-    return year if 2000 <= year <= 2200 else current_cycle()
+def _year(request, data=None) -> int:
+    """The cycle of ``?tahun=`` (or of the posted form); the current cycle when absent or wrong (with a message)."""
+    query = request.GET if data is None else data
+    return params.on_page(request, params.year, query, default=current_cycle())
 
 
 def _years(year: int) -> list[int]:
     current = current_cycle()
     return sorted(set(range(current - 3, current + 2)) | {year})
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    """A service's ValidationError onto the form: under the field it names, else above the form."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, [m for e in errors for m in e.messages])
-    else:
-        form.add_error(None, exc.messages)
-
-
-def _attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _cell(cell: selectors.Cell) -> dict:
@@ -129,19 +110,12 @@ def _can_propose(user) -> bool:
     return (permissions.can_submit_for_desa(user) and bool(user.desa_id)) or permissions.is_kecamatan_staff(user)
 
 
-def _read_xlsx(form: ImportForm) -> bytes:
-    """The uploaded workbook's bytes, after its content was checked (raises UploadRejected)."""
-    upload = form.cleaned_data["berkas"]
-    files.check_upload(upload, allowed_kinds={files.KIND_XLSX}, max_bytes=IMPORT_MAX_BYTES)
-    return upload.read()
-
-
 # Board ------------------------------------------------------------------------------------------------------
 
 
 @login_required
 def board(request):
-    return _board_page(request, _year(request.GET))
+    return _board_page(request, _year(request))
 
 
 def _board_page(request, year: int, schedule_form: ScheduleForm | None = None):
@@ -178,7 +152,7 @@ def schedule(request):
     user = request.user
     if not permissions.is_kecamatan_staff(user):
         raise PermissionDenied
-    year = _year(request.POST)
+    year = _year(request, request.POST)
     form = ScheduleForm(request.POST, user=user)
     if form.is_valid():
         data = form.cleaned_data
@@ -189,7 +163,7 @@ def schedule(request):
                 window=form.window,
             )  # fmt: skip
         except ValidationError as exc:
-            _add_errors(form, exc)
+            web.form_add_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -262,7 +236,7 @@ def meeting_record(request, pk: int):
         try:
             services.meeting_record(actor=request.user, meeting=meeting, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            web.form_add_errors(form, exc)
         else:
             messages.success(request, _("Pelaksanaan musyawarah disimpan."))
             return _back_to_meeting(meeting)
@@ -282,7 +256,7 @@ def meeting_document_add(request, pk: int):
         except files.UploadRejected as exc:
             form.add_error("berkas", exc.messages)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            web.form_add_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -302,7 +276,7 @@ def participation_set(request, pk: int):
         try:
             services.participation_set(actor=request.user, meeting=meeting, counts=form.counts())
         except ValidationError as exc:
-            _add_errors(form, exc)
+            web.form_add_errors(form, exc)
         else:
             messages.success(request, _("Jumlah peserta disimpan."))
             return _back_to_meeting(meeting)
@@ -318,12 +292,11 @@ def participants_import(request, pk: int):
     form = ImportForm(request.POST, request.FILES)
     errors: list[str] = []
     if form.is_valid():
+        data = form.cleaned_data["berkas"]
         try:
-            count = imports.participants_import_xlsx(actor=request.user, meeting=meeting, data=_read_xlsx(form))
-        except files.UploadRejected as exc:
-            form.add_error("berkas", exc.messages)
-        except ValidationError as exc:
-            errors = exc.messages
+            count = imports.participants_import_xlsx(actor=request.user, meeting=meeting, data=data)
+        except ImportRejected as exc:
+            errors = exc.errors
         else:
             messages.success(request, _("%(n)d peserta diimpor dari Excel.") % {"n": count})
             return _back_to_meeting(meeting)
@@ -334,7 +307,8 @@ def participants_import(request, pk: int):
 def participants_template(request):
     from musrenbang import imports
 
-    return _attachment(imports.participants_template_xlsx(), XLSX_TYPE, "templat-daftar-hadir-musrenbang.xlsx")
+    content = imports.participants_template_xlsx()
+    return files.file_response(content, filename="templat-daftar-hadir-musrenbang.xlsx", content_type=XLSX_TYPE)
 
 
 @login_required
@@ -374,7 +348,7 @@ def _sum(items) -> selectors.Totals:
 @login_required
 def proposal_list(request):
     user = request.user
-    year = _year(request.GET)
+    year = _year(request)
     filters = _filters(request)
     queryset = selectors.proposals(
         user=user, year=year, desa=filters["desa"] or None, bidang=filters["bidang"] or None,
@@ -410,13 +384,13 @@ def proposal_list(request):
 def proposals_xlsx(request):
     from musrenbang import exports
 
-    year = _year(request.GET)
+    year = _year(request)
     filters = _filters(request)
     content = exports.proposals_workbook(
         user=request.user, year=year, desa=filters["desa"] or None, bidang=filters["bidang"] or None,
         status=filters["status"] or None,
     )  # fmt: skip
-    return _attachment(content, XLSX_TYPE, f"usulan-musrenbang-{year}.xlsx")
+    return files.file_response(content, filename=f"usulan-musrenbang-{year}.xlsx", content_type=XLSX_TYPE)
 
 
 @login_required
@@ -426,16 +400,15 @@ def proposals_import(request):
     user = request.user
     if not (permissions.can_submit_for_desa(user) and user.desa_id):
         raise PermissionDenied
-    year = _year(request.POST if request.method == "POST" else request.GET)
+    year = _year(request, request.POST if request.method == "POST" else request.GET)
     form = ImportForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data["berkas"]
         try:
-            created = imports.proposals_import_xlsx(actor=user, desa=user.desa, year=year, data=_read_xlsx(form))
-        except files.UploadRejected as exc:
-            form.add_error("berkas", exc.messages)
-        except ValidationError as exc:
-            errors = exc.messages
+            created = imports.proposals_import_xlsx(actor=user, desa=user.desa, year=year, data=data)
+        except ImportRejected as exc:
+            errors = exc.errors
         else:
             messages.success(request, _("%(n)d usulan diimpor dari Excel.") % {"n": len(created)})
             return redirect(f"{reverse('musrenbang-proposals')}?tahun={year}")
@@ -447,7 +420,8 @@ def proposals_import(request):
 def proposals_template(request):
     from musrenbang import imports
 
-    return _attachment(imports.proposals_template_xlsx(), XLSX_TYPE, "templat-usulan-musrenbang.xlsx")
+    content = imports.proposals_template_xlsx()
+    return files.file_response(content, filename="templat-usulan-musrenbang.xlsx", content_type=XLSX_TYPE)
 
 
 @login_required
@@ -464,12 +438,12 @@ def proposal_new(request):
                     actor=user, desa=desa, year=form.cleaned_data["year"], **form.proposal_fields()
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                web.form_add_errors(form, exc)
             else:
                 messages.success(request, _("Usulan “%(a)s” disimpan.") % {"a": proposal.activity})
                 return redirect("musrenbang-proposal", pk=proposal.pk)
     else:
-        form = ProposalForm(user=user, creating=True, initial={"year": _year(request.GET)})
+        form = ProposalForm(user=user, creating=True, initial={"year": _year(request)})
     return render(request, "musrenbang/proposal_form.html", {"form": form, "proposal": None})
 
 
@@ -478,16 +452,14 @@ def _proposal(request, pk: int) -> Proposal:
 
 
 def _can_edit_proposal(user, proposal: Proposal) -> bool:
-    return proposal.status in rules.DESA_EDITABLE and (
-        permissions.can_submit_for_desa(user) or permissions.is_kecamatan_staff(user)
-    )
+    return proposal.status in rules.DESA_EDITABLE and permissions.can_write_for_desa(user)
 
 
 @login_required
 def proposal_edit(request, pk: int):
     user = request.user
     proposal = _proposal(request, pk)
-    if not (permissions.can_submit_for_desa(user) or permissions.is_kecamatan_staff(user)):
+    if not permissions.can_write_for_desa(user):
         raise PermissionDenied
     if proposal.status not in rules.DESA_EDITABLE:
         messages.error(request, _("Usulan yang sudah dibahas tidak dapat diubah lagi."))
@@ -497,7 +469,7 @@ def proposal_edit(request, pk: int):
         try:
             services.proposal_update(actor=user, proposal=proposal, **form.proposal_fields())
         except ValidationError as exc:
-            _add_errors(form, exc)
+            web.form_add_errors(form, exc)
         else:
             messages.success(request, _("Perubahan usulan disimpan."))
             return redirect("musrenbang-proposal", pk=proposal.pk)
@@ -554,7 +526,7 @@ def proposal_move(request, pk: int):
             if not rules.can_move(proposal.status, form.cleaned_data["to_status"]):
                 messages.error(request, " ".join(exc.messages))  # the step is no longer offered on the page
                 return redirect("musrenbang-proposal", pk=proposal.pk)
-            _add_errors(form, exc)
+            web.form_add_errors(form, exc)
         else:
             messages.success(request, _("Status usulan: %(s)s.") % {"s": proposal.get_status_display()})
             return redirect("musrenbang-proposal", pk=proposal.pk)
@@ -588,7 +560,7 @@ def _own_kecamatan(user):
 
 @login_required
 def ranking(request):
-    return _ranking_page(request, _year(request.GET))
+    return _ranking_page(request, _year(request))
 
 
 def _ranking_page(request, year: int, rule_form: RankingRuleForm | None = None):
@@ -614,13 +586,13 @@ def ranking_rule(request):
     kecamatan = _own_kecamatan(user)
     if kecamatan is None:
         raise PermissionDenied
-    year = _year(request.POST)
+    year = _year(request, request.POST)
     form = RankingRuleForm(request.POST)
     if form.is_valid():
         try:
             services.ranking_rule_set(actor=user, kecamatan=kecamatan, tie_breakers=form.cleaned_data["tie_breakers"])
         except ValidationError as exc:
-            _add_errors(form, exc)
+            web.form_add_errors(form, exc)
         else:
             messages.success(request, _("Urutan penentu peringkat disimpan."))
             return redirect(f"{reverse('musrenbang-ranking')}?tahun={year}")
@@ -634,7 +606,7 @@ def berita_acara(request):
     user = request.user
     if not permissions.is_kecamatan_staff(user):
         raise PermissionDenied
-    year = _year(request.GET)
+    year = _year(request)
     if user.kecamatan_id:
         kecamatan = user.kecamatan
     elif request.GET.get("kecamatan"):
@@ -642,4 +614,5 @@ def berita_acara(request):
     else:
         raise Http404
     content = exports.berita_acara_pdf(user=user, kecamatan=kecamatan, year=year)
-    return _attachment(content, PDF_TYPE, f"berita-acara-musrenbang-{kecamatan.kode}-{year}.pdf")
+    name = f"berita-acara-musrenbang-{kecamatan.kode}-{year}.pdf"
+    return files.file_response(content, filename=name, content_type=files.CONTENT_TYPES[files.KIND_PDF])

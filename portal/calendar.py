@@ -11,11 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import holidays as holidays_lib
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from portal.models import HariLibur, HolidayYear
+from portal import permissions
+from portal.models import HariLibur, HolidayYear, User
 from portal.signals import calendar_changed
 
 WEEKEND = frozenset({5, 6})  # Saturday, Sunday
@@ -161,3 +163,57 @@ def non_working_days(*, kecamatan_id: int | None, year: int) -> list[dict]:
             result.append({"date": day, "name": "Sabtu" if day.weekday() == 5 else "Minggu", "kind": "akhir_pekan"})
         day += ONE_DAY
     return result
+
+
+# Rows written by hand (API, screens) ------------------------------------------------------------------------
+
+HOLIDAY_FIELDS = ("tanggal", "nama", "jenis", "libur")
+
+
+@transaction.atomic
+def holiday_create(
+    *, actor: User, tanggal: dt.date, nama: str, jenis: str = HariLibur.Jenis.LOKAL, libur: bool = True
+) -> HariLibur:
+    """A day off added by hand: an administrator's is national; kecamatan staff's belongs to their kecamatan
+    (a local holiday, or ``libur=False`` to cancel a national one there). Saving the row sends
+    ``calendar_changed`` (``portal.signals``), so deadlines and statuses follow in the same transaction."""
+    if not permissions.can_manage_holidays(actor):
+        raise PermissionDenied
+    kecamatan = None if actor.is_portal_admin else actor.kecamatan
+    return _holiday_save(HariLibur(tanggal=tanggal, nama=nama, jenis=jenis, libur=libur, kecamatan=kecamatan))
+
+
+@transaction.atomic
+def holiday_update(*, actor: User, holiday: HariLibur, **fields) -> HariLibur:
+    """Change a row's ``HOLIDAY_FIELDS``; other names are ignored (the kecamatan of a row never changes)."""
+    _check_may_change(actor, holiday)
+    for name, value in fields.items():
+        if name in HOLIDAY_FIELDS:
+            setattr(holiday, name, value)
+    return _holiday_save(holiday)
+
+
+@transaction.atomic
+def holiday_delete(*, actor: User, holiday: HariLibur) -> None:
+    """Remove a row; the deadlines and statuses that follow (``calendar_changed``) commit with the deletion."""
+    _check_may_change(actor, holiday)
+    holiday.delete()
+
+
+def _check_may_change(actor: User, holiday: HariLibur) -> None:
+    if permissions.can_change_holiday(actor, holiday):
+        return
+    if holiday.kecamatan_id is None and permissions.can_manage_holidays(actor):
+        raise PermissionDenied(_("Hari libur nasional hanya dapat diubah administrator."))
+    raise PermissionDenied
+
+
+def _holiday_save(row: HariLibur) -> HariLibur:
+    row.diubah_manual = True  # the package sync leaves rows edited by hand alone
+    row.full_clean(exclude=["kecamatan"], validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction stays usable after a duplicate
+            row.save()
+    except IntegrityError as exc:
+        raise ValidationError({"tanggal": _("Sudah ada hari libur pada tanggal ini untuk wilayah yang sama.")}) from exc
+    return row

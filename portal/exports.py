@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import io
 
-from django.http import HttpResponse
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from portal import files
 from portal.validators import clean_text
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_TYPE = files.CONTENT_TYPES[files.KIND_XLSX]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -54,12 +54,6 @@ def workbook_bytes(workbook: Workbook) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def xlsx_response(workbook: Workbook, filename: str) -> HttpResponse:
-    response = HttpResponse(workbook_bytes(workbook), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def perangkat_workbook(queryset) -> Workbook:

@@ -1,8 +1,9 @@
 """Safe file uploads, private storage and downloads: the one place where user-supplied bytes cross into the system.
 
-Flow: ``check_upload`` (reject before anything touches disk) -> ``store_upload`` (random name under
-MEDIA_ROOT/private, atomic write) -> save the returned relative path in the DB; if that transaction fails,
-``delete_stored``. Files leave only through ``download_response`` from a view that has checked access.
+Flow: ``check_upload`` (reject before anything touches disk) -> store it inside ``atomic_storage`` (random name
+under MEDIA_ROOT/private, atomic write) and save the returned relative path in the DB in the same block; if that
+transaction fails, the file is deleted again. Files leave only from a view that has checked access: stored ones
+through ``download_response``, bytes made on request through ``file_response``, both with the same headers.
 
 The type of a file is decided by its content (magic bytes plus a real parse), never by its name; the name
 must merely agree with the content, so a renamed executable or a PDF disguised as ``.exe`` is refused.
@@ -20,6 +21,7 @@ import threading
 import unicodedata
 import warnings
 import zipfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from io import BytesIO
@@ -28,7 +30,9 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
-from django.http import FileResponse, Http404
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
@@ -482,6 +486,49 @@ def delete_stored(relative_path: str) -> None:
         logger.warning("Could not delete stored file %s", relative_path, exc_info=True)
 
 
+class TransactionFiles:
+    """The files stored inside one ``atomic_storage`` block; they share the fate of its transaction."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+
+    def store_upload(self, upload: Any, checked: CheckedUpload, *, subdir: str) -> str:
+        path = store_upload(upload, checked, subdir=subdir)
+        self.paths.append(path)
+        return path
+
+    def store_generated(self, data: bytes, *, name: str, kind: str, subdir: str) -> tuple[str, str]:
+        path, sha256 = store_generated(data, name=name, kind=kind, subdir=subdir)
+        self.paths.append(path)
+        return path, sha256
+
+    def remove_all(self) -> None:
+        for path in self.paths:
+            delete_stored(path)
+        self.paths.clear()
+
+
+@contextmanager
+def atomic_storage(*, using: str | None = None) -> Iterator[TransactionFiles]:
+    """A ``transaction.atomic`` block whose stored files go away with it: if an exception leaves the block, or
+    the block asked for a rollback (``transaction.set_rollback``), every file stored through the yielded
+    ``TransactionFiles`` is deleted, so no file outlives the rows that would have pointed at it.
+
+    The block is its own transaction, or a savepoint inside the caller's. Django has no rollback hook, so an
+    outer transaction that rolls back *after* the block has ended cannot take the files along: put the writes
+    that can still fail inside the block, and keep nothing but the commit after it."""
+    stored = TransactionFiles()
+    try:
+        with transaction.atomic(using=using):
+            yield stored
+            rolled_back = transaction.get_rollback(using=using)
+    except BaseException:
+        stored.remove_all()
+        raise
+    if rolled_back:
+        stored.remove_all()
+
+
 def open_stored(relative_path: str) -> IO[bytes]:
     """Open a stored file for reading. Missing files and paths outside MEDIA_ROOT/private both give Http404,
     so a probe cannot tell them apart."""
@@ -495,16 +542,33 @@ def open_stored(relative_path: str) -> IO[bytes]:
         raise Http404(_("Berkas tidak ditemukan.")) from None
 
 
+# --- sending ----------------------------------------------------------------------------------------------
+
+
 def download_response(relative_path: str, *, download_name: str, content_type: str) -> FileResponse:
-    """Send a stored file as an attachment (never rendered inline), not sniffed, not cached by shared caches."""
+    """Send a stored file as an attachment (never rendered inline), with the headers of ``_private_file``."""
     stream = open_stored(relative_path)
     try:
-        response = FileResponse(
-            stream, as_attachment=True, filename=_header_safe_name(download_name), content_type=content_type
-        )
+        response = FileResponse(stream, content_type=content_type)
     except BaseException:
         stream.close()
         raise
+    return _private_file(response, filename=download_name, inline=False)
+
+
+def file_response(content: bytes, *, filename: str, content_type: str, inline: bool = False) -> HttpResponse:
+    """Send bytes the portal made on request (an export, an import template, a rekap PDF) exactly like a
+    stored file: the same name handling and the same ``_private_file`` headers. An attachment unless ``inline``."""
+    return _private_file(HttpResponse(content, content_type=content_type), filename=filename, inline=inline)
+
+
+def _private_file(response: HttpResponse, *, filename: str, inline: bool) -> HttpResponse:
+    """The headers of every file the portal sends, web or API. The name follows RFC 6266 (``filename*`` for
+    non-ASCII, no quotes or line breaks to inject headers); ``nosniff`` keeps a browser from running a file as
+    another type than the one we declare; and every file is someone's data behind a login, so no shared cache
+    (proxy, CDN) may keep it and no browser should store it. Replaces FileResponse's own Content-Disposition,
+    which would carry the random name on disk."""
+    response["Content-Disposition"] = content_disposition_header(not inline, _header_safe_name(filename))
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal import imports
 from portal.models import Desa, Perangkat
 from portal.scoping import restrict
 
@@ -43,11 +44,17 @@ class PerangkatForm(forms.ModelForm):
                 field.widget.attrs.setdefault("class", css)
 
 
-class PerangkatImportForm(forms.Form):
+class ImportForm(forms.Form):
+    """An Excel workbook to import (perangkat, usulan, daftar hadir). ``berkas`` cleans to the workbook's
+    bytes, checked by content and size (``portal.imports.upload_bytes``); a refusal shows under the field."""
+
     berkas = forms.FileField(
         label=_("Berkas Excel (.xlsx)"),
         widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".xlsx"}),
     )
+
+    def clean_berkas(self) -> bytes:
+        return imports.upload_bytes(self.cleaned_data["berkas"])
 
 
 class DeactivateForm(forms.Form):

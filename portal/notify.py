@@ -25,14 +25,18 @@ import logging
 import smtplib
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.functional import Promise, lazy
+from django.utils.translation import gettext
 
 from portal.models import Delivery, DeliveryAttempt, Kecamatan, Notification, User, WebhookEndpoint
 
@@ -58,6 +62,61 @@ def lease() -> dt.timedelta:
 
 def backoff(attempts: int) -> dt.timedelta:
     return min(dt.timedelta(minutes=2**attempts), dt.timedelta(hours=6))
+
+
+# Payloads ---------------------------------------------------------------------------------------------
+#
+# A payload is written once per event and shown as it is to every recipient, on every channel (inbox,
+# email, webhook), so its texts are rendered once, when it is built (``payload_build``), in the office language
+# (settings.LANGUAGE_CODE) — the language the workers send email in — and never in the language of
+# whichever request happened to cause the event. Storing msgid and values instead would move the
+# translation into the inbox, the API, the email and the webhook receivers, and a msgid edited in a later
+# release would no longer find old rows' translations.
+
+
+def _render(msgid: str, values: Mapping[str, object]) -> str:
+    return gettext(msgid) % values
+
+
+def _joined(texts: Sequence[Promise | str], sep: str) -> str:
+    return sep.join(str(text) for text in texts)
+
+
+def text(msgid: str, /, **values: object) -> Promise:
+    """A notification text: its msgid, marked where it is written with ``gettext_noop``, and the values of
+    its ``%(name)s`` placeholders. Rendered by ``payload_build``; a value that is itself lazy (a choice label, a
+    model whose ``__str__`` translates, another ``text``) renders in the same language."""
+    return lazy(_render, str)(msgid, values)
+
+
+def join(texts: Sequence[Promise | str], sep: str = "\n") -> Promise:
+    """Texts joined (by default one per line), rendered by ``payload_build``: a message built from parts,
+    e.g. the weekly digest."""
+    return lazy(_joined, str)(list(texts), sep)
+
+
+def link(url_name: str, *, args: Sequence = (), query: Mapping[str, object] | None = None) -> str:
+    """A site-relative link by URL name (``reverse``), never a typed path; email and webhook make it absolute."""
+    url = reverse(url_name, args=args)
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def payload_build(
+    *,
+    title: Promise,
+    message: Promise,
+    url_name: str,
+    args: Sequence = (),
+    query: Mapping[str, object] | None = None,
+    **extra: object,
+) -> dict:
+    """The payload of one event's deliveries: title, message and link, plus the keys of its kind (``extra``:
+    ``kind``, ``desa``, ``obligation_id`` …). Texts come from ``text``/``join``, so they cannot skip the
+    translation catalogue."""
+    if not (isinstance(title, Promise) and isinstance(message, Promise)):
+        raise TypeError("notification texts are built with notify.text(gettext_noop(...), ...)")
+    with translation.override(settings.LANGUAGE_CODE):
+        return {"title": str(title), "message": str(message), "link": link(url_name, args=args, query=query), **extra}
 
 
 def channels_for(user: User) -> list[str]:
@@ -201,12 +260,12 @@ def _send_email(delivery: Delivery) -> None:
     if not recipient.email:
         raise PermanentError("pengguna tidak punya alamat email")
     context = {"payload": delivery.payload, "user": recipient, "url": _absolute(delivery.payload.get("link", ""))}
+    with translation.override(settings.LANGUAGE_CODE):  # the frame in the payload's language, even if sent inline
+        body, html = render_to_string("notify/email.txt", context), render_to_string("notify/email.html", context)
     message = EmailMultiAlternatives(
-        subject=f"[Pantau Desa] {delivery.payload['title']}",
-        body=render_to_string("notify/email.txt", context),
-        to=[recipient.email],
+        subject=f"[Pantau Desa] {delivery.payload['title']}", body=body, to=[recipient.email]
     )
-    message.attach_alternative(render_to_string("notify/email.html", context), "text/html")
+    message.attach_alternative(html, "text/html")
     try:
         message.send(fail_silently=False)
     except smtplib.SMTPRecipientsRefused as exc:

@@ -1,37 +1,25 @@
-"""Excel import of perangkat desa: a template to fill, and an all-or-nothing import whose errors name the
-row and the column ("Baris 7: jabatan 'Kaur X' tidak dikenal")."""
+"""Excel import of perangkat desa on ``portal.imports``: a template to fill, and an all-or-nothing import
+whose errors name the row and the column ("Baris 7, kolom Jabatan: 'Kaur X' bukan jabatan; …"). Rows are
+written through ``portal.services`` (``perangkat_create``/``perangkat_update``): the same checks and history as
+the form."""
 
 from __future__ import annotations
 
-import datetime as dt
-import io
-import re
-import zipfile
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl import Workbook
 
+from portal import permissions, services
 from portal.choices import DESA_ROLES, Jabatan, JenisKelamin
 from portal.exports import workbook_bytes
+from portal.imports import CellError, Column, cell_text, list_validation, norm, parse_date, rows_import, template_sheet
 from portal.models import Desa, Perangkat, User
-from portal.scoping import restrict
+from portal.scoping import in_scope, restrict
 
-COLUMNS = [
-    ("kode_desa", "Kode Desa"),
-    ("nama", "Nama"),
-    ("jabatan", "Jabatan"),
-    ("keterangan_jabatan", "Keterangan Jabatan"),
-    ("nik", "NIK"),
-    ("nipd", "NIPD"),
-    ("jenis_kelamin", "Jenis Kelamin (L/P)"),
-    ("tanggal_mulai", "Tanggal Mulai (dd/mm/yyyy)"),
-]
-MAX_ROWS = 5000
+MAX_ROWS = 5000  # a whole kecamatan's perangkat in one file
 
 # Names the offices actually write, besides the official labels.
 _JABATAN_ALIASES = {
@@ -51,16 +39,37 @@ _JABATAN_ALIASES = {
 }
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", str(text).strip().lower().replace("_", " "))
-
-
-def parse_jabatan(text: str) -> str | None:
-    key = _norm(text)
+def parse_jabatan(value) -> str:
+    """A jabatan code from its code, its label or a name the offices write ("kasun", "sekdes")."""
+    text = cell_text(value)
+    key = norm(text)
     for choice in Jabatan:
-        if key in (_norm(choice.value), _norm(choice.label)):
+        if key in (norm(choice.value), norm(choice.label)):
             return choice.value
-    return _JABATAN_ALIASES.get(key)
+    if key in _JABATAN_ALIASES:
+        return _JABATAN_ALIASES[key].value
+    raise CellError(_("'%(val)s' bukan jabatan; isi salah satu jabatan (lihat lembar Petunjuk)") % {"val": text})
+
+
+def parse_jenis_kelamin(value) -> str:
+    """L or P; "Laki-laki" and "Perempuan" count by their first letter."""
+    text = cell_text(value)
+    code = text.upper()[:1]
+    if code not in JenisKelamin.values:
+        raise CellError(_("'%(val)s' harus L atau P") % {"val": text})
+    return code
+
+
+COLUMNS = [
+    Column("desa", "Kode Desa", "Kode Desa", 16),  # parsed per import: the desa must be in the actor's scope
+    Column("nama", "Nama", "Nama", 30, required=True),
+    Column("jabatan", "Jabatan", "Jabatan", 26, required=True, parse=parse_jabatan),
+    Column("keterangan_jabatan", "Keterangan Jabatan", "Keterangan Jabatan", 22),
+    Column("nik", "NIK", "NIK", 20),
+    Column("nipd", "NIPD", "NIPD", 16),
+    Column("jenis_kelamin", "Jenis Kelamin (L/P)", "Jenis Kelamin", 18, parse=parse_jenis_kelamin),
+    Column("tanggal_mulai", "Tanggal Mulai (dd/mm/yyyy)", "Tanggal Mulai", 24, parse=parse_date, empty=None),
+]
 
 
 def build_template() -> bytes:
@@ -68,17 +77,13 @@ def build_template() -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Perangkat"
-    ws.append([label for _key, label in COLUMNS])
-    for column, width in zip("ABCDEFGH", (16, 30, 26, 22, 20, 16, 18, 24), strict=True):
-        ws.column_dimensions[column].width = width
-    jabatan_list = ",".join(str(choice.label) for choice in Jabatan)
-    validation = DataValidation(type="list", formula1=f'"{jabatan_list}"', allow_blank=False)
-    ws.add_data_validation(validation)
-    validation.add("C2:C2000")
+    template_sheet(ws, COLUMNS)
+    jabatan = [str(choice.label) for choice in Jabatan]
+    list_validation(ws, jabatan, [c.key for c in COLUMNS].index("jabatan") + 1, rows=MAX_ROWS)
     info = wb.create_sheet("Petunjuk")
     info.append(["Kolom", "Keterangan"])
     info.append(["Kode Desa", "Kode Kemendagri desa, misalnya 35.24.13.2001. Operator Desa boleh mengosongkan."])
-    info.append(["Jabatan", "Salah satu: " + ", ".join(str(choice.label) for choice in Jabatan)])
+    info.append(["Jabatan", "Salah satu: " + ", ".join(jabatan)])
     info.append(["NIK", "16 angka, boleh kosong. Jika diisi, baris dengan NIK yang sama akan diperbarui."])
     info.append(["Tanggal Mulai", "Format dd/mm/yyyy, boleh kosong."])
     info.append(
@@ -87,169 +92,65 @@ def build_template() -> bytes:
     return workbook_bytes(wb)
 
 
-@dataclass
+@dataclass(frozen=True)
 class ImportResult:
     created: int = 0
     updated: int = 0
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
-class ImportRejected(Exception):
-    def __init__(self, errors: list[str]):
-        super().__init__("\n".join(errors))
-        self.errors = errors
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _parse_date(value, row_no: int, label: str, errors: list[str]) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = _cell_text(value)
-    for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    errors.append(
-        _("Baris %(row)d: %(col)s '%(val)s' bukan tanggal dd/mm/yyyy") % {"row": row_no, "col": label, "val": text}
-    )
-    return None
-
-
-def _read_rows(data: bytes) -> list[tuple[int, dict]]:
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ImportRejected([_("Berkas bukan Excel (.xlsx) yang valid.")]) from exc
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
-    header = next(rows, None)
-    expected = [label for _key, label in COLUMNS]
-    if header is None or [_cell_text(h) for h in header[: len(expected)]] != expected:
-        raise ImportRejected(
-            [_("Baris 1: judul kolom tidak sesuai templat. Unduh templat terbaru dan isi tanpa mengubah judul kolom.")]
-        )
-    result = []
-    for index, values in enumerate(rows, start=2):
-        if values is None or all(v in (None, "") for v in values):
-            continue
-        padded = list(values) + [None] * len(COLUMNS)
-        result.append((index, {key: padded[i] for i, (key, _label) in enumerate(COLUMNS)}))
-        if len(result) > MAX_ROWS:
-            raise ImportRejected([_("Terlalu banyak baris: paling banyak %(n)d per berkas.") % {"n": MAX_ROWS}])
-    wb.close()
-    return result
-
-
-def _validate_row(row_no: int, raw: dict, *, actor: User, desa_by_kode: dict[str, Desa], errors: list[str]):
-    labels = dict(COLUMNS)
-    before = len(errors)
-    kode = _cell_text(raw["kode_desa"])
-    if not kode and actor.role in DESA_ROLES:
-        kode = actor.desa.kode
-    desa = desa_by_kode.get(kode)
-    if desa is None:
-        errors.append(_("Baris %(row)d: kode desa '%(val)s' tidak dikenal") % {"row": row_no, "val": kode})
-    nama = _cell_text(raw["nama"])
-    if not nama:
-        errors.append(_("Baris %(row)d: nama wajib diisi") % {"row": row_no})
-    jabatan_text = _cell_text(raw["jabatan"])
-    jabatan = parse_jabatan(jabatan_text)
-    if jabatan is None:
-        errors.append(_("Baris %(row)d: jabatan '%(val)s' tidak dikenal") % {"row": row_no, "val": jabatan_text})
-    jk_text = _cell_text(raw["jenis_kelamin"]).upper()[:1]
-    if jk_text and jk_text not in JenisKelamin.values:
-        errors.append(
-            _("Baris %(row)d: jenis kelamin '%(val)s' harus L atau P")
-            % {"row": row_no, "val": _cell_text(raw["jenis_kelamin"])}
-        )
-    fields = {
-        "nama": nama,
-        "jabatan": jabatan,
-        "keterangan_jabatan": _cell_text(raw["keterangan_jabatan"]),
-        "nik": _cell_text(raw["nik"]),
-        "nipd": _cell_text(raw["nipd"]),
-        "jenis_kelamin": jk_text,
-        "tanggal_mulai": _parse_date(raw["tanggal_mulai"], row_no, labels["tanggal_mulai"], errors),
-    }
-    if len(errors) > before:
-        return None
-    candidate = Perangkat(desa=desa, **fields)
-    try:
-        candidate.full_clean(exclude=["desa"], validate_unique=False, validate_constraints=False)
-    except ValidationError as exc:
-        for name, messages in exc.message_dict.items():
-            label = labels.get(name, name)
-            for message in messages:
-                errors.append(_("Baris %(row)d: %(col)s — %(msg)s") % {"row": row_no, "col": label, "msg": message})
-        return None
-    return desa, fields
-
-
-@transaction.atomic
-def perangkat_import_xlsx(*, actor: User, data: bytes) -> ImportResult:
-    """Import every row or none. Rows with a NIK that already exists in scope update that perangkat."""
-    rows = _read_rows(data)
-    if not rows:
-        raise ImportRejected([_("Berkas tidak berisi baris data.")])
+def _columns_for(actor: User) -> list[Column]:
+    """COLUMNS with the kode desa read against the actor's scope: a desa outside it is "tidak dikenal", the
+    same as one that does not exist. A desa user may leave it empty for their own desa."""
     desa_by_kode = {d.kode: d for d in restrict(Desa.objects.all(), actor)}
-    errors: list[str] = []
-    valid: list[tuple[int, Desa, dict]] = []
+
+    def parse_desa(value) -> Desa:
+        kode = cell_text(value)
+        if kode not in desa_by_kode:
+            raise CellError(_("'%(val)s' tidak dikenal") % {"val": kode})
+        return desa_by_kode[kode]
+
+    own = actor.desa if actor.role in DESA_ROLES else None
+    desa = dataclasses.replace(COLUMNS[0], parse=parse_desa, required=own is None, empty=own)
+    return [desa, *COLUMNS[1:]]
+
+
+def _existing(actor: User, desa: Desa, fields: dict) -> Perangkat | None:
+    """The perangkat a row updates: the one with its NIK (which must be in the actor's scope), else the active
+    one of the same name and jabatan in that desa."""
+    if fields["nik"]:
+        match = Perangkat.objects.filter(nik=fields["nik"]).first()
+        if match is not None:
+            if not in_scope(match, actor):
+                raise ValidationError({"nik": _("%(nik)s sudah terdaftar di desa lain") % {"nik": fields["nik"]}})
+            return match
+    return Perangkat.objects.filter(
+        desa=desa, nama__iexact=fields["nama"], jabatan=fields["jabatan"], aktif=True
+    ).first()
+
+
+def perangkat_import_xlsx(*, actor: User, data: bytes) -> ImportResult:
+    """Import every row or none (``ImportRejected``). A row whose NIK already exists in scope, or else whose
+    name and jabatan match an active perangkat of the desa, updates that perangkat with its filled cells."""
+    if not permissions.can_manage_perangkat(actor):
+        raise PermissionDenied
     seen_nik: dict[str, int] = {}
-    for row_no, raw in rows:
-        parsed = _validate_row(row_no, raw, actor=actor, desa_by_kode=desa_by_kode, errors=errors)
-        if parsed is None:
-            continue
-        desa, fields = parsed
-        if fields["nik"]:
-            if fields["nik"] in seen_nik:
-                errors.append(
-                    _("Baris %(row)d: NIK %(nik)s sudah dipakai di baris %(other)d")
-                    % {"row": row_no, "nik": fields["nik"], "other": seen_nik[fields["nik"]]}
-                )
-                continue
-            seen_nik[fields["nik"]] = row_no
-        valid.append((row_no, desa, fields))
-    existing = {p.nik: p for p in Perangkat.objects.filter(nik__in=list(seen_nik)).select_related("desa")}
-    in_scope_ids = set(restrict(Perangkat.objects.filter(nik__in=list(seen_nik)), actor).values_list("id", flat=True))
-    for row_no, _desa, fields in valid:
-        match = existing.get(fields["nik"]) if fields["nik"] else None
-        if match is not None and match.id not in in_scope_ids:
-            errors.append(
-                _("Baris %(row)d: NIK %(nik)s sudah terdaftar di desa lain") % {"row": row_no, "nik": fields["nik"]}
+
+    def save_row(row_no: int, fields: dict) -> bool:
+        desa = fields.pop("desa")
+        nik = fields["nik"]
+        if nik in seen_nik:
+            raise ValidationError(
+                {"nik": _("%(nik)s sudah dipakai di baris %(other)d") % {"nik": nik, "other": seen_nik[nik]}}
             )
-    if errors:
-        raise ImportRejected(errors)
-    result = ImportResult()
-    for _row_no, desa, fields in valid:
-        match = existing.get(fields["nik"]) if fields["nik"] else None
+        if nik:
+            seen_nik[nik] = row_no
+        match = _existing(actor, desa, fields)
         if match is None:
-            match = Perangkat.objects.filter(
-                desa=desa, nama__iexact=fields["nama"], jabatan=fields["jabatan"], aktif=True
-            ).first()
-        if match is None:
-            Perangkat.objects.create(desa=desa, **fields)
-            result.created += 1
-        else:
-            for name, value in fields.items():
-                if value not in ("", None):
-                    setattr(match, name, value)
-            match.desa = desa
-            match.save()
-            result.updated += 1
-    return result
+            services.perangkat_create(actor=actor, desa=desa, **fields)
+            return True
+        filled = {name: value for name, value in fields.items() if value not in ("", None)}
+        services.perangkat_update(actor=actor, perangkat=match, desa=desa, **filled)
+        return False
+
+    created = rows_import(data, _columns_for(actor), save_row, max_rows=MAX_ROWS)
+    return ImportResult(created=sum(created), updated=len(created) - sum(created))

@@ -17,7 +17,13 @@ def is_kecamatan_staff(user) -> bool:
     return user.is_authenticated and (user.is_portal_admin or user.role in KECAMATAN_ROLES)
 
 
-GRANTING_ROLES = frozenset({Role.CAMAT, Role.SEKCAM, Role.KASI_TAPEM})
+# The kecamatan's supervisors: they grant dispensasi, declare an obligation not applicable, review the desa's
+# attendance and sign teguran. One set for every app (monev's "grant" and attendance's "review" are this role).
+SUPERVISING_ROLES = frozenset({Role.CAMAT, Role.SEKCAM, Role.KASI_TAPEM})
+
+
+def is_supervisor(user) -> bool:
+    return user.is_authenticated and (user.is_portal_admin or user.role in SUPERVISING_ROLES)
 
 
 def can_verify(user) -> bool:
@@ -27,12 +33,24 @@ def can_verify(user) -> bool:
 
 def can_grant(user) -> bool:
     """Grant an extension (dispensasi) or mark an obligation not applicable."""
-    return user.is_authenticated and (user.is_portal_admin or user.role in GRANTING_ROLES)
+    return is_supervisor(user)
 
 
 def can_submit_for_desa(user) -> bool:
+    """Hand in the desa's own documents, proposals and meeting records: its operator and its Kepala Desa."""
     return user.is_authenticated and user.role in (Role.OPERATOR_DESA, Role.KEPALA_DESA)
+
+
+def can_write_for_desa(user) -> bool:
+    """Write a desa's data (its proposals, an event date): the desa itself, or kecamatan staff helping it.
+    The object's scope is checked separately (``portal.scoping``)."""
+    return can_submit_for_desa(user) or is_kecamatan_staff(user)
 
 
 def can_manage_holidays(user) -> bool:
     return is_kecamatan_staff(user)
+
+
+def can_change_holiday(user, holiday) -> bool:
+    """A national row (no kecamatan) only by an administrator; kecamatan staff change their own kecamatan's."""
+    return can_manage_holidays(user) and (user.is_portal_admin or holiday.kecamatan_id == user.kecamatan_id)

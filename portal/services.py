@@ -8,12 +8,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.choices import DESA_ROLES, KECAMATAN_ROLES, Role
-from portal.models import Desa, Kecamatan, Perangkat, User
+from portal.models import Desa, Kecamatan, Notification, Perangkat, User
 from portal.scoping import in_scope
 
 PUCUK_CSV = Path(__file__).parent / "data" / "wilayah_pucuk.csv"
@@ -168,3 +169,21 @@ def perangkat_deactivate(*, actor: User, perangkat: Perangkat, tanggal_selesai: 
         raise ValidationError({"tanggal_selesai": _("Tanggal selesai tidak boleh sebelum tanggal mulai.")})
     perangkat.save(update_fields=["aktif", "tanggal_selesai"])
     return perangkat
+
+
+# Inbox -------------------------------------------------------------------------------------------------
+
+
+def notification_mark_read(*, user: User, notification: Notification) -> Notification:
+    """Mark one of the user's own messages read. The first reading time is kept; a message in another user's
+    inbox is PermissionDenied (the views look it up in the user's own inbox, so they answer 404 first)."""
+    if notification.recipient_id != user.pk:
+        raise PermissionDenied
+    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+    notification.refresh_from_db(fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    """Mark every unread message of the user's inbox read; returns how many were marked."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())

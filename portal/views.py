@@ -8,18 +8,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.http import require_POST
 
-from portal import permissions, selectors, services
+from portal import files, permissions, selectors, services
 from portal.choices import Jabatan
-from portal.exports import perangkat_workbook, xlsx_response
-from portal.forms import DeactivateForm, PerangkatForm, PerangkatImportForm
+from portal.exports import XLSX_TYPE, perangkat_workbook, workbook_bytes
+from portal.forms import DeactivateForm, ImportForm, PerangkatForm
+from portal.imports import ImportRejected
 from portal.models import SecurityEvent
-from portal.perangkat_import import ImportRejected, build_template, perangkat_import_xlsx
+from portal.perangkat_import import build_template, perangkat_import_xlsx
 from portal.scoping import get_in_scope_or_404
 from portal.security import security_event_record
 
@@ -130,7 +131,8 @@ def perangkat_export(request):
         kind=SecurityEvent.Kind.EXPORT_PERSONAL, user=request.user, actor=request.user, request=request,
         export="perangkat", query=request.GET.urlencode()[:500], rows=queryset.count(),
     )  # fmt: skip
-    return xlsx_response(perangkat_workbook(queryset), "perangkat-desa.xlsx")
+    content = workbook_bytes(perangkat_workbook(queryset))
+    return files.file_response(content, filename="perangkat-desa.xlsx", content_type=XLSX_TYPE)
 
 
 def _form_errors_from(exc: ValidationError, form) -> None:
@@ -207,31 +209,23 @@ def perangkat_deactivate(request, pk: int):
 @login_required
 def perangkat_import(request):
     _require_manage(request.user)
-    form = PerangkatImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["berkas"]
-        if upload.size > 5 * 1024 * 1024:
-            errors = [_("Berkas terlalu besar (maksimal 5 MB).")]
+        try:
+            result = perangkat_import_xlsx(actor=request.user, data=form.cleaned_data["berkas"])
+        except ImportRejected as exc:
+            errors = exc.errors
         else:
-            try:
-                result = perangkat_import_xlsx(actor=request.user, data=upload.read())
-            except ImportRejected as exc:
-                errors = exc.errors
-            else:
-                messages.success(
-                    request,
-                    _("Impor berhasil: %(c)d perangkat baru, %(u)d diperbarui.")
-                    % {"c": result.created, "u": result.updated},
-                )
-                return redirect("perangkat-list")
+            messages.success(
+                request,
+                _("Impor berhasil: %(c)d perangkat baru, %(u)d diperbarui.")
+                % {"c": result.created, "u": result.updated},
+            )
+            return redirect("perangkat-list")
     return render(request, "portal/perangkat_import.html", {"form": form, "errors": errors})
 
 
 @login_required
 def perangkat_template(request):
-    response = HttpResponse(
-        build_template(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = 'attachment; filename="templat-perangkat-desa.xlsx"'
-    return response
+    return files.file_response(build_template(), filename="templat-perangkat-desa.xlsx", content_type=XLSX_TYPE)

@@ -7,12 +7,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from portal import services
 from portal.models import Notification, User
 
 
@@ -34,7 +34,7 @@ def inbox(request):
 @require_POST
 def inbox_read(request, pk: int):
     note = get_object_or_404(inbox_of(request.user), pk=pk)
-    Notification.objects.filter(pk=note.pk, read_at__isnull=True).update(read_at=timezone.now())
+    services.notification_mark_read(user=request.user, notification=note)
     target = note.link if url_has_allowed_host_and_scheme(note.link, allowed_hosts=None) and note.link else None
     return redirect(target or "inbox")
 
@@ -42,7 +42,7 @@ def inbox_read(request, pk: int):
 @login_required
 @require_POST
 def inbox_read_all(request):
-    count = inbox_of(request.user).filter(read_at__isnull=True).update(read_at=timezone.now())
+    count = services.notifications_mark_all_read(user=request.user)
     messages.success(request, _("%(n)d pemberitahuan ditandai sudah dibaca.") % {"n": count})
     return redirect("inbox")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from rest_framework.test import APIClient
@@ -12,6 +13,7 @@ from rest_framework.test import APIClient
 from portal.choices import Jabatan, Role
 from portal.models import Desa, Kecamatan, Perangkat, User
 from tests.factories import DesaFactory, KecamatanFactory, PerangkatFactory, UserFactory
+from tests.helpers import login
 
 PASSWORD = "rahasia-uji-123"
 IN_CI = os.environ.get("CI") == "true"
@@ -40,6 +42,14 @@ def redis_url() -> str:
     return need_service("REDIS_URL", os.environ.get("REDIS_URL"))
 
 
+@pytest.fixture
+def private_media(settings, tmp_path) -> Path:
+    """A MEDIA_ROOT of the test's own (stored files never outlive it); modules that store files use it for
+    every test: ``pytestmark = pytest.mark.usefixtures("private_media")``."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @dataclass
 class Tenancy:
     kecamatan: Kecamatan
@@ -65,8 +75,7 @@ class Tenancy:
         return client
 
     def web(self, client, user: User):
-        client.force_login(user)
-        return client
+        return login(client, user)
 
 
 @pytest.fixture

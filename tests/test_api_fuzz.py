@@ -199,10 +199,9 @@ def fuzz_user(request, tenancy):
 
 
 @pytest.fixture
-def fuzz_schema(request, fuzz_user, tenancy, settings, tmp_path):
+def fuzz_schema(request, fuzz_user, tenancy, private_media):
     # schemathesis 4.32 renames the test node through ``_nodeid``, which pytest 9.2 no longer has.
     request.node._nodeid = request.node.nodeid
-    settings.MEDIA_ROOT = tmp_path / "media"
     pools = world(tenancy)
     # Django's test client keeps the test's transaction open across requests by not closing "old" connections
     # around each one; this fuzzer calls the plain WSGI handler, so it does the same.

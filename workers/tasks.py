@@ -118,7 +118,7 @@ def attendance_status_task() -> int:
 @shared_task(name="workers.tasks.attendance_close_day_task")
 def attendance_close_day_task() -> int:
     """Mark yesterday dirty for every desa: the day is over, what was pending becomes TAP, TK or ND."""
-    from attendance.daily import status_close_day
+    from attendance.dirty import status_close_day
 
     return status_close_day()
 

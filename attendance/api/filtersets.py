@@ -18,6 +18,7 @@ from attendance.models import (
     SyncRun,
     WorkSchedule,
 )
+from portal import params
 from portal.api.filtersets import FilterSet, IntegerFilter
 
 
@@ -71,7 +72,7 @@ class DeviceUserFilterSet(FilterSet):
 
 # Attendance II: working hours, leave, daily statuses, the Camat's review -----------------------------------
 
-MONTH_FORMATS = ["%Y-%m", "%Y-%m-%d"]
+MONTH_FORMATS = list(params.MONTH_FORMATS)  # the syntax of ?month= on the recap
 
 
 def _month(queryset, name, value):

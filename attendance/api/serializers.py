@@ -25,6 +25,7 @@ from attendance.models import (
     WorkSchedule,
 )
 from attendance.network import validate_device_host
+from portal import params
 from portal.api.fields import ScopedSlugRelatedField
 from portal.models import Desa, Kecamatan, Perangkat
 from portal.scoping import restrict
@@ -125,7 +126,7 @@ class MonthField(serializers.Field):
     default_error_messages = {"invalid": _("Isi bulan dengan format YYYY-MM, mis. 2026-08.")}
 
     def to_internal_value(self, data) -> dt.date:
-        value = parse_month_strict(data)
+        value = params.parse_month(data)  # the syntax of ?month= too
         if value is None:
             self.fail("invalid")
         validate_business_date(value)
@@ -133,18 +134,6 @@ class MonthField(serializers.Field):
 
     def to_representation(self, value: dt.date) -> str:
         return f"{value:%Y-%m}"
-
-
-def parse_month_strict(value) -> dt.date | None:
-    """``YYYY-MM`` or ``YYYY-MM-DD`` → the first of that month; anything else → None."""
-    if not isinstance(value, str):
-        return None
-    for pattern in ("%Y-%m", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(value.strip(), pattern).date().replace(day=1)
-        except ValueError:
-            continue
-    return None
 
 
 class ScheduleDaySerializer(serializers.Serializer):

@@ -3,22 +3,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotAcceptable, NotFound, PermissionDenied, ValidationError
-from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from attendance import corrections, daily, recap, review, schedules, services
+from attendance import corrections, recap, review, schedules, services
 from attendance import leave as leave_service
 from attendance.api.filtersets import (
     AttendanceWarningFilterSet,
@@ -52,7 +48,6 @@ from attendance.api.serializers import (
     ReviewNoteSerializer,
     SyncRunSerializer,
     WorkScheduleSerializer,
-    parse_month_strict,
 )
 from attendance.models import (
     AttendancePolicy,
@@ -67,14 +62,14 @@ from attendance.models import (
     SyncRun,
     WorkSchedule,
 )
-from portal import files, permissions
+from portal import files, params, permissions
 from portal.api.base import RolePermission, ScopedQuerysetMixin, ScopedReadOnlyViewSet, ScopedViewSet
+from portal.api.negotiation import FileNegotiation
 from portal.api.parsers import FormParser, JSONParser, MultiPartParser
 from portal.api.schema import api_errors
 from portal.models import Desa, Kecamatan, Perangkat
 from portal.queue import enqueue
 from portal.scoping import get_in_scope_or_404, restrict
-from portal.validators import validate_business_date
 
 
 class DeviceUnavailable(APIException):
@@ -213,18 +208,11 @@ class WorkScheduleViewSet(ScopedViewSet):
     @api_errors(404)  # ?desa= missing or out of scope
     def effective(self, request):
         """The schedule in force for a desa on a day (``schedule_id`` null: the built-in default)."""
-        kode = request.query_params.get("desa", "").strip()
-        if not kode:
-            raise ValidationError({"desa": [_("Isi kode desa, mis. ?desa=35.24.13.2001.")]})
-        raw_day = request.query_params.get("date", "").strip()
-        try:
-            day = dt.date.fromisoformat(raw_day) if raw_day else timezone.localdate()
-        except ValueError:
-            raise ValidationError({"date": [_("Format tanggal YYYY-MM-DD.")]}) from None
-        desa = get_in_scope_or_404(Desa.objects.all(), request.user, kode=kode)
+        day = params.date(request.query_params, names=params.API_DATE, default=timezone.localdate())
+        desa = params.desa(request.query_params, request.user, required=True)
         scoped = restrict(WorkSchedule.objects.prefetch_related("days"), request.user)
-        specs = [daily.spec_of(s) for s in scoped.filter(kecamatan_id=desa.kecamatan_id)]
-        spec = daily.schedule_for(specs, desa_id=desa.pk, kecamatan_id=desa.kecamatan_id, day=day)
+        specs = [schedules.spec_of(s) for s in scoped.filter(kecamatan_id=desa.kecamatan_id)]
+        spec = schedules.schedule_for(specs, desa_id=desa.pk, kecamatan_id=desa.kecamatan_id, day=day)
         if spec.schedule_id is None:
             source = "bawaan"
         else:
@@ -293,7 +281,7 @@ class LeaveViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOn
         return self._decide(request, approve=None)
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], content_negotiation_class=FileNegotiation)
     def attachment(self, request, pk=None):
         row = self.get_object()
         if not row.attachment_path:
@@ -359,7 +347,7 @@ class PunchCorrectionViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, views
         return self._decide(request, approve=None)
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], content_negotiation_class=FileNegotiation)
     def attachment(self, request, pk=None):
         row = self.get_object()
         if not row.attachment_path:
@@ -435,45 +423,14 @@ class DailyStatusViewSet(ScopedReadOnlyViewSet):
     ordering_fields = ["date", "late_minutes", "early_minutes"]
 
 
-class _FallbackNegotiation(DefaultContentNegotiation):
-    """File downloads: a client that asks for the file's own type must not get 406; errors stay JSON."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        try:
-            return super().select_renderer(request, renderers, format_suffix)
-        except NotAcceptable:
-            return renderers[0], renderers[0].media_type
-
-
 def _month_param(request) -> dt.date:
-    raw = request.query_params.get("month", "").strip()
-    if not raw:
-        return timezone.localdate().replace(day=1)
-    month = parse_month_strict(raw)
-    if month is None:
-        raise ValidationError({"month": [_("Isi bulan dengan format YYYY-MM, mis. 2026-08.")]})
-    try:
-        validate_business_date(month)
-    except DjangoValidationError as exc:
-        raise ValidationError({"month": exc.messages}) from None
-    return month
+    this_month = timezone.localdate().replace(day=1)
+    return params.month(request.query_params, names=params.API_MONTH, default=this_month)
 
 
 def _desa_param(request, *, required: bool) -> Desa | None:
-    kode = request.query_params.get("desa", "").strip()
-    if not kode:
-        if required:
-            raise ValidationError({"desa": [_("Isi kode desa, mis. ?desa=35.24.13.2001.")]})
-        return None
-    return get_in_scope_or_404(Desa.objects.select_related("kecamatan"), request.user, kode=kode)
-
-
-def _file_response(content: bytes, *, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    scoped = Desa.objects.select_related("kecamatan")
+    return params.desa(request.query_params, request.user, required=required, queryset=scoped)
 
 
 RECAP_PARAMETERS = [
@@ -516,7 +473,7 @@ class RecapExportXlsxView(APIView):
     """The recap as a workbook: every desa in scope, or one desa with ``?desa=``."""
 
     permission_classes = [IsAuthenticated]
-    content_negotiation_class = _FallbackNegotiation
+    content_negotiation_class = FileNegotiation
 
     @extend_schema(
         parameters=RECAP_PARAMETERS, responses={(200, files.CONTENT_TYPES[files.KIND_XLSX]): OpenApiTypes.BINARY}
@@ -531,14 +488,14 @@ class RecapExportXlsxView(APIView):
         exports.recap_export_record(request=request._request, file_format="xlsx", month=month, desa=desa)
         area = desa.kode if desa else (request.user.kecamatan.kode if request.user.kecamatan_id else "")
         name = f"rekap-absensi-{month:%Y-%m}{f'-{area}' if area else ''}.xlsx"
-        return _file_response(content, filename=name, content_type=files.CONTENT_TYPES[files.KIND_XLSX])
+        return files.file_response(content, filename=name, content_type=files.CONTENT_TYPES[files.KIND_XLSX])
 
 
 class RecapExportPdfView(APIView):
     """One desa's recap as a PDF (``?desa=`` is required)."""
 
     permission_classes = [IsAuthenticated]
-    content_negotiation_class = _FallbackNegotiation
+    content_negotiation_class = FileNegotiation
 
     @extend_schema(
         parameters=[RECAP_PARAMETERS[0], OpenApiParameter("desa", str, required=True, description="Kode desa")],
@@ -553,7 +510,7 @@ class RecapExportPdfView(APIView):
         content = exports.recap_pdf(user=request.user, month=month, desa=desa)
         exports.recap_export_record(request=request._request, file_format="pdf", month=month, desa=desa)
         name = f"rekap-absensi-{month:%Y-%m}-{desa.kode}.pdf"
-        return _file_response(content, filename=name, content_type=files.CONTENT_TYPES[files.KIND_PDF])
+        return files.file_response(content, filename=name, content_type=files.CONTENT_TYPES[files.KIND_PDF])
 
 
 class ReviewNoteViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -597,7 +554,7 @@ class AttendanceWarningViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, vie
         return Response(self.get_serializer(warning).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], content_negotiation_class=FileNegotiation)
     def letter(self, request, pk=None):
         warning = self.get_object()
         if not warning.letter_path:

@@ -25,6 +25,7 @@ from monev.models import DocumentType, Obligation, Sanction, Submission, Submiss
 from monev.sanctions import sanction_create
 from portal import files, permissions
 from portal.api.base import ScopedQuerysetMixin
+from portal.api.negotiation import FileNegotiation
 from portal.api.parsers import FormParser, JSONParser, MultiPartParser
 from portal.api.schema import api_errors, file_responses
 from portal.scoping import get_in_scope_or_404
@@ -51,7 +52,7 @@ class ObligationViewSet(ScopedQuerysetMixin, mixins.UpdateModelMixin, viewsets.R
     @extend_schema(request=TriggerSerializer)
     def partial_update(self, request, *args, **kwargs):
         obligation = self.get_object()
-        if not (permissions.can_submit_for_desa(request.user) or permissions.is_kecamatan_staff(request.user)):
+        if not permissions.can_write_for_desa(request.user):
             raise PermissionDenied()
         data = TriggerSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -120,7 +121,7 @@ class SubmissionFileViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = SubmissionFileSerializer
 
     @extend_schema(responses=file_responses())
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], content_negotiation_class=FileNegotiation)
     def download(self, request, pk=None):
         stored = self.get_object()
         return files.download_response(
@@ -149,7 +150,7 @@ class SanctionViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.Rea
         return Response(SanctionSerializer(sanction).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], content_negotiation_class=FileNegotiation)
     def letter(self, request, pk=None):
         sanction = self.get_object()
         if not sanction.letter_path:

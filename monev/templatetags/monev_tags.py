@@ -1,6 +1,7 @@
 from django import template
 from django.utils.translation import gettext as _
 
+from monev import rules
 from monev.choices import State
 
 register = template.Library()
@@ -25,6 +26,19 @@ def state_class(state: str) -> str:
 @register.filter
 def state_label(state: str) -> str:
     return str(LABELS.get(state, "–"))
+
+
+@register.filter
+def awaiting(state: str) -> bool:
+    """``{% if state|awaiting %}``: nothing handed in yet, so the days to the deadline matter
+    (``rules.AWAITING_SUBMISSION``; templates never list states themselves)."""
+    return state in rules.AWAITING_SUBMISSION
+
+
+@register.filter
+def closed(state: str) -> bool:
+    """``rules.CLOSED``: accepted or not applicable."""
+    return state in rules.CLOSED
 
 
 @register.filter

@@ -18,6 +18,7 @@ from musrenbang.choices import DocumentRole, MeetingKind, ParticipantGroup
 from musrenbang.models import Meeting, MeetingDocument, Participant, Proposal
 from portal.api.fields import ScopedSlugRelatedField
 from portal.models import Desa, Kecamatan
+from portal.validators import BUSINESS_YEAR_MAX, BUSINESS_YEAR_MIN
 
 # Meetings -----------------------------------------------------------------------------------------------
 
@@ -142,7 +143,9 @@ class MeetingScheduleSerializer(serializers.Serializer):
         slug_field="kode", queryset=Kecamatan.objects.all(), required=False,
         help_text="Kode kecamatan; kosong = kecamatan pengguna (hanya administrator yang memilih).",
     )  # fmt: skip
-    year = serializers.IntegerField(min_value=2000, max_value=2100, help_text="Tahun Musrenbang Kecamatan (N)")
+    year = serializers.IntegerField(
+        min_value=BUSINESS_YEAR_MIN, max_value=BUSINESS_YEAR_MAX, help_text="Tahun Musrenbang Kecamatan (N)"
+    )
     kind = serializers.ChoiceField(choices=MeetingKind.choices)
     planned_date = serializers.DateField(required=False, allow_null=True, default=None)
     desa = ScopedSlugRelatedField(
@@ -442,7 +445,7 @@ class ProposalCoverageSerializer(serializers.Serializer):
 
 class ProposalImportSerializer(serializers.Serializer):
     desa = serializers.CharField(help_text="Kode Kemendagri desa")
-    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    year = serializers.IntegerField(min_value=BUSINESS_YEAR_MIN, max_value=BUSINESS_YEAR_MAX)
     file = serializers.FileField(help_text="Berkas Excel (.xlsx) sesuai templat usulan")
 
 

@@ -8,15 +8,12 @@ the role and the scope again. A role that may see a row but not change it gets 4
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from django.http import HttpResponse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotAcceptable, PermissionDenied, ValidationError
-from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -50,11 +47,13 @@ from musrenbang.api.serializers import (
 )
 from musrenbang.choices import Bidang, ProposalStatus
 from musrenbang.models import Meeting, MeetingDocument, Proposal, ProposalTransition, RankingRule
-from portal import files, permissions
+from portal import files, params, permissions
 from portal.api.base import RolePermission, ScopedQuerysetMixin, ScopedViewSet
+from portal.api.negotiation import FileNegotiation
 from portal.api.parsers import FormParser, JSONParser, MultiPartParser
 from portal.api.schema import api_errors, file_responses
 from portal.choices import DESA_ROLES
+from portal.imports import upload_bytes
 from portal.models import Desa, Kecamatan
 from portal.scoping import get_in_scope_or_404, restrict
 
@@ -70,10 +69,7 @@ def _writer(user) -> bool:
 
 
 def _year_param(request) -> int:
-    raw = request.query_params.get("year", "").strip()
-    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
-        raise ValidationError({"year": [_("Isi tahun siklus, mis. ?year=2026.")]})
-    return int(raw)
+    return params.year(request.query_params, names=params.API_YEAR, required=True)
 
 
 def _kecamatan_param(request) -> Kecamatan:
@@ -87,31 +83,12 @@ def _kecamatan_param(request) -> Kecamatan:
 
 
 def _xlsx_bytes(upload) -> bytes:
-    """The content of an uploaded workbook after checking it really is one (by content, not by name)."""
+    """The content of an uploaded workbook after checking it really is one (by content, not by name) and
+    within the import limit, as the web form does; a refusal names the ``file`` field."""
     try:
-        files.check_upload(upload, allowed_kinds={files.KIND_XLSX})
+        return upload_bytes(upload)
     except files.UploadRejected as exc:
         raise ValidationError({"file": exc.messages}) from exc
-    upload.seek(0)
-    return upload.read()
-
-
-class _FallbackNegotiation(DefaultContentNegotiation):
-    """File downloads: a client that asks for the file's own type must not get 406; errors stay JSON."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        try:
-            return super().select_renderer(request, renderers, format_suffix)
-        except NotAcceptable:
-            return renderers[0], renderers[0].media_type
-
-
-def _file_response(content: bytes, *, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # Meetings -----------------------------------------------------------------------------------------------
@@ -223,7 +200,7 @@ class MeetingViewSet(ScopedQuerysetMixin, mixins.UpdateModelMixin, viewsets.Read
         responses=file_responses("application/octet-stream"),
     )
     @action(detail=True, methods=["get"], url_path=r"documents/(?P<doc_id>[0-9]+)/download",
-            url_name="document-download", content_negotiation_class=_FallbackNegotiation)  # fmt: skip
+            url_name="document-download", content_negotiation_class=FileNegotiation)  # fmt: skip
     def document_download(self, request, pk=None, doc_id=None):
         meeting = self.get_object()
         document = get_in_scope_or_404(MeetingDocument.objects.filter(meeting=meeting), request.user, pk=doc_id)
@@ -407,10 +384,7 @@ class ProposalViewSet(ScopedViewSet):
     def coverage(self, request):
         """The "tercover" figure per desa per year: the share of decided proposals that were accommodated,
         and the share of the money."""
-        raw = [part.strip() for part in request.query_params.get("years", "").split(",") if part.strip()]
-        if not raw or not all(p.isdigit() and 2000 <= int(p) <= 2100 for p in raw) or len(raw) > MAX_COVERAGE_YEARS:
-            raise ValidationError({"years": [_("Isi tahun dipisah koma, mis. ?years=2025,2026 (paling banyak 10).")]})
-        years = sorted({int(p) for p in raw})
+        years = params.years(request.query_params, most=MAX_COVERAGE_YEARS)
         found = selectors.coverage(user=request.user, years=years)
         rows = [
             {
@@ -456,7 +430,7 @@ class ProposalExportXlsxView(APIView):
     """The consolidated proposal list as a workbook, with the same filters as the list."""
 
     permission_classes = [IsAuthenticated]
-    content_negotiation_class = _FallbackNegotiation
+    content_negotiation_class = FileNegotiation
 
     @extend_schema(
         parameters=[
@@ -470,8 +444,7 @@ class ProposalExportXlsxView(APIView):
     @api_errors(404)  # ?desa= missing or out of scope
     def get(self, request):
         year = _year_param(request)
-        kode = request.query_params.get("desa", "").strip()
-        desa = get_in_scope_or_404(Desa.objects.select_related("kecamatan"), request.user, kode=kode) if kode else None
+        desa = params.desa(request.query_params, request.user, queryset=Desa.objects.select_related("kecamatan"))
         bidang = request.query_params.get("bidang", "").strip() or None
         state = request.query_params.get("status", "").strip() or None
         if bidang is not None and bidang not in Bidang.values:
@@ -484,14 +457,14 @@ class ProposalExportXlsxView(APIView):
             user=request.user, year=year, desa=desa.kode if desa else None, bidang=bidang, status=state
         )
         name = f"usulan-musrenbang-{year}{f'-{desa.kode}' if desa else ''}.xlsx"
-        return _file_response(content, filename=name, content_type=files.CONTENT_TYPES[files.KIND_XLSX])
+        return files.file_response(content, filename=name, content_type=files.CONTENT_TYPES[files.KIND_XLSX])
 
 
 class BeritaAcaraPdfView(APIView):
     """The berita acara of the kecamatan's Musrenbang (its proposals and outcome) as a PDF; kecamatan staff."""
 
     permission_classes = [IsAuthenticated]
-    content_negotiation_class = _FallbackNegotiation
+    content_negotiation_class = FileNegotiation
 
     @extend_schema(
         parameters=[YEAR_PARAMETER, KECAMATAN_PARAMETER],
@@ -507,7 +480,7 @@ class BeritaAcaraPdfView(APIView):
 
         content = exports.berita_acara_pdf(user=request.user, kecamatan=kecamatan, year=year)
         name = f"berita-acara-musrenbang-{kecamatan.kode}-{year}.pdf"
-        return _file_response(content, filename=name, content_type=files.CONTENT_TYPES[files.KIND_PDF])
+        return files.file_response(content, filename=name, content_type=files.CONTENT_TYPES[files.KIND_PDF])
 
 
 class RankingRuleView(APIView):

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from axes.handlers.proxy import AxesProxyHandler
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from knox.models import AuthToken
@@ -16,7 +16,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal import notify, permissions, services
+from portal import notify, params, permissions, services
 from portal.api.base import IdLookupMixin, RolePermission, ScopedReadOnlyViewSet, ScopedViewSet
 from portal.api.filtersets import DesaFilterSet, HariLiburFilterSet, PerangkatFilterSet
 from portal.api.serializers import (
@@ -31,7 +31,7 @@ from portal.api.serializers import (
     TokenRequestSerializer,
     TokenResponseSerializer,
 )
-from portal.calendar import non_working_days
+from portal.calendar import holiday_create, holiday_delete, holiday_update, non_working_days
 from portal.models import Delivery, Desa, HariLibur, Kecamatan, Notification, Perangkat, SecurityEvent
 from portal.queue import enqueue
 from portal.security import security_event_record, tokens_revoke
@@ -151,29 +151,34 @@ class HariLiburViewSet(ScopedViewSet):
     def can_write(user) -> bool:
         return permissions.can_manage_holidays(user)
 
-    def _check_owner(self, row: HariLibur) -> None:
-        if not self.request.user.is_portal_admin and row.kecamatan_id != self.request.user.kecamatan_id:
-            raise PermissionDenied(_("Hari libur nasional hanya dapat diubah administrator."))
-
-    def _save(self, serializer, **extra):
+    @staticmethod
+    def _write(write, serializer=None):
+        """Run a ``portal.calendar`` holiday service. Its refusals keep their reason, and name the API's
+        fields (``date``, not the model's ``tanggal``)."""
         try:
-            with transaction.atomic():
-                serializer.save(diubah_manual=True, **extra)
-        except IntegrityError:
-            raise ValidationError({"date": [_("Sudah ada hari libur pada tanggal ini untuk wilayah yang sama.")]})
+            return write()
+        except DjangoPermissionDenied as exc:
+            if not str(exc):
+                raise
+            raise PermissionDenied(str(exc)) from exc
+        except DjangoValidationError as exc:
+            if serializer is None or not hasattr(exc, "error_dict"):
+                raise
+            names = {field.source: name for name, field in serializer.fields.items()}
+            raise ValidationError({names.get(key, key): value for key, value in exc.message_dict.items()}) from exc
 
     def perform_create(self, serializer):
-        kecamatan = None if self.request.user.is_portal_admin else self.request.user.kecamatan
-        self._save(serializer, kecamatan=kecamatan)
+        data = serializer.validated_data
+        serializer.instance = self._write(lambda: holiday_create(actor=self.request.user, **data), serializer)
 
     def perform_update(self, serializer):
-        self._check_owner(serializer.instance)
-        self._save(serializer)
+        row, data = serializer.instance, serializer.validated_data
+        serializer.instance = self._write(
+            lambda: holiday_update(actor=self.request.user, holiday=row, **data), serializer
+        )
 
     def perform_destroy(self, instance):
-        self._check_owner(instance)
-        with transaction.atomic():  # the deadlines and statuses that follow commit with the deletion
-            instance.delete()
+        self._write(lambda: holiday_delete(actor=self.request.user, holiday=instance))
 
 
 class NonWorkingDaysView(generics.GenericAPIView):
@@ -186,14 +191,12 @@ class NonWorkingDaysView(generics.GenericAPIView):
 
     @extend_schema(parameters=[OpenApiParameter("year", int, required=True), OpenApiParameter("kecamatan", str)])
     def get(self, request):
-        year = request.query_params.get("year", "")
-        if not year.isdigit() or not 1946 <= int(year) <= 2100:
-            raise ValidationError({"year": [_("Tahun wajib diisi, mis. ?year=2026.")]})
+        year = params.year(request.query_params, names=params.API_YEAR, required=True)
         kecamatan_id = request.user.kecamatan_id
         if request.user.is_portal_admin and request.query_params.get("kecamatan"):
             kecamatan = Kecamatan.objects.filter(kode=request.query_params["kecamatan"]).first()
             kecamatan_id = kecamatan.id if kecamatan else None
-        days = non_working_days(kecamatan_id=kecamatan_id, year=int(year))
+        days = non_working_days(kecamatan_id=kecamatan_id, year=year)
         return Response(NonWorkingDaySerializer(days, many=True).data)
 
 
@@ -218,9 +221,7 @@ class NotificationViewSet(IdLookupMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
-        note = self.get_object()
-        Notification.objects.filter(pk=note.pk, read_at__isnull=True).update(read_at=timezone.now())
-        note.refresh_from_db()
+        note = services.notification_mark_read(user=request.user, notification=self.get_object())
         return Response(NotificationSerializer(note).data)
 
     @extend_schema(
@@ -228,8 +229,7 @@ class NotificationViewSet(IdLookupMixin, viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request):
-        count = self.get_queryset().filter(read_at__isnull=True).update(read_at=timezone.now())
-        return Response({"marked": count})
+        return Response({"marked": services.notifications_mark_all_read(user=request.user)})
 
 
 class KecamatanStaffOnly(permissions_drf.BasePermission):

@@ -3,9 +3,14 @@ by real pyzk over loopback."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.db import transaction
 
 from attendance.models import Device
+from attendance.store import punches_insert
+from attendance.zk.parser import RawRecord
 
 
 @pytest.fixture(autouse=True)
@@ -49,3 +54,12 @@ def register():
 def device_set(handle, tz) -> set[tuple[str, object]]:
     """What the emulated device holds, as (PIN, aware time) pairs."""
     return {(r.user_id, r.timestamp.replace(tzinfo=tz)) for r in handle.device.records}
+
+
+def punch(device, pin: str, day: dt.date, hhmm: str) -> None:
+    """One punch of ``pin`` on ``device`` at ``hhmm`` of ``day`` (device time), stored as a pull stores it."""
+    hour, minute = map(int, hhmm.split(":"))
+    with transaction.atomic():
+        punches_insert(
+            device=device, records=[RawRecord(pin, None, dt.datetime.combine(day, dt.time(hour, minute)), 1, 0)]
+        )

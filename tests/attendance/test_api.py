@@ -3,7 +3,6 @@ their data, an outsider a 404 (never 403, never the data). Punches come from the
 
 import datetime as dt
 from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -13,21 +12,15 @@ from django.utils import timezone
 
 from attendance.models import Device, DeviceUser, Punch, SyncRun
 from attendance.services import device_pull
+from tests.helpers import WIB, rows
 
 pytestmark = pytest.mark.django_db
-WIB = ZoneInfo("Asia/Jakarta")
 FOREIGN = ["outsider", "outsider_operator", "operator_b"]  # none of them may see desa A's rows
 
 
 @pytest.fixture(autouse=True)
 def quick_timeout(settings):
     settings.ATTENDANCE_PULL_TIMEOUT = 3
-
-
-def rows(client, name, **params) -> list[dict]:
-    response = client.get(reverse(name), {"page_size": 1000, **params})
-    assert response.status_code == 200, response.content
-    return response.json()["results"]
 
 
 def new(desa, serial: str, **extra) -> dict:

@@ -5,8 +5,6 @@ of another kecamatan) gets a 404 or an empty list and changes nothing."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,42 +12,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from pypdf import PdfWriter
 
 from attendance.models import AttendanceWarning, DailyStatus, Leave, ReviewNote, ScheduleDay, WorkSchedule
 from portal.choices import Jabatan
 from tests.factories import DesaFactory, PerangkatFactory
+from tests.helpers import blank_pdf, content, rows
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 FOREIGN = ["operator_b", "outsider", "outsider_operator"]  # none of them may see or touch desa A's rows
 AUG = dt.date(2026, 8, 1)
 MON = dt.date(2026, 8, 3)  # a Monday
-HAS_EXPORTS = importlib.util.find_spec("attendance.exports") is not None
-needs_exports = pytest.mark.skipif(not HAS_EXPORTS, reason="attendance/exports.py is not there yet")
-
-
-@pytest.fixture(autouse=True)
-def private_media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-def rows(client, name, **params) -> list[dict]:
-    response = client.get(reverse(name), {"page_size": 1000, **params})
-    assert response.status_code == 200, response.content
-    return response.json()["results"]
-
-
-def content(response) -> bytes:
-    return b"".join(response.streaming_content) if response.streaming else response.content
-
-
-def pdf_bytes() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(width=200, height=200)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
 
 
 def day(offset: int) -> dt.date:
@@ -314,7 +286,7 @@ def test_long_sick_leave_needs_a_doctor_note(tenancy, staff_a):
     refused = request_leave(api, staff_a, "S", MON, day(2))
     assert refused.status_code == 400 and "surat keterangan dokter" in refused.json()["fields"]["attachment"][0]
     assert not Leave.objects.exists()
-    pdf = pdf_bytes()
+    pdf = blank_pdf()
     note = SimpleUploadedFile("surat-dokter.pdf", pdf, content_type="application/pdf")
     accepted = request_leave(api, staff_a, "S", MON, day(2), fmt="multipart", attachment=note)
     assert accepted.status_code == 201, accepted.content
@@ -351,7 +323,7 @@ def test_foreign_users_cannot_request_leave_for_desa_a(tenancy, staff_a, who):
 
 @pytest.fixture
 def sick_leave(tenancy, staff_a):
-    note = SimpleUploadedFile("surat-dokter.pdf", pdf_bytes(), content_type="application/pdf")
+    note = SimpleUploadedFile("surat-dokter.pdf", blank_pdf(), content_type="application/pdf")
     response = request_leave(tenancy.client(tenancy.operator_a), staff_a, "S", MON, day(3), fmt="multipart",
                              attachment=note)  # fmt: skip
     assert response.status_code == 201, response.content
@@ -580,7 +552,6 @@ def export(client, kind: str, **params):
     return client.get(reverse(f"api:attendance-recap-{kind}"), params)
 
 
-@needs_exports
 def test_recap_exports_xlsx_and_pdf(tenancy, month):
     api = tenancy.client(tenancy.camat)
     one = export(api, "xlsx", month="2026-08", desa=tenancy.desa_a.kode)

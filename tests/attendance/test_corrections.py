@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,23 +19,16 @@ from attendance import corrections, daily, recap
 from attendance.exports import recap_workbook
 from attendance.models import DailyStatus, Device, DeviceUser, Punch, PunchCorrection, StatusDirty, WorkSchedule
 from attendance.schedules import schedule_save
-from attendance.store import punches_insert
-from attendance.zk.parser import RawRecord
 from monev.demo import demo_pdf
 from portal.choices import Jabatan
+from tests.attendance.conftest import punch
 from tests.factories import PerangkatFactory
+from tests.helpers import WIB
 
-pytestmark = pytest.mark.django_db
-WIB = ZoneInfo("Asia/Jakarta")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 MON = dt.date(2026, 8, 3)
 AUG = dt.date(2026, 8, 1)
 FOREIGN = ["operator_b", "outsider", "outsider_operator"]
-
-
-@pytest.fixture(autouse=True)
-def private_media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
 
 
 @pytest.fixture
@@ -52,14 +44,6 @@ def office(tenancy):
     daily.statuses_recompute(desa_ids=[tenancy.desa_a.pk], date_from=MON, date_to=MON)
     StatusDirty.objects.all().delete()
     return type("Office", (), {"device": device, "slamet": tenancy.perangkat_a, "rina": rina, "desa": tenancy.desa_a})
-
-
-def punch(device, pin: str, day: dt.date, hhmm: str) -> None:
-    hour, minute = map(int, hhmm.split(":"))
-    with transaction.atomic():
-        punches_insert(
-            device=device, records=[RawRecord(pin, None, dt.datetime.combine(day, dt.time(hour, minute)), 1, 0)]
-        )
 
 
 def hhmm(value: str) -> dt.time:

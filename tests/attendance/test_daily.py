@@ -4,7 +4,6 @@ device coverage, and every change that matters marks its days and is recomputed 
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -13,15 +12,16 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from attendance import daily, leave, schedules
+from attendance import daily, dirty, leave, schedules
 from attendance.models import DailyStatus, Device, DeviceDay, DeviceUser, Leave, StatusDirty, WorkSchedule
 from attendance.store import punches_insert
 from attendance.zk.parser import RawRecord
 from portal.models import HariLibur
+from tests.attendance.conftest import punch
 from tests.factories import PerangkatFactory
+from tests.helpers import WIB
 
 pytestmark = pytest.mark.django_db
-WIB = ZoneInfo("Asia/Jakarta")
 MON = dt.date(2026, 8, 3)  # a Monday without holidays
 NOW = dt.datetime(2026, 8, 10, 9, 0, tzinfo=WIB)
 
@@ -48,14 +48,6 @@ def office(tenancy):
             device=device, date=day, pulled_at=dt.datetime.combine(day, dt.time(0, 10), WIB) + dt.timedelta(days=1)
         )
     return type("Office", (), {"device": device, "slamet": slamet, "rina": rina, "desa": tenancy.desa_a})
-
-
-def punch(device, pin: str, day: dt.date, hhmm: str) -> None:
-    hour, minute = map(int, hhmm.split(":"))
-    with transaction.atomic():
-        punches_insert(
-            device=device, records=[RawRecord(pin, None, dt.datetime.combine(day, dt.time(hour, minute)), 1, 0)]
-        )
 
 
 def status(perangkat, day: dt.date) -> str:
@@ -145,7 +137,7 @@ def test_late_punch_arriving_later_is_recomputed_incrementally(office):
     before = dict(DailyStatus.objects.values_list("pk", "computed_at"))
     StatusDirty.objects.all().delete()
     punch(office.device, "2", MON + dt.timedelta(days=2), "07:29")
-    daily.status_mark_dirty([(office.desa.pk, MON + dt.timedelta(days=2))])
+    dirty.status_mark_dirty([(office.desa.pk, MON + dt.timedelta(days=2))])
     with time_machine.travel(NOW + dt.timedelta(minutes=1), tick=False):
         assert daily.status_dirty_process() == 1
     changed = {pk for pk, at in DailyStatus.objects.values_list("pk", "computed_at") if at != before[pk]}

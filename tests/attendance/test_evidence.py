@@ -9,21 +9,20 @@ names it. And the holiday calendar is never silently empty: on a fresh database 
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core.management import call_command
 
-from attendance import daily, recap, services
+from attendance import daily, dirty, recap, services
 from attendance.models import DailyStatus, Device, DeviceDay, DeviceUser, Punch, SyncRun
 from attendance.zk.client import DeviceRead
 from attendance.zk.parser import RawRecord
 from portal.models import HariLibur, HolidayYear
 from tests.factories import PerangkatFactory
+from tests.helpers import WIB
 
 pytestmark = pytest.mark.django_db
-WIB = ZoneInfo("Asia/Jakarta")
 MON = dt.date(2026, 8, 3)
 D = dt.date(2026, 8, 4)  # the Tuesday under test
 AUG = dt.date(2026, 8, 1)
@@ -62,7 +61,7 @@ def pull(device: Device, when: dt.datetime, punches: list[tuple[str, dt.datetime
 def settle(when: dt.datetime) -> None:
     """The 00:30 close of the day, then the recompute of everything marked."""
     with time_machine.travel(when, tick=False):
-        daily.status_close_day(day=D)
+        dirty.status_close_day(day=D)
         daily.status_dirty_process()
 
 
@@ -144,7 +143,7 @@ def test_a_dead_machine_is_never_tk_for_everyone_even_with_an_old_fashioned_pull
 def test_coverage_flag_waits_for_the_arrival_window_and_names_no_day_twice(office, tenancy):
     pull(office.device, at(D, "00:05"), MON_PUNCHES)
     with time_machine.travel(at(D, "09:00"), tick=False):
-        daily.status_mark_dirty([(office.desa.pk, D)])
+        dirty.status_mark_dirty([(office.desa.pk, D)])
         daily.status_dirty_process()
     assert label(office.rina) == "ND"  # not known yet
     assert gaps(tenancy.camat, at(D, "09:00")) == []  # the arrival window is still open

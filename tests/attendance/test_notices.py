@@ -5,14 +5,13 @@ incremental recompute."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from attendance import daily, notices
+from attendance import daily, dirty, notices
 from attendance.choices import MissingPunchPolicy
 from attendance.models import AttendancePolicy, DailyStatus, Device, DeviceUser
 from attendance.store import punches_insert
@@ -21,9 +20,9 @@ from portal.choices import Jabatan, Role
 from portal.models import Delivery, Notification
 from portal.notify import dispatch_due
 from tests.factories import PerangkatFactory, UserFactory
+from tests.helpers import WIB
 
 pytestmark = pytest.mark.django_db
-WIB = ZoneInfo("Asia/Jakarta")
 MARCH, APRIL = dt.date(2026, 3, 1), dt.date(2026, 4, 1)
 
 
@@ -106,14 +105,14 @@ def office(tenancy, rina):
 def test_the_recompute_sends_the_notice_and_a_second_run_adds_nothing(settings, tenancy, rina, office):
     settings.ATTENDANCE_TK_STREAK = 3
     with time_machine.travel(dt.datetime(2026, 8, 7, 9, 0, tzinfo=WIB), tick=False):
-        daily.status_mark_dirty((tenancy.desa_a.pk, dt.date(2026, 8, day)) for day in (3, 4, 5))
+        dirty.status_mark_dirty((tenancy.desa_a.pk, dt.date(2026, 8, day)) for day in (3, 4, 5))
         daily.status_dirty_process()
         assert [DailyStatus.objects.get(perangkat=rina, date=dt.date(2026, 8, d)).label for d in (3, 4, 5)] == [
             "TK"
         ] * 3
         key = f"att:tk_streak:{rina.pk}:2026-08"
         assert [name for name, channel in recipients(key) if channel == "inapp"] == ["camat", "kades_a"]
-        daily.status_mark_dirty((tenancy.desa_a.pk, dt.date(2026, 8, day)) for day in (3, 4, 5))
+        dirty.status_mark_dirty((tenancy.desa_a.pk, dt.date(2026, 8, day)) for day in (3, 4, 5))
         daily.status_dirty_process()
     assert Delivery.objects.filter(event_key=key).count() == 4
 
@@ -121,7 +120,7 @@ def test_the_recompute_sends_the_notice_and_a_second_run_adds_nothing(settings, 
 def test_rebuilding_an_old_month_wakes_nobody(settings, tenancy, rina, office):
     settings.ATTENDANCE_TK_STREAK = 3
     with time_machine.travel(dt.datetime(2026, 11, 20, 9, 0, tzinfo=WIB), tick=False):
-        daily.status_mark_dirty((tenancy.desa_a.pk, dt.date(2026, 8, day)) for day in (3, 4, 5))
+        dirty.status_mark_dirty((tenancy.desa_a.pk, dt.date(2026, 8, day)) for day in (3, 4, 5))
         daily.status_dirty_process()
     assert DailyStatus.objects.filter(perangkat=rina, status="TK").count() == 3
     assert not Delivery.objects.exists()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -20,9 +19,9 @@ from attendance.models import AttendancePolicy, DailyStatus, Device, DeviceUser
 from attendance.status import DayRule, missing_minutes
 from attendance.store import punches_insert
 from attendance.zk.parser import RawRecord
+from tests.helpers import WIB
 
 pytestmark = pytest.mark.django_db
-WIB = ZoneInfo("Asia/Jakarta")
 MON = dt.date(2026, 8, 3)
 AUG = dt.date(2026, 8, 1)
 

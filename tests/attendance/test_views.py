@@ -2,7 +2,6 @@
 unmapped PINs with a name suggestion and the link action, the punch list of a day. Outsiders get 404."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.messages import get_messages
@@ -11,9 +10,9 @@ from django.utils import timezone
 
 from attendance.models import Device, DeviceUser, Punch
 from attendance.services import device_pull
+from tests.helpers import WIB
 
 pytestmark = pytest.mark.django_db
-WIB = ZoneInfo("Asia/Jakarta")
 FOREIGN = ["outsider", "outsider_operator", "operator_b"]  # none of them may see desa A's rows
 COMM_KEY = 735291
 
@@ -213,14 +212,11 @@ def test_punch_list_for_kecamatan_and_outsiders(client, tenancy, punches):
 
 def test_punch_list_opens_on_the_last_day_with_punches(client, tenancy):
     import datetime as dt
-    from zoneinfo import ZoneInfo
 
     from attendance.models import Device, Punch
 
     device = Device.objects.create(serial_number="LAST-DAY", desa=tenancy.desa_a, name="Mesin", host="127.0.0.1")
-    Punch.objects.create(
-        device=device, pin="7", punched_at=dt.datetime(2026, 8, 3, 7, 31, tzinfo=ZoneInfo("Asia/Jakarta"))
-    )
+    Punch.objects.create(device=device, pin="7", punched_at=dt.datetime(2026, 8, 3, 7, 31, tzinfo=WIB))
     client.force_login(tenancy.operator_a)
     body = client.get(reverse("attendance-punches")).content.decode()
     assert "Daftar absen 03/08/2026" in body and "03/08/2026 07:31" in body

@@ -21,15 +21,9 @@ from monev.demo import demo_pdf
 from portal.choices import Jabatan
 from tests.factories import DesaFactory, PerangkatFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 MARCH = dt.date(2026, 3, 1)
 BULAN = "2026-03"
-
-
-@pytest.fixture(autouse=True)
-def private_media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
 
 
 def status(perangkat, day: dt.date, code: str, late: int = 0, early: int = 0) -> DailyStatus:

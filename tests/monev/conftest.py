@@ -46,9 +46,9 @@ def ensure_document_types() -> None:
 
 
 @pytest.fixture(autouse=True)
-def private_media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+def private_media(private_media):
+    """Every monev test stores its files under the temporary MEDIA_ROOT of tests/conftest.py."""
+    return private_media
 
 
 @pytest.fixture

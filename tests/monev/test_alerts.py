@@ -9,7 +9,6 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -23,10 +22,10 @@ from monev.digest import digest_send
 from monev.models import Transition
 from portal import notify
 from portal.models import Delivery, Notification, WebhookEndpoint
+from tests.helpers import WIB
 from tests.monev.conftest import obligation, pdf_upload
 
 pytestmark = pytest.mark.django_db
-WIB = ZoneInfo("Asia/Jakarta")
 D = dt.date
 ONE_DAY = dt.timedelta(days=1)
 Kind = Notification.Kind

@@ -4,7 +4,6 @@ late, so every desa user and each kecamatan's Kasi Tapem has late notices of the
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -15,10 +14,11 @@ from monev.alerts import alerts_run_once
 from monev.models import DocumentType, Sanction
 from portal import notify
 from portal.models import Delivery, Notification
+from tests.helpers import WIB, content
+from tests.helpers import rows as listing
 from tests.monev.conftest import obligation
 
 pytestmark = pytest.mark.django_db
-WIB = ZoneInfo("Asia/Jakarta")
 NOW = dt.datetime(2026, 7, 15, 9, tzinfo=WIB)
 DESA_A, DESA_B, OTHER = "35.24.13.2001", "35.24.13.2002", "35.24.14.2001"
 
@@ -33,16 +33,6 @@ def clock():
 def alerted(monev):
     alerts_run_once(now=NOW)
     return monev
-
-
-def listing(client, name, **params):
-    response = client.get(reverse(name), {"page_size": 1000, **params})
-    assert response.status_code == 200, response.content
-    return response.json()["results"]
-
-
-def content(response) -> bytes:
-    return b"".join(response.streaming_content) if response.streaming else response.content
 
 
 # Notifications API ------------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@ data). The clock stands still on Monday 3 August 2026, 09:00 WIB."""
 
 import datetime as dt
 import hashlib
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -17,10 +16,10 @@ from monev.models import Extension, Obligation, Submission, SubmissionFile
 from portal.choices import Role
 from portal.models import HariLibur
 from tests.factories import DesaFactory, UserFactory
+from tests.helpers import WIB, rows, stored_files
 from tests.monev.conftest import YEAR, obligation, pdf_bytes, pdf_upload, xlsx_upload
 
 pytestmark = pytest.mark.django_db
-WIB = ZoneInfo("Asia/Jakarta")
 TODAY = dt.date(2026, 8, 3)
 FOREIGN = ["outsider", "outsider_operator", "operator_b"]  # none of them may touch desa A's rows
 
@@ -32,13 +31,7 @@ def clock():
 
 
 def obligations(client, **params):
-    response = client.get(reverse("api:obligation-list"), {"page_size": 1000, **params})
-    assert response.status_code == 200, response.content
-    return response.json()["results"]
-
-
-def stored_files(media) -> list:
-    return [p for p in media.rglob("*") if p.is_file()] if media.exists() else []
+    return rows(client, "api:obligation-list", **params)
 
 
 def submit(user, o, data: bytes | None = None):

@@ -1,20 +1,20 @@
 """Every state transition of an obligation, with time under control (time-machine)."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from monev import services
 from monev.choices import State, SubmissionStatus
 from monev.models import Obligation, Submission, SubmissionFile, Transition
-from tests.factories import DesaFactory
+from tests.factories import DesaFactory, UserFactory
+from tests.helpers import WIB, stored_files
 from tests.monev.conftest import YEAR, obligation, pdf_upload, xlsx_upload
 
 pytestmark = pytest.mark.django_db
-WIB = ZoneInfo("Asia/Jakarta")
 D = dt.date
 
 
@@ -274,11 +274,21 @@ def test_changing_the_trigger_of_a_late_row_to_a_future_date_reopens_it(monev):
     assert o.history.count() >= 2  # the trigger edits are audited
 
 
+def test_setting_a_trigger_needs_a_role_that_may_record_it(monev):
+    """The service checks the role itself, not only the views: an account without a role (or signed out)
+    gets PermissionDenied and the obligation keeps no trigger."""
+    o = obligation(monev.desa_a, "RAPERDES_APBDES")
+    for actor in (UserFactory(username="tanpa_peran", role="", kecamatan=None), AnonymousUser()):
+        with pytest.raises(PermissionDenied):
+            services.obligation_set_trigger(actor=actor, obligation=o, trigger_date=D(2025, 10, 20))
+    o.refresh_from_db()
+    assert o.trigger_date is None and not o.history.filter(history_change_reason="trigger_date").exists()
+    services.obligation_set_trigger(actor=monev.kades_a, obligation=o, trigger_date=D(2025, 10, 20))
+    o.refresh_from_db()
+    assert o.trigger_date == D(2025, 10, 20)
+
+
 # Uploads: bad input is refused with an Indonesian message and nothing is left behind ------------------
-
-
-def _stored_files(root):
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
 @pytest.mark.parametrize(
@@ -301,7 +311,7 @@ def test_hostile_uploads_are_refused_and_nothing_is_stored(monev, private_media,
         services.submission_create(actor=monev.operator_a, obligation=o, document=upload)
     o.refresh_from_db()
     assert o.state == State.BELUM and not Submission.objects.exists()
-    assert _stored_files(private_media) == []
+    assert stored_files(private_media) == []
 
 
 def test_truncated_and_encrypted_pdfs_are_refused(monev, private_media):
@@ -327,7 +337,7 @@ def test_truncated_and_encrypted_pdfs_are_refused(monev, private_media):
         services.submission_create(
             actor=monev.operator_a, obligation=o, document=SimpleUploadedFile("b.pdf", buffer.getvalue())
         )
-    assert not Submission.objects.exists() and _stored_files(private_media) == []
+    assert not Submission.objects.exists() and stored_files(private_media) == []
 
 
 def test_a_bad_attachment_refuses_the_whole_submission(monev, private_media):
@@ -337,7 +347,7 @@ def test_a_bad_attachment_refuses_the_whole_submission(monev, private_media):
     bad = SimpleUploadedFile("data.xlsx", b"PK\x03\x04 not really a workbook")
     with pytest.raises(ValidationError):
         services.submission_create(actor=monev.operator_a, obligation=o, document=pdf_upload(), attachments=[bad])
-    assert not Submission.objects.exists() and _stored_files(private_media) == []
+    assert not Submission.objects.exists() and stored_files(private_media) == []
 
 
 def test_a_database_failure_after_storing_removes_the_stored_files(monev, private_media, monkeypatch):
@@ -357,7 +367,7 @@ def test_a_database_failure_after_storing_removes_the_stored_files(monev, privat
             actor=monev.operator_a, obligation=o, document=pdf_upload(), attachments=[xlsx_upload()]
         )
     assert not Submission.objects.exists()
-    assert _stored_files(private_media) == []
+    assert stored_files(private_media) == []
 
 
 def test_every_version_keeps_its_hash_and_is_never_overwritten(monev, private_media):
@@ -404,4 +414,4 @@ def test_a_path_in_the_upload_name_never_reaches_the_disk(monev, private_media):
     stored = SubmissionFile.objects.get()
     assert stored.original_name == "x.pdf"
     assert stored.stored_path.startswith("private/") and ".." not in stored.stored_path
-    assert [p.name for p in _stored_files(private_media)] == [stored.stored_path.rsplit("/", 1)[-1]]
+    assert [p.name for p in stored_files(private_media)] == [stored.stored_path.rsplit("/", 1)[-1]]

@@ -5,7 +5,6 @@ issue, checked by hand against the 2023–2026 holiday lists of domain.md §4.""
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
 import pytest
 import time_machine
@@ -18,10 +17,10 @@ from monev.choices import State
 from monev.models import DocumentType, DocumentTypeSchedule, Obligation, Transition
 from portal.calendar import CalendarUnavailable, calendar_for, holidays_ensure
 from portal.models import HariLibur, HolidayYear
+from tests.helpers import WIB
 from tests.monev.conftest import ensure_document_types, obligation, pdf_upload
 
 D = dt.date
-WIB = zoneinfo.ZoneInfo("Asia/Jakarta")
 
 
 def at(day: dt.date, hour: int = 10):

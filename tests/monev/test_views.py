@@ -3,7 +3,6 @@ The clock stands still on Monday 3 August 2026, 09:00 WIB."""
 
 import datetime as dt
 import io
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -18,10 +17,10 @@ from openpyxl import load_workbook
 from monev import services
 from monev.models import Extension, Obligation, Submission, SubmissionFile, Transition
 from tests.factories import DesaFactory
+from tests.helpers import WIB, login, stored_files
 from tests.monev.conftest import YEAR, obligation, pdf_bytes, pdf_upload
 
 pytestmark = pytest.mark.django_db
-WIB = ZoneInfo("Asia/Jakarta")
 FOREIGN = ["outsider", "outsider_operator", "operator_b"]  # none of them may touch desa A's rows
 
 
@@ -29,15 +28,6 @@ FOREIGN = ["outsider", "outsider_operator", "operator_b"]  # none of them may to
 def clock():
     with time_machine.travel(dt.datetime(2026, 8, 3, 9, tzinfo=WIB), tick=False):
         yield
-
-
-def login(client, user):
-    client.force_login(user)
-    return client
-
-
-def stored_files(media) -> list:
-    return [p for p in media.rglob("*") if p.is_file()] if media.exists() else []
 
 
 def submit(user, o, data: bytes | None = None):

@@ -404,8 +404,7 @@ def test_the_rkpdes_date_comes_from_monev_through_the_registry(tenancy, schedule
     from monev.models import DocumentType, Obligation, Submission
     from portal import milestones
 
-    if milestones.RKPDES_SET not in milestones._providers:
-        pytest.skip("monev does not register the RKPDes dates yet")
+    assert milestones.RKPDES_SET in milestones._providers, "monev must register the RKPDes dates"
     meeting_a = next(m for m in scheduled if m.desa == tenancy.desa_a)
     rkpdes = DocumentType.objects.get(code="RKPDES")
     for budget_year, set_on in ((YEAR, D(2026, 8, 10)), (YEAR - 1, D(2025, 9, 1))):  # last cycle's: not asked

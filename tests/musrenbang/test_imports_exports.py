@@ -9,12 +9,16 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 from pypdf import PdfReader
 
 from musrenbang import exports, imports, selectors, services
 from musrenbang.choices import Bidang, DocumentRole, FundSource, MeetingKind, ParticipantGroup, ProposalStatus
 from musrenbang.models import MeetingDocument, Participant, Proposal
+from portal import imports as portal_imports
+from portal.imports import MAX_ERRORS, CellError, ImportRejected
 
 YEAR = 2026  # Musrenbangdes in Jul–Sep 2025, the kecamatan forum in Jan–Feb 2026: all in the past
 PROPOSAL_HEADER = [c.header for c in imports.PROPOSAL_COLUMNS]
@@ -83,7 +87,7 @@ def test_parse_rupiah_accepts_numbers_and_indonesian_text(value, expected):
 
 @pytest.mark.parametrize("value", [1250000.5, "1.250.000,50", "1,250,000", "1.25", "satu juta", -5, True])
 def test_parse_rupiah_refuses_decimals_and_other_formats(value):
-    with pytest.raises(imports.RowError):
+    with pytest.raises(CellError):
         imports.parse_rupiah(value)
 
 
@@ -106,7 +110,7 @@ def test_parse_bidang(value, expected):
 
 @pytest.mark.parametrize("value", ["6", "0", "2. Pembinaan Kemasyarakatan Desa", "jalan"])
 def test_parse_bidang_refuses_unknown(value):
-    with pytest.raises(imports.RowError):
+    with pytest.raises(CellError):
         imports.parse_bidang(value)
 
 
@@ -198,7 +202,7 @@ def test_errors_are_capped(tenancy):
     with pytest.raises(ValidationError) as excinfo:
         imports.proposals_import_xlsx(actor=tenancy.operator_a, desa=tenancy.desa_a, year=YEAR, data=data)
     messages = messages_of(excinfo)
-    assert len(messages) == imports.MAX_ERRORS + 1
+    assert len(messages) == MAX_ERRORS + 1
     assert messages[-1] == "… dan 10 kesalahan lain."
 
 
@@ -312,6 +316,42 @@ def test_participants_import_needs_the_right_to_edit_the_meeting(tenancy):
     with pytest.raises(ValidationError) as excinfo:
         imports.participants_import_xlsx(actor=tenancy.operator_a, meeting=meeting, data=b"just text")
     assert "Excel (.xlsx)" in messages_of(excinfo)[0]
+
+
+def test_participants_add_checks_the_right_and_every_row(tenancy):
+    meeting = _musrenbangdes(tenancy)
+    rows = [{"name": "Siti", "group": "perempuan", "gender": "P", "origin": ""}]
+    for user in (tenancy.operator_b, tenancy.outsider, tenancy.outsider_operator):
+        with pytest.raises(PermissionDenied):
+            services.participants_add(actor=user, meeting=meeting, rows=rows)
+    bad = {"name": "Budi", "group": "arisan", "gender": "L", "origin": ""}
+    with pytest.raises(ValidationError):
+        services.participants_add(actor=tenancy.operator_a, meeting=meeting, rows=[*rows, bad])
+    assert not Participant.objects.exists()  # all or none
+    added = services.participants_add(actor=tenancy.operator_a, meeting=meeting, rows=rows)
+    assert [p.name for p in added] == ["Siti"] and Participant.objects.get().meeting == meeting
+
+
+def test_one_size_limit_for_the_web_the_api_and_the_service(tenancy, client, monkeypatch):
+    monkeypatch.setattr(portal_imports, "MAX_BYTES", 1000)
+    meeting = _musrenbangdes(tenancy)
+    data = xlsx(PARTICIPANT_HEADER, [["Siti", "perempuan", "P", ""]])
+    too_large = "Berkas terlalu besar: maksimal 1000 byte."
+    api = tenancy.client(tenancy.operator_a)
+    response = api.post(
+        reverse("api:musrenbang-meeting-participants-import", args=[meeting.pk]),
+        {"file": SimpleUploadedFile("hadir.xlsx", data)},
+    )
+    assert response.status_code == 400 and response.json()["fields"]["file"] == [too_large]
+    client.force_login(tenancy.operator_a)
+    page = client.post(
+        reverse("musrenbang-participants-import", args=[meeting.pk]), {"berkas": SimpleUploadedFile("hadir.xlsx", data)}
+    )
+    assert page.status_code == 200 and page.context["import_form"].errors["berkas"] == [too_large]
+    with pytest.raises(ImportRejected) as excinfo:
+        imports.participants_import_xlsx(actor=tenancy.operator_a, meeting=meeting, data=data)
+    assert excinfo.value.errors == [too_large]
+    assert not Participant.objects.exists()
 
 
 # Workbook ---------------------------------------------------------------------------------------------------

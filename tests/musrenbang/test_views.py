@@ -23,17 +23,12 @@ from musrenbang.choices import DocumentRole, FundSource, MeetingKind, Participan
 from musrenbang.models import Meeting, MeetingDocument, Participant, Participation, Proposal, RankingRule
 from portal.choices import Role
 from tests.factories import DesaFactory, UserFactory
+from tests.helpers import login
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 YEAR = 2026  # desa meetings in 2025, the kecamatan forum in Jan–Feb 2026: all windows are over
 HELD = dt.date(2025, 8, 9)  # inside the Musrenbangdes window (Jul–Sep 2025), before the planned 10/08
 MUSDES_HELD = dt.date(2025, 5, 20)  # the Musdes comes first (window Jan–Jun 2025)
-
-
-@pytest.fixture(autouse=True)
-def private_media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
 
 
 def pdf_upload(name: str = "berita-acara.pdf") -> SimpleUploadedFile:
@@ -93,11 +88,6 @@ def world(tenancy):
     )
     tenancy.proposal_a.refresh_from_db()
     return tenancy
-
-
-def login(client, user):
-    client.force_login(user)
-    return client
 
 
 def cell(response, desa, kind=MeetingKind.MUSRENBANGDES) -> tuple[str, str]:

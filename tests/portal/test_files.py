@@ -147,9 +147,8 @@ def assert_rejected(error: UploadRejected, code: str, message: str) -> None:
 
 
 @pytest.fixture
-def media(settings, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+def media(private_media: Path) -> Path:
+    return private_media
 
 
 # --- happy paths ----------------------------------------------------------------------------------------

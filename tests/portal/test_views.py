@@ -5,13 +5,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from portal.models import Perangkat
+from tests.helpers import login
 
 pytestmark = pytest.mark.django_db
-
-
-def login(client, user):
-    client.force_login(user)
-    return client
 
 
 def test_login_page_is_indonesian(client):
