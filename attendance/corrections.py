@@ -58,15 +58,17 @@ def _moment(*, perangkat: Perangkat, day: dt.date, kind: str, at: dt.time) -> dt
     moment = dt.datetime.combine(day, at)
     if kind == PunchKind.IN:
         if not a_open <= moment <= a_close:
-            raise ValidationError({"time": _("Jam masuk harus di antara %(a)s dan %(b)s.") % {
-                "a": _hhmm(a_open), "b": _hhmm(a_close)}})  # fmt: skip
+            raise ValidationError(
+                {"time": _("Jam masuk harus di antara %(a)s dan %(b)s.") % {"a": _hhmm(a_open), "b": _hhmm(a_close)}}
+            )
         opens, closes = a_open, a_close
     else:
         if moment < d_open and dt.datetime.combine(day + daily.ONE_DAY, at) <= d_close:
             moment = dt.datetime.combine(day + daily.ONE_DAY, at)  # a departure after midnight
         if not d_open <= moment <= d_close:
-            raise ValidationError({"time": _("Jam pulang harus di antara %(a)s dan %(b)s.") % {
-                "a": _hhmm(d_open), "b": _hhmm(d_close)}})  # fmt: skip
+            raise ValidationError(
+                {"time": _("Jam pulang harus di antara %(a)s dan %(b)s.") % {"a": _hhmm(d_open), "b": _hhmm(d_close)}}
+            )
         opens, closes = d_open, d_close
     _refuse_if_the_machine_has_it(perangkat, kind, opens.replace(tzinfo=zone), closes.replace(tzinfo=zone))
     return moment.replace(tzinfo=zone)
@@ -112,9 +114,14 @@ def correction_request(
     moment = _moment(perangkat=perangkat, day=date, kind=kind, at=time)
     clash = PunchCorrection.objects.filter(perangkat=perangkat, date=date, kind=kind, state__in=OPEN_STATES).first()
     if clash is not None:
-        raise ValidationError(_("Sudah ada koreksi absen %(kind)s %(day)s yang %(state)s.") % {
-            "kind": clash.get_kind_display().lower(), "day": f"{date:%d/%m/%Y}",
-            "state": clash.get_state_display().lower()})  # fmt: skip
+        raise ValidationError(
+            _("Sudah ada koreksi absen %(kind)s %(day)s yang %(state)s.")
+            % {
+                "kind": clash.get_kind_display().lower(),
+                "day": f"{date:%d/%m/%Y}",
+                "state": clash.get_state_display().lower(),
+            }
+        )
     correction = PunchCorrection(
         perangkat=perangkat, date=date, kind=kind, punched_at=moment, reason=reason.strip(), requested_by=actor
     )

@@ -187,29 +187,58 @@ def _compute(block: _Block, wanted: set[tuple[int, dt.date]] | None, now: dt.dat
                 day, rule, punched=anyone, pulled_at=block.pulled.get((desa_id, day))
             )
             fixes = block.corrections.get((perangkat_id, day), {})
-            result = compute_day(DayInput(
-                day=day, rule=rule, punches=times[lo_i:hi_i], leave=leave,
-                collecting=machine_reported and perangkat_id in block.linked, anyone_punched=anyone,
-                known_until=block.known_until[desa_id], buckets=settings.ATTENDANCE_LATE_BUCKETS,
-                corrected_in=fixes.get("in"), corrected_out=fixes.get("out"),
-            ))  # fmt: skip
-            rows.append(DailyStatus(
-                perangkat_id=perangkat_id, desa_id=desa_id, date=day, status=result.status,
-                codes=" ".join(result.codes), late_minutes=result.late_minutes, early_minutes=result.early_minutes,
-                missing_in_minutes=result.missing_in_minutes, missing_out_minutes=result.missing_out_minutes,
-                corrected=result.corrected,
-                arrival_at=result.arrival.replace(tzinfo=zone) if result.arrival else None,
-                departure_at=result.departure.replace(tzinfo=zone) if result.departure else None, computed_at=now,
-            ))  # fmt: skip
+            result = compute_day(
+                DayInput(
+                    day=day,
+                    rule=rule,
+                    punches=times[lo_i:hi_i],
+                    leave=leave,
+                    collecting=machine_reported and perangkat_id in block.linked,
+                    anyone_punched=anyone,
+                    known_until=block.known_until[desa_id],
+                    buckets=settings.ATTENDANCE_LATE_BUCKETS,
+                    corrected_in=fixes.get("in"),
+                    corrected_out=fixes.get("out"),
+                )
+            )
+            rows.append(
+                DailyStatus(
+                    perangkat_id=perangkat_id,
+                    desa_id=desa_id,
+                    date=day,
+                    status=result.status,
+                    codes=" ".join(result.codes),
+                    late_minutes=result.late_minutes,
+                    early_minutes=result.early_minutes,
+                    missing_in_minutes=result.missing_in_minutes,
+                    missing_out_minutes=result.missing_out_minutes,
+                    corrected=result.corrected,
+                    arrival_at=result.arrival.replace(tzinfo=zone) if result.arrival else None,
+                    departure_at=result.departure.replace(tzinfo=zone) if result.departure else None,
+                    computed_at=now,
+                )
+            )
     return rows
 
 
-UPDATED = ["desa", "status", "codes", "arrival_at", "departure_at", "late_minutes", "early_minutes",
-           "missing_in_minutes", "missing_out_minutes", "corrected", "computed_at"]  # fmt: skip
+UPDATED = [
+    "desa",
+    "status",
+    "codes",
+    "arrival_at",
+    "departure_at",
+    "late_minutes",
+    "early_minutes",
+    "missing_in_minutes",
+    "missing_out_minutes",
+    "corrected",
+    "computed_at",
+]
 
 
-def statuses_recompute(*, desa_ids: Iterable[int], date_from: dt.date, date_to: dt.date,
-                       wanted: set[tuple[int, dt.date]] | None = None) -> int:  # fmt: skip
+def statuses_recompute(
+    *, desa_ids: Iterable[int], date_from: dt.date, date_to: dt.date, wanted: set[tuple[int, dt.date]] | None = None
+) -> int:
     """Recompute the statuses of these desa over the range (only ``wanted`` pairs when given). Idempotent:
     the same inputs give the same rows. Returns the number of statuses that changed."""
     desa_ids = sorted(set(desa_ids))
@@ -233,15 +262,28 @@ def statuses_recompute(*, desa_ids: Iterable[int], date_from: dt.date, date_to: 
         )
         # A perangkat who has left (or moved) keeps no status on days it no longer has.
         kept = {(r.perangkat_id, r.date) for r in rows}
-        gone = [pk for (pid, day), (pk, desa_id, _rest) in existing.items()
-                if (pid, day) not in kept and (wanted is None or (desa_id, day) in wanted)]  # fmt: skip
+        gone = [
+            pk
+            for (pid, day), (pk, desa_id, _rest) in existing.items()
+            if (pid, day) not in kept and (wanted is None or (desa_id, day) in wanted)
+        ]
         if gone:
             DailyStatus.objects.filter(pk__in=gone).delete()
     return len(changed)
 
 
-_COMPARED = ("desa_id", "status", "codes", "arrival_at", "departure_at", "late_minutes", "early_minutes",
-             "missing_in_minutes", "missing_out_minutes", "corrected")  # fmt: skip
+_COMPARED = (
+    "desa_id",
+    "status",
+    "codes",
+    "arrival_at",
+    "departure_at",
+    "late_minutes",
+    "early_minutes",
+    "missing_in_minutes",
+    "missing_out_minutes",
+    "corrected",
+)
 
 
 def _compared(row: DailyStatus) -> list:
@@ -322,8 +364,11 @@ def device_days_punched(*, pairs: Iterable[tuple[int, dt.date]]) -> None:
     Keeps ``pulled_at`` of existing rows."""
     DeviceDay.objects.bulk_create(
         [DeviceDay(device_id=device_id, date=day, punched=True) for device_id, day in set(pairs)],
-        update_conflicts=True, unique_fields=["device", "date"], update_fields=["punched"], batch_size=5000,
-    )  # fmt: skip
+        update_conflicts=True,
+        unique_fields=["device", "date"],
+        update_fields=["punched"],
+        batch_size=5000,
+    )
 
 
 def device_days_pulled(*, device_id: int, days: Iterable[dt.date], at: dt.datetime) -> None:
@@ -331,5 +376,8 @@ def device_days_pulled(*, device_id: int, days: Iterable[dt.date], at: dt.dateti
     device never overlap (the lease), so the latest pull writes last."""
     DeviceDay.objects.bulk_create(
         [DeviceDay(device_id=device_id, date=day, pulled_at=at) for day in set(days)],
-        update_conflicts=True, unique_fields=["device", "date"], update_fields=["pulled_at"], batch_size=5000,
-    )  # fmt: skip
+        update_conflicts=True,
+        unique_fields=["device", "date"],
+        update_fields=["pulled_at"],
+        batch_size=5000,
+    )

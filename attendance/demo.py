@@ -24,9 +24,14 @@ def demo_load() -> None:
             continue
         device, _ = Device.objects.get_or_create(
             serial_number=demo_serial(kode),
-            defaults={"desa": desa, "name": f"Kantor Desa {desa.nama}", "host": "127.0.0.1", "port": demo_port(index),
-                      "pull_interval_minutes": 5},
-        )  # fmt: skip
+            defaults={
+                "desa": desa,
+                "name": f"Kantor Desa {desa.nama}",
+                "host": "127.0.0.1",
+                "port": demo_port(index),
+                "pull_interval_minutes": 5,
+            },
+        )
         people = list(Perangkat.objects.filter(desa=desa, aktif=True).order_by("pk")[:LINKED_PINS])
         for pin, person in enumerate(people, start=1):
             DeviceUser.objects.get_or_create(
@@ -46,8 +51,22 @@ def _demo_leave(by_kode: dict[str, Desa]) -> None:
         people = list(Perangkat.objects.filter(desa=desa, aktif=True).order_by("pk")[1:3])
         if operator is None or len(people) < 2 or Leave.objects.filter(perangkat__desa=desa).exists():
             continue
-        Leave.objects.create(perangkat=people[0], kind=Leave.Kind.CUTI, date_from=monday, date_to=monday + dt.timedelta(2),
-                             reason="Cuti tahunan", requested_by=operator, state=Leave.State.APPROVED,
-                             decided_by=kades, decided_at=timezone.now())  # fmt: skip
-        Leave.objects.create(perangkat=people[1], kind=Leave.Kind.SAKIT, date_from=today, date_to=today,
-                             reason="Demam", requested_by=operator)  # fmt: skip
+        Leave.objects.create(
+            perangkat=people[0],
+            kind=Leave.Kind.CUTI,
+            date_from=monday,
+            date_to=monday + dt.timedelta(2),
+            reason="Cuti tahunan",
+            requested_by=operator,
+            state=Leave.State.APPROVED,
+            decided_by=kades,
+            decided_at=timezone.now(),
+        )
+        Leave.objects.create(
+            perangkat=people[1],
+            kind=Leave.Kind.SAKIT,
+            date_from=today,
+            date_to=today,
+            reason="Demam",
+            requested_by=operator,
+        )

@@ -31,20 +31,52 @@ from portal.security import security_event_record
 from portal.validators import clean_text
 
 MONTHS_ID = [
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
-]  # fmt: skip
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+]
 
 TITLE = "REKAP ABSENSI PERANGKAT DESA"
 FIXED_HEADER = ["No", "Nama", "Jabatan"]
 TOTALS_HEADER = [
-    "Hari kerja", "H", "TL (kali)", "TL (menit)", "PSW (kali)", "PSW (menit)", "TAM", "TAP",
-    "I", "S", "C", "DL", "TK", "ND", "% Kehadiran",
-]  # fmt: skip
-SUMMARY_HEADER = [
-    "Peringkat", "Kode Desa", "Desa", "Hari kerja", "H", "TL (kali)", "TL (menit)", "PSW (kali)", "TK", "ND",
+    "Hari kerja",
+    "H",
+    "TL (kali)",
+    "TL (menit)",
+    "PSW (kali)",
+    "PSW (menit)",
+    "TAM",
+    "TAP",
+    "I",
+    "S",
+    "C",
+    "DL",
+    "TK",
+    "ND",
     "% Kehadiran",
-]  # fmt: skip
+]
+SUMMARY_HEADER = [
+    "Peringkat",
+    "Kode Desa",
+    "Desa",
+    "Hari kerja",
+    "H",
+    "TL (kali)",
+    "TL (menit)",
+    "PSW (kali)",
+    "TK",
+    "ND",
+    "% Kehadiran",
+]
 LEGEND = (
     "Keterangan: H hadir tepat waktu; TL terlambat (TL1 1–30 mnt, TL2 31–60 mnt, TL3 61–90 mnt, TL4 >90 mnt); "
     "PSW pulang sebelum waktunya (PSW1–PSW4, menit seperti TL); TAM tidak absen masuk; TAP tidak absen pulang; "
@@ -57,10 +89,22 @@ CORRECTED_MARK = "*"
 # (strings: a localized "6,5" would break the CSS). With No, Nama and Jabatan they leave ~144 of the 277 mm
 # for 31 day columns.
 PDF_TOTALS_HEADER = [
-    ("Hari kerja", "6.5mm"), ("H", "4mm"), ("TL (kali)", "6mm"), ("TL (mnt)", "6mm"), ("PSW (kali)", "6mm"),
-    ("PSW (mnt)", "6mm"), ("TAM", "5mm"), ("TAP", "5mm"), ("I", "3.5mm"), ("S", "3.5mm"), ("C", "3.5mm"),
-    ("DL", "4mm"), ("TK", "4mm"), ("ND", "4mm"), ("% Kehadiran", "10mm"),
-]  # fmt: skip
+    ("Hari kerja", "6.5mm"),
+    ("H", "4mm"),
+    ("TL (kali)", "6mm"),
+    ("TL (mnt)", "6mm"),
+    ("PSW (kali)", "6mm"),
+    ("PSW (mnt)", "6mm"),
+    ("TAM", "5mm"),
+    ("TAP", "5mm"),
+    ("I", "3.5mm"),
+    ("S", "3.5mm"),
+    ("C", "3.5mm"),
+    ("DL", "4mm"),
+    ("TK", "4mm"),
+    ("ND", "4mm"),
+    ("% Kehadiran", "10mm"),
+]
 BLANK_NAME = "(................................)"
 
 # Fills (the same light colours as the monev board).
@@ -83,10 +127,22 @@ def rate_text(rate: float | None) -> str:
 def totals_values(totals: Totals) -> list:
     """The totals columns in ``TOTALS_HEADER`` order; the rate as a number (or "-")."""
     return [
-        totals.hari_kerja, totals.h, totals.tl, totals.tl_minutes, totals.psw, totals.psw_minutes, totals.tam,
-        totals.tap, totals.i, totals.s, totals.c, totals.dl, totals.tk, totals.nd,
+        totals.hari_kerja,
+        totals.h,
+        totals.tl,
+        totals.tl_minutes,
+        totals.psw,
+        totals.psw_minutes,
+        totals.tam,
+        totals.tap,
+        totals.i,
+        totals.s,
+        totals.c,
+        totals.dl,
+        totals.tk,
+        totals.nd,
         "-" if totals.rate is None else totals.rate,
-    ]  # fmt: skip
+    ]
 
 
 def cell_kind(text: str) -> str:
@@ -149,10 +205,11 @@ def build_recap(grid: Grid, month: dt.date, camat_names: dict[int, str] | None =
     # Names as typed long ago may hold control characters (input is cleaned at the door only since then): the
     # printed rekap shows them cleaned, in the PDF as in the workbook.
     rows = [
-        RecapRow(no, clean_text(r.perangkat.nama), clean_text(_jabatan(r.perangkat)), _marked(r.cells, r.corrected),
-                 r.totals)
+        RecapRow(
+            no, clean_text(r.perangkat.nama), clean_text(_jabatan(r.perangkat)), _marked(r.cells, r.corrected), r.totals
+        )
         for no, r in enumerate(grid_rows, start=1)
-    ]  # fmt: skip
+    ]
     kades = sorted(
         (r.perangkat for r in grid.rows if r.perangkat.jabatan == Jabatan.KEPALA_DESA),
         key=lambda p: (not p.aktif, p.tanggal_selesai is not None, p.nama),
@@ -175,10 +232,17 @@ def build_recap(grid: Grid, month: dt.date, camat_names: dict[int, str] | None =
     with translation.override("id"):  # the printed rekap is in Bahasa Indonesia whatever the UI language
         policy = policy_text(grid.policy)
     return Recap(
-        desa=desa, month=month, days=grid.days, day_off=grid.day_off, rows=rows, totals=grid.totals,
-        signature=signature, subtitle=f"{desa.get_jenis_display()} {desa.nama}, Kecamatan {kecamatan.nama}",
-        period=f"Bulan: {month_label(month)}", policy_text=f"Kebijakan kecamatan — {policy}",
-    )  # fmt: skip
+        desa=desa,
+        month=month,
+        days=grid.days,
+        day_off=grid.day_off,
+        rows=rows,
+        totals=grid.totals,
+        signature=signature,
+        subtitle=f"{desa.get_jenis_display()} {desa.nama}, Kecamatan {kecamatan.nama}",
+        period=f"Bulan: {month_label(month)}",
+        policy_text=f"Kebijakan kecamatan — {policy}",
+    )
 
 
 def _marked(cells: list[str], corrected: list[bool]) -> list[str]:
@@ -334,8 +398,19 @@ def _write_summary_sheet(ws: Worksheet, rows, month: dt.date, subtitle: str) -> 
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for offset, r in enumerate(rows, start=1):
         t = r.totals
-        values = [r.rank, r.desa.kode, r.desa.nama, t.hari_kerja, t.h, t.tl, t.tl_minutes, t.psw, t.tk, t.nd,
-                  "-" if t.rate is None else t.rate]  # fmt: skip
+        values = [
+            r.rank,
+            r.desa.kode,
+            r.desa.nama,
+            t.hari_kerja,
+            t.h,
+            t.tl,
+            t.tl_minutes,
+            t.psw,
+            t.tk,
+            t.nd,
+            "-" if t.rate is None else t.rate,
+        ]
         for col, value in enumerate(values, start=1):
             cell = ws.cell(row=header_row + offset, column=col, value=safe_value(value))
             cell.border = BORDER
@@ -388,9 +463,15 @@ def recap_export_record(*, request, file_format: str, month: dt.date, desa: Desa
     """The recap names every perangkat with their attendance: personal data leaving the portal, so each export
     (web or API, Excel or PDF) is a security event. ``request`` is Django's HttpRequest (for the address)."""
     security_event_record(
-        kind=SecurityEvent.Kind.EXPORT_PERSONAL, user=request.user, actor=request.user, request=request,
-        export="rekap_absensi", format=file_format, month=f"{month:%Y-%m}", desa=desa.kode if desa else "",
-    )  # fmt: skip
+        kind=SecurityEvent.Kind.EXPORT_PERSONAL,
+        user=request.user,
+        actor=request.user,
+        request=request,
+        export="rekap_absensi",
+        format=file_format,
+        month=f"{month:%Y-%m}",
+        desa=desa.kode if desa else "",
+    )
 
 
 # PDF ------------------------------------------------------------------------------------------------------------
@@ -407,7 +488,9 @@ def recap_pdf(*, user, month: dt.date, desa: Desa) -> bytes:
     classes = {"tk": "tk", "tl": "tl"}
     rows = [
         {
-            "no": r.no, "nama": r.nama, "jabatan": r.jabatan,
+            "no": r.no,
+            "nama": r.nama,
+            "jabatan": r.jabatan,
             # A zero-width space after "/" lets "TL2/PSW1" break inside a narrow day column.
             "cells": [
                 (text.replace("/", "/\u200b"), "off" if off else classes.get(cell_kind(text), ""))
@@ -416,16 +499,21 @@ def recap_pdf(*, user, month: dt.date, desa: Desa) -> bytes:
             "totals": _pdf_totals(r.totals),
         }
         for r in recap.rows
-    ]  # fmt: skip
+    ]
     html = render_to_string(
         "attendance/exports/recap_pdf.html",
         {
-            "title": TITLE, "recap": recap, "rows": rows,
+            "title": TITLE,
+            "recap": recap,
+            "rows": rows,
             "days": [(d.day, off) for d, off in zip(recap.days, recap.day_off, strict=True)],
-            "totals_header": PDF_TOTALS_HEADER, "totals": _pdf_totals(recap.totals), "legend": LEGEND,
-            "signature": recap.signature, "blank_name": BLANK_NAME,
+            "totals_header": PDF_TOTALS_HEADER,
+            "totals": _pdf_totals(recap.totals),
+            "legend": LEGEND,
+            "signature": recap.signature,
+            "blank_name": BLANK_NAME,
         },
-    )  # fmt: skip
+    )
     return HTML(string=html).write_pdf()
 
 

@@ -47,17 +47,25 @@ class ScheduleForm(forms.Form):
     )
     name = forms.CharField(label=_("Nama"), max_length=100, widget=_text())
     desa = forms.ModelChoiceField(
-        label=_("Desa"), queryset=Desa.objects.none(), required=False, empty_label=_("Semua desa di kecamatan"),
+        label=_("Desa"),
+        queryset=Desa.objects.none(),
+        required=False,
+        empty_label=_("Semua desa di kecamatan"),
         widget=forms.Select(attrs={"class": "form-select"}),
         help_text=_("Kosong: berlaku untuk semua desa di kecamatan."),
-    )  # fmt: skip
+    )
     valid_from = forms.DateField(
         label=_("Berlaku mulai"), required=False, widget=DateInput(), validators=[validate_business_date]
     )
     valid_to = forms.DateField(
-        label=_("Berlaku sampai"), required=False, widget=DateInput(), validators=[validate_business_date],
-        help_text=_("Isi keduanya untuk jam kerja khusus suatu rentang (mis. Ramadan), kosongkan untuk jam kerja dasar."),
-    )  # fmt: skip
+        label=_("Berlaku sampai"),
+        required=False,
+        widget=DateInput(),
+        validators=[validate_business_date],
+        help_text=_(
+            "Isi keduanya untuk jam kerja khusus suatu rentang (mis. Ramadan), kosongkan untuk jam kerja dasar."
+        ),
+    )
     tolerance_minutes = forms.IntegerField(
         label=_("Toleransi terlambat (menit)"), min_value=0, max_value=240, initial=0, widget=_number()
     )
@@ -82,12 +90,17 @@ class ScheduleForm(forms.Form):
         initial = kwargs.pop("initial", None) or {}
         days = PRESETS["5"]
         if schedule is not None and schedule.pk:
-            initial.update({
-                "kecamatan": schedule.kecamatan_id, "name": schedule.name, "desa": schedule.desa_id,
-                "valid_from": schedule.valid_from, "valid_to": schedule.valid_to,
-                "tolerance_minutes": schedule.tolerance_minutes,
-                **{name: getattr(schedule, name) for name in self.WINDOWS},
-            })  # fmt: skip
+            initial.update(
+                {
+                    "kecamatan": schedule.kecamatan_id,
+                    "name": schedule.name,
+                    "desa": schedule.desa_id,
+                    "valid_from": schedule.valid_from,
+                    "valid_to": schedule.valid_to,
+                    "tolerance_minutes": schedule.tolerance_minutes,
+                    **{name: getattr(schedule, name) for name in self.WINDOWS},
+                }
+            )
             days = {d.weekday: (d.start, d.end) for d in schedule.days.all()}
         if preset in PRESETS:
             days = PRESETS[preset]
@@ -99,9 +112,10 @@ class ScheduleForm(forms.Form):
         super().__init__(*args, initial=initial, **kwargs)
         for weekday in range(7):
             self.fields[f"day_{weekday}_on"] = forms.BooleanField(
-                label=_("Hari kerja"), required=False,
+                label=_("Hari kerja"),
+                required=False,
                 widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
-            )  # fmt: skip
+            )
             self.fields[f"day_{weekday}_start"] = forms.TimeField(
                 label=_("Jam masuk"), required=False, widget=_time(), input_formats=["%H:%M", "%H.%M", "%H:%M:%S"]
             )
@@ -179,9 +193,10 @@ class LeaveForm(forms.Form):
         label=_("Keterangan"), required=False, widget=forms.Textarea(attrs={"class": "form-control", "rows": 2})
     )
     attachment = forms.FileField(
-        label=_("Lampiran (PDF/JPEG/PNG, boleh kosong)"), required=False,
+        label=_("Lampiran (PDF/JPEG/PNG, boleh kosong)"),
+        required=False,
         widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".pdf,.jpg,.jpeg,.png"}),
-    )  # fmt: skip
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -202,16 +217,23 @@ class LeaveForm(forms.Form):
 
 class LeaveDecisionForm(forms.Form):
     note = forms.CharField(
-        label=_("Catatan"), required=False, max_length=1000,
-        widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "placeholder": _("Catatan (boleh kosong)")}),
-    )  # fmt: skip
+        label=_("Catatan"),
+        required=False,
+        max_length=1000,
+        widget=forms.TextInput(
+            attrs={"class": "form-control form-control-sm", "placeholder": _("Catatan (boleh kosong)")}
+        ),
+    )
 
 
 class NoteForm(forms.Form):
     perangkat = forms.ModelChoiceField(
-        label=_("Tentang perangkat"), queryset=Perangkat.objects.none(), required=False,
-        empty_label=_("Seluruh desa"), widget=forms.Select(attrs={"class": "form-select"}),
-    )  # fmt: skip
+        label=_("Tentang perangkat"),
+        queryset=Perangkat.objects.none(),
+        required=False,
+        empty_label=_("Seluruh desa"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
     text = forms.CharField(label=_("Catatan"), widget=forms.Textarea(attrs={"class": "form-control", "rows": 2}))
 
     def __init__(self, *args, user, desa: Desa, **kwargs):
@@ -245,17 +267,21 @@ class CorrectionForm(forms.Form):
         label=_("Absen yang terlewat"), choices=PunchKind.choices, widget=forms.Select(attrs={"class": "form-select"})
     )
     time = forms.TimeField(
-        label=_("Jam sebenarnya"), widget=_time(), input_formats=["%H:%M", "%H.%M", "%H:%M:%S"],
+        label=_("Jam sebenarnya"),
+        widget=_time(),
+        input_formats=["%H:%M", "%H.%M", "%H:%M:%S"],
         help_text=_("Jam menurut jam desa, mis. 07:25. Absen pulang lewat tengah malam boleh (mis. 00:30)."),
-    )  # fmt: skip
+    )
     reason = forms.CharField(
-        label=_("Alasan"), widget=forms.Textarea(attrs={"class": "form-control", "rows": 2}),
+        label=_("Alasan"),
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 2}),
         help_text=_("Mengapa absen tidak tercatat di mesin (mis. lupa absen, jari tidak terbaca)."),
-    )  # fmt: skip
+    )
     attachment = forms.FileField(
-        label=_("Bukti (PDF/JPEG/PNG, boleh kosong)"), required=False,
+        label=_("Bukti (PDF/JPEG/PNG, boleh kosong)"),
+        required=False,
         widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".pdf,.jpg,.jpeg,.png"}),
-    )  # fmt: skip
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -267,6 +293,7 @@ class CorrectionForm(forms.Form):
 
 class PolicyForm(forms.Form):
     missing_punch = forms.ChoiceField(
-        label=_("Absen tidak lengkap (TAM/TAP) dalam rekap"), choices=MissingPunchPolicy.choices,
+        label=_("Absen tidak lengkap (TAM/TAP) dalam rekap"),
+        choices=MissingPunchPolicy.choices,
         widget=forms.Select(attrs={"class": "form-select"}),
-    )  # fmt: skip
+    )

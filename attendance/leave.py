@@ -65,9 +65,15 @@ def can_cancel(user: User, leave: Leave) -> bool:
 
 @transaction.atomic
 def leave_request(
-    *, actor: User, perangkat: Perangkat, kind: str, date_from: dt.date, date_to: dt.date, reason: str = "",
+    *,
+    actor: User,
+    perangkat: Perangkat,
+    kind: str,
+    date_from: dt.date,
+    date_to: dt.date,
+    reason: str = "",
     attachment=None,
-) -> Leave:  # fmt: skip
+) -> Leave:
     if not can_request(actor) or not in_scope(perangkat, actor):
         raise PermissionDenied
     if kind not in Leave.Kind.values:
@@ -96,7 +102,7 @@ def leave_request(
                 "from": f"{clash.date_from:%d/%m/%Y}",
                 "to": f"{clash.date_to:%d/%m/%Y}",
                 "state": clash.get_state_display().lower(),
-            }  # fmt: skip
+            }
         )
     leave = Leave(
         perangkat=perangkat, kind=kind, date_from=date_from, date_to=date_to, reason=reason, requested_by=actor

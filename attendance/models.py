@@ -69,9 +69,20 @@ class Device(models.Model):
     # ``pull_lock_until`` (a lease), so two pulls of one device never overlap, across workers too.
     next_pull_at = models.DateTimeField(null=True, blank=True, db_index=True)
     pull_lock_until = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords(excluded_fields=["comm_key", "last_contact_at", "last_success_at", "consecutive_failures",
-                                                 "last_error", "clock_offset_seconds", "records_on_device",
-                                                 "users_on_device", "next_pull_at", "pull_lock_until"])  # fmt: skip
+    history = HistoricalRecords(
+        excluded_fields=[
+            "comm_key",
+            "last_contact_at",
+            "last_success_at",
+            "consecutive_failures",
+            "last_error",
+            "clock_offset_seconds",
+            "records_on_device",
+            "users_on_device",
+            "next_pull_at",
+            "pull_lock_until",
+        ]
+    )
 
     class Meta:
         ordering = ["desa__kode", "name"]
@@ -225,9 +236,13 @@ class WorkSchedule(models.Model):
 
     kecamatan = models.ForeignKey("portal.Kecamatan", on_delete=models.PROTECT, related_name="work_schedules")
     desa = models.ForeignKey(
-        Desa, on_delete=models.PROTECT, null=True, blank=True, related_name="work_schedules",
+        Desa,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="work_schedules",
         help_text=_("Kosong: berlaku untuk semua desa di kecamatan."),
-    )  # fmt: skip
+    )
     name = models.CharField(_("nama"), max_length=100)
     valid_from = models.DateField(_("berlaku mulai"), null=True, blank=True)
     valid_to = models.DateField(_("berlaku sampai"), null=True, blank=True)
@@ -258,14 +273,16 @@ class WorkSchedule(models.Model):
                 name="schedule_range_complete",
             ),
             models.UniqueConstraint(
-                fields=["kecamatan"], condition=models.Q(desa__isnull=True, valid_from__isnull=True),
+                fields=["kecamatan"],
+                condition=models.Q(desa__isnull=True, valid_from__isnull=True),
                 name="schedule_one_kecamatan_base",
             ),
             models.UniqueConstraint(
-                fields=["desa"], condition=models.Q(desa__isnull=False, valid_from__isnull=True),
+                fields=["desa"],
+                condition=models.Q(desa__isnull=False, valid_from__isnull=True),
                 name="schedule_one_desa_base",
             ),
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -488,9 +505,11 @@ class AttendancePolicy(models.Model):
 
     kecamatan = models.OneToOneField("portal.Kecamatan", on_delete=models.CASCADE, related_name="attendance_policy")
     missing_punch = models.CharField(
-        _("absen tidak lengkap (TAM/TAP)"), max_length=20, choices=MissingPunchPolicy,
+        _("absen tidak lengkap (TAM/TAP)"),
+        max_length=20,
+        choices=MissingPunchPolicy,
         default=MissingPunchPolicy.AS_LATE,
-    )  # fmt: skip
+    )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -548,10 +567,11 @@ class PunchCorrection(models.Model):
         constraints = [
             # One open correction per person, day and punch: two requests sent at once cannot both stand.
             models.UniqueConstraint(
-                fields=["perangkat", "date", "kind"], condition=models.Q(state__in=["diajukan", "disetujui"]),
+                fields=["perangkat", "date", "kind"],
+                condition=models.Q(state__in=["diajukan", "disetujui"]),
                 name="punch_correction_one_open",
             ),
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.perangkat} {self.date:%d/%m/%Y}"

@@ -95,10 +95,13 @@ def flag_notices_send(*, desa_ids: Iterable[int], month: dt.date) -> int:
     created = 0
     for flag in flags:
         created += notify.deliveries_create(
-            event_key=event_key(flag, month), kind=KINDS[flag.kind],
+            event_key=event_key(flag, month),
+            kind=KINDS[flag.kind],
             recipients=camat[flag.desa.kecamatan_id] + kades[flag.desa.pk],
-            kecamatan_id=flag.desa.kecamatan_id, desa_id=flag.desa.pk, payload=notice_payload(flag, month),
-        )  # fmt: skip
+            kecamatan_id=flag.desa.kecamatan_id,
+            desa_id=flag.desa.pk,
+            payload=notice_payload(flag, month),
+        )
     if created:
         enqueue("workers.tasks.dispatch_inapp_task")  # email and webhook: the minute sweeper sends them
     return created

@@ -126,11 +126,14 @@ def policy_text(policy: str) -> str:
     from django.utils.translation import gettext as _
 
     if policy == MissingPunchPolicy.NOT_PRESENT:
-        return _("Absen tidak lengkap: hari dengan TAM atau TAP tidak dihitung hadir dalam % kehadiran "
-                 "(tetapi bukan TK).")  # fmt: skip
-    return _("Absen tidak lengkap: TAM dihitung TL4 dengan menit terlambat sepanjang jendela datang sesudah jam "
-             "masuk (bawaan 240 menit); TAP dihitung PSW4 dengan menit sepanjang jendela pulang sebelum jam "
-             "pulang (bawaan 240 menit).")  # fmt: skip
+        return _(
+            "Absen tidak lengkap: hari dengan TAM atau TAP tidak dihitung hadir dalam % kehadiran (tetapi bukan TK)."
+        )
+    return _(
+        "Absen tidak lengkap: TAM dihitung TL4 dengan menit terlambat sepanjang jendela datang sesudah jam "
+        "masuk (bawaan 240 menit); TAP dihitung PSW4 dengan menit sepanjang jendela pulang sebelum jam "
+        "pulang (bawaan 240 menit)."
+    )
 
 
 def _aggregates() -> dict:
@@ -221,9 +224,18 @@ def desa_grid(*, user, desa: Desa, month: dt.date) -> Grid:
     statuses = (
         restrict(DailyStatus.objects.all(), user)
         .filter(desa=desa, date__range=(first, last))
-        .values_list("perangkat_id", "date", "status", "codes", "late_minutes", "early_minutes",
-                     "missing_in_minutes", "missing_out_minutes", "corrected")
-    )  # fmt: skip
+        .values_list(
+            "perangkat_id",
+            "date",
+            "status",
+            "codes",
+            "late_minutes",
+            "early_minutes",
+            "missing_in_minutes",
+            "missing_out_minutes",
+            "corrected",
+        )
+    )
     cells: dict[int, list[str]] = defaultdict(lambda: [""] * len(days))
     corrected: dict[int, list[bool]] = defaultdict(lambda: [False] * len(days))
     totals: dict[int, Totals] = defaultdict(Totals)
@@ -317,11 +329,15 @@ def perangkat_flags(*, desa_ids: Iterable[int], month: dt.date) -> list[Flag]:
 def _perangkat_flags(scoped) -> list[Flag]:
     threshold = settings.ATTENDANCE_CHRONIC_LATE
     late = (
-        scoped.filter(Q(codes__contains="TL") | Q(codes__contains="TAM")).values("perangkat_id")
-        .annotate(n=Count("id"), tl=Count("id", filter=Q(codes__contains="TL")),
-                  tam=Count("id", filter=Q(codes__contains="TAM")))
+        scoped.filter(Q(codes__contains="TL") | Q(codes__contains="TAM"))
+        .values("perangkat_id")
+        .annotate(
+            n=Count("id"),
+            tl=Count("id", filter=Q(codes__contains="TL")),
+            tam=Count("id", filter=Q(codes__contains="TAM")),
+        )
         .filter(n__gte=threshold)  # TL and TAM never meet on one day: n = tl + tam, a superset of the flags
-    )  # fmt: skip
+    )
     late_rows = {row["perangkat_id"]: (row["tl"], row["tam"]) for row in late}
     streaks = _tk_streaks(scoped)
     people = Perangkat.objects.select_related("desa").in_bulk(set(late_rows) | set(streaks))
@@ -396,8 +412,11 @@ def _coverage_gaps(user, scoped, first: dt.date, last: dt.date) -> list[Flag]:
             elif (device.desa_id, day) not in desa_punched:
                 empty.append(day)
         if silent or empty:
-            parts = [f"{label} {_days(days)}" for label, days in ((_("tidak melapor"), silent),
-                                                                   (_("melapor tanpa absen"), empty)) if days]  # fmt: skip
+            parts = [
+                f"{label} {_days(days)}"
+                for label, days in ((_("tidak melapor"), silent), (_("melapor tanpa absen"), empty))
+                if days
+            ]
             flags_out.append(
                 Flag("coverage_gap", device.desa, None, len(silent) + len(empty), f"{device.name}: {'; '.join(parts)}")
             )

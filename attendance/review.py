@@ -29,8 +29,9 @@ def note_create(
         raise ValidationError({"perangkat": _("Perangkat harus dari desa ini.")})
     if not text.strip():
         raise ValidationError({"text": _("Catatan tidak boleh kosong.")})
-    return ReviewNote.objects.create(desa=desa, month=month.replace(day=1), perangkat=perangkat, text=text.strip(),
-                                     author=actor)  # fmt: skip
+    return ReviewNote.objects.create(
+        desa=desa, month=month.replace(day=1), perangkat=perangkat, text=text.strip(), author=actor
+    )
 
 
 def warning_letter(warning: AttendanceWarning, *, user: User) -> letters.Letter:
@@ -57,9 +58,13 @@ def warning_create(
         raise ValidationError({"note": _("Tuliskan alasan teguran.")})
     with files.atomic_storage() as stored:
         warning = AttendanceWarning.objects.create(
-            perangkat=perangkat, month=month.replace(day=1), level=level, note=note.strip(),
-            letter_number=letter_number, issued_by=actor,
-        )  # fmt: skip
+            perangkat=perangkat,
+            month=month.replace(day=1),
+            level=level,
+            note=note.strip(),
+            letter_number=letter_number,
+            issued_by=actor,
+        )
         if level != AttendanceWarning.Level.LISAN:
             name, subdir = f"teguran-absensi-{warning.pk}.pdf", f"teguran-absensi/{month.year}"
             letters.letter_attach(stored, warning, warning_letter(warning, user=actor), name=name, subdir=subdir)

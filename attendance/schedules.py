@@ -51,8 +51,15 @@ class ScheduleSpec:
         hours = self.days.get(day.weekday())
         if hours is None:
             return None
-        return DayRule(hours[0], hours[1], self.tolerance, self.arrival_before, self.arrival_after,
-                       self.departure_before, self.departure_after)  # fmt: skip
+        return DayRule(
+            hours[0],
+            hours[1],
+            self.tolerance,
+            self.arrival_before,
+            self.arrival_after,
+            self.departure_before,
+            self.departure_after,
+        )
 
 
 # Perpres 21/2023 / PermenPANRB practice: Mon–Thu 07:30–16:00, Fri 07:30–16:30, five days. Used until the
@@ -62,12 +69,19 @@ DEFAULT_SPEC = ScheduleSpec(days={**{d: (T(7, 30), T(16, 0)) for d in range(4)},
 
 def spec_of(schedule: WorkSchedule) -> ScheduleSpec:
     return ScheduleSpec(
-        days={d.weekday: (d.start, d.end) for d in schedule.days.all()}, tolerance=schedule.tolerance_minutes,
-        arrival_before=schedule.arrival_before_minutes, arrival_after=schedule.arrival_after_minutes,
-        departure_before=schedule.departure_before_minutes, departure_after=schedule.departure_after_minutes,
-        name=schedule.name, schedule_id=schedule.pk, valid_from=schedule.valid_from, valid_to=schedule.valid_to,
-        desa_id=schedule.desa_id, kecamatan_id=schedule.kecamatan_id,
-    )  # fmt: skip
+        days={d.weekday: (d.start, d.end) for d in schedule.days.all()},
+        tolerance=schedule.tolerance_minutes,
+        arrival_before=schedule.arrival_before_minutes,
+        arrival_after=schedule.arrival_after_minutes,
+        departure_before=schedule.departure_before_minutes,
+        departure_after=schedule.departure_after_minutes,
+        name=schedule.name,
+        schedule_id=schedule.pk,
+        valid_from=schedule.valid_from,
+        valid_to=schedule.valid_to,
+        desa_id=schedule.desa_id,
+        kecamatan_id=schedule.kecamatan_id,
+    )
 
 
 def schedule_for(specs: Iterable[ScheduleSpec], *, desa_id: int, kecamatan_id: int, day: dt.date) -> ScheduleSpec:
@@ -163,9 +177,10 @@ def _affected(schedule: WorkSchedule) -> set[tuple[int, dt.date]]:
     """(desa, day) pairs whose statuses may follow this schedule: its desa (or every desa of its kecamatan)
     over its range, or from the first computed status to today."""
     desa_ids = (
-        [schedule.desa_id] if schedule.desa_id
+        [schedule.desa_id]
+        if schedule.desa_id
         else list(Desa.objects.filter(kecamatan_id=schedule.kecamatan_id).values_list("id", flat=True))
-    )  # fmt: skip
+    )
     today = timezone.localdate()
     if schedule.valid_from:
         start, end = schedule.valid_from, min(schedule.valid_to, today)

@@ -89,8 +89,10 @@ def explain(exc: BaseException, device: Device) -> str:
     if isinstance(exc, HostNotAllowed):
         return str(exc)
     if isinstance(exc, SerialMismatch):
-        return (f"Nomor seri mesin di alamat ini ({exc.found or '-'}) tidak sama dengan yang terdaftar "
-                f"({device.serial_number}). Tidak ada data yang disimpan; periksa alamat IP mesin.")  # fmt: skip
+        return (
+            f"Nomor seri mesin di alamat ini ({exc.found or '-'}) tidak sama dengan yang terdaftar "
+            f"({device.serial_number}). Tidak ada data yang disimpan; periksa alamat IP mesin."
+        )
     if isinstance(exc, ZKErrorResponse) and "Unauth" in str(exc):
         return "Comm key salah: mesin menolak kunci komunikasi. Samakan comm key di portal dengan di menu mesin."
     if isinstance(exc, ConnectionRefusedError) or "refused" in str(exc).lower():
@@ -119,9 +121,13 @@ def device_pull(*, device_id: int, trigger: str = "beat") -> PullResult:
         run = SyncRun.objects.create(device=device, trigger=trigger, started_at=now)
         try:
             data = read_device(
-                host=device.host, port=device.port, udp=device.transport == Transport.UDP, comm_key=device.comm_key,
-                timeout=settings.ATTENDANCE_PULL_TIMEOUT, expected_serial=device.serial_number,
-            )  # fmt: skip
+                host=device.host,
+                port=device.port,
+                udp=device.transport == Transport.UDP,
+                comm_key=device.comm_key,
+                timeout=settings.ATTENDANCE_PULL_TIMEOUT,
+                expected_serial=device.serial_number,
+            )
         except Exception as exc:  # every failure ends the run cleanly; nothing was stored
             return _failed(device, run, explain(exc, device), detail=error_detail(exc))
         return _stored(device, run, data)
@@ -144,10 +150,16 @@ def _stored(device: Device, run: SyncRun, data) -> PullResult:
     _sync_users(device, data.users)
     offset = int((_aware(device, data.device_time) - now).total_seconds())
     Device.objects.filter(pk=device.pk).update(
-        last_contact_at=now, last_success_at=now, consecutive_failures=0, last_error="", clock_offset_seconds=offset,
-        records_on_device=data.record_count, record_capacity=data.record_capacity, users_on_device=data.user_count,
+        last_contact_at=now,
+        last_success_at=now,
+        consecutive_failures=0,
+        last_error="",
+        clock_offset_seconds=offset,
+        records_on_device=data.record_count,
+        record_capacity=data.record_capacity,
+        users_on_device=data.user_count,
         next_pull_at=now + dt.timedelta(minutes=device.pull_interval_minutes),
-    )  # fmt: skip
+    )
     run.finished_at, run.outcome = now, RunOutcome.SUCCESS
     run.records_read, run.records_new, run.duplicates, run.users_read = read, new, read - new, len(data.users)
     run.save()
@@ -309,9 +321,13 @@ def device_set_time(*, actor: User, device: Device) -> DeviceAudit:
     target = timezone.now().astimezone(device.tz).replace(tzinfo=None, microsecond=0)
     try:
         read_back = set_device_time(
-            host=device.host, port=device.port, udp=device.transport == Transport.UDP, comm_key=device.comm_key,
-            timeout=settings.ATTENDANCE_PULL_TIMEOUT, when=target,
-        )  # fmt: skip
+            host=device.host,
+            port=device.port,
+            udp=device.transport == Transport.UDP,
+            comm_key=device.comm_key,
+            timeout=settings.ATTENDANCE_PULL_TIMEOUT,
+            when=target,
+        )
     except Exception as exc:  # the device did not answer (or not as a ZKTeco machine): its clock is unchanged
         log.warning("set-time on device %s failed: %s", device.serial_number, error_detail(exc))
         raise DeviceError(explain(exc, device)) from exc
@@ -346,10 +362,14 @@ def device_clear_log(*, actor: User, device: Device) -> DeviceAudit:
 
     try:
         read_device(
-            host=device.host, port=device.port, udp=device.transport == Transport.UDP, comm_key=device.comm_key,
-            timeout=settings.ATTENDANCE_PULL_TIMEOUT, expected_serial=device.serial_number,
+            host=device.host,
+            port=device.port,
+            udp=device.transport == Transport.UDP,
+            comm_key=device.comm_key,
+            timeout=settings.ATTENDANCE_PULL_TIMEOUT,
+            expected_serial=device.serial_number,
             before_enable=verify_then_clear,
-        )  # fmt: skip
+        )
     except ClearRefused:
         raise
     except Exception as exc:  # the device did not answer or sent something unreadable: nothing was cleared
@@ -359,6 +379,8 @@ def device_clear_log(*, actor: User, device: Device) -> DeviceAudit:
         Device.objects.filter(pk=device.pk).update(pull_lock_until=None)
     Device.objects.filter(pk=device.pk).update(records_on_device=0)
     return DeviceAudit.objects.create(
-        device=device, action="clear_log", by=actor,
+        device=device,
+        action="clear_log",
+        by=actor,
         detail=f"{cleared['count']} rekaman dipastikan tersimpan di portal, lalu log mesin dikosongkan.",
-    )  # fmt: skip
+    )

@@ -77,10 +77,17 @@ def _insert_generic(device: Device, records: list[RawRecord], source: str) -> in
     fresh = _not_yet_stored(device, records)
     days = {r.timestamp.date() for r in fresh}
     rows = [
-        Punch(device=device, pin=r.user_id, punched_at=r.timestamp.replace(tzinfo=device.tz), verify_mode=r.status,
-              punch_state=r.punch, work_code=r.workcode, source=source)
+        Punch(
+            device=device,
+            pin=r.user_id,
+            punched_at=r.timestamp.replace(tzinfo=device.tz),
+            verify_mode=r.status,
+            punch_state=r.punch,
+            work_code=r.workcode,
+            source=source,
+        )
         for r in fresh
-    ]  # fmt: skip
+    ]
     # The unique key decides, not the filter: a punch stored meanwhile by a push is skipped here too.
     for start in range(0, len(rows), BULK_BATCH):
         Punch.objects.bulk_create(rows[start : start + BULK_BATCH], ignore_conflicts=True)

@@ -49,10 +49,14 @@ def correction_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     context = {
-        "page": page, "filters": filters, "states": PunchCorrection.State.choices, "can_request": may_request,
+        "page": page,
+        "filters": filters,
+        "states": PunchCorrection.State.choices,
+        "can_request": may_request,
         "desa_choices": [] if user.is_desa_user else list(desa_list(user=user)),
-        "querystring": query.urlencode(), "decision_form": LeaveDecisionForm(),
-    }  # fmt: skip
+        "querystring": query.urlencode(),
+        "decision_form": LeaveDecisionForm(),
+    }
     return render(request, "attendance/correction_list.html", context)
 
 
@@ -77,9 +81,14 @@ def correction_new(request):
             data = form.cleaned_data
             try:
                 corrections.correction_request(
-                    actor=user, perangkat=data["perangkat"], date=data["date"], kind=data["kind"], time=data["time"],
-                    reason=data["reason"], attachment=data["attachment"] or None,
-                )  # fmt: skip
+                    actor=user,
+                    perangkat=data["perangkat"],
+                    date=data["date"],
+                    kind=data["kind"],
+                    time=data["time"],
+                    reason=data["reason"],
+                    attachment=data["attachment"] or None,
+                )
             except files.UploadRejected as exc:
                 form.add_error("attachment", exc.messages)
             except ValidationError as exc:

@@ -47,10 +47,14 @@ def leave_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     context = {
-        "page": page, "filters": filters, "states": Leave.State.choices, "can_request": may_request,
+        "page": page,
+        "filters": filters,
+        "states": Leave.State.choices,
+        "can_request": may_request,
         "desa_choices": [] if user.is_desa_user else list(desa_list(user=user)),
-        "querystring": query.urlencode(), "decision_form": LeaveDecisionForm(),
-    }  # fmt: skip
+        "querystring": query.urlencode(),
+        "decision_form": LeaveDecisionForm(),
+    }
     return render(request, "attendance/leave_list.html", context)
 
 
@@ -65,9 +69,14 @@ def leave_new(request):
             data = form.cleaned_data
             try:
                 leave_service.leave_request(
-                    actor=user, perangkat=data["perangkat"], kind=data["kind"], date_from=data["date_from"],
-                    date_to=data["date_to"], reason=data["reason"], attachment=data["attachment"] or None,
-                )  # fmt: skip
+                    actor=user,
+                    perangkat=data["perangkat"],
+                    kind=data["kind"],
+                    date_from=data["date_from"],
+                    date_to=data["date_to"],
+                    reason=data["reason"],
+                    attachment=data["attachment"] or None,
+                )
             except files.UploadRejected as exc:
                 form.add_error("attachment", exc.messages)
             except ValidationError as exc:

@@ -43,9 +43,12 @@ def _shift(month: dt.date, months: int) -> dt.date:
 
 def _month_context(month: dt.date) -> dict:
     return {
-        "month": month, "bulan": f"{month:%Y-%m}", "month_name": date_format(month, "F Y"),
-        "prev_bulan": f"{_shift(month, -1):%Y-%m}", "next_bulan": f"{_shift(month, 1):%Y-%m}",
-    }  # fmt: skip
+        "month": month,
+        "bulan": f"{month:%Y-%m}",
+        "month_name": date_format(month, "F Y"),
+        "prev_bulan": f"{_shift(month, -1):%Y-%m}",
+        "next_bulan": f"{_shift(month, 1):%Y-%m}",
+    }
 
 
 # Today -----------------------------------------------------------------------------------------------------
@@ -56,9 +59,12 @@ def today(request):
     day = params.on_page(request, params.date, request.GET, default=timezone.localdate())
     rows = recap.today(user=request.user, day=day)
     context = {
-        "rows": rows, "day": day, "bulan": f"{day:%Y-%m}",
-        "prev_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
-    }  # fmt: skip
+        "rows": rows,
+        "day": day,
+        "bulan": f"{day:%Y-%m}",
+        "prev_day": day - dt.timedelta(days=1),
+        "next_day": day + dt.timedelta(days=1),
+    }
     return render(request, "attendance/today.html", context)
 
 
@@ -96,10 +102,15 @@ def _trend_charts(rows: list[recap.DesaMonth], series: dict, months: list[dt.dat
             label = date_format(month, "M Y")
             if t.tl_minutes:
                 height = max(inner_h * t.tl_minutes / top, 1)
-                bars.append({
-                    "x": _n(x - step * 0.3), "y": _n(CHART_H - CHART_PAD - height), "w": _n(step * 0.6),
-                    "h": _n(height), "title": _("%(m)s: %(n)s menit terlambat") % {"m": label, "n": t.tl_minutes},
-                })  # fmt: skip
+                bars.append(
+                    {
+                        "x": _n(x - step * 0.3),
+                        "y": _n(CHART_H - CHART_PAD - height),
+                        "w": _n(step * 0.6),
+                        "h": _n(height),
+                        "title": _("%(m)s: %(n)s menit terlambat") % {"m": label, "n": t.tl_minutes},
+                    }
+                )
             if t.rate is not None:
                 y = CHART_PAD + inner_h * (1 - t.rate / 100)
                 points.append(f"{_n(x)},{_n(y)}")
@@ -123,11 +134,16 @@ def month(request):
         flag.label = FLAG_LABELS.get(flag.kind, flag.kind)
     policy_texts = sorted({recap.policy_text(row.policy) for row in rows})
     context = {
-        **_month_context(month), "rows": rows, "flags": flags, "chart_w": CHART_W, "chart_h": CHART_H,
+        **_month_context(month),
+        "rows": rows,
+        "flags": flags,
+        "chart_w": CHART_W,
+        "chart_h": CHART_H,
         "policy_texts": policy_texts,
-        "chart_first": date_format(months[0], "M Y"), "chart_last": date_format(months[-1], "M Y"),
+        "chart_first": date_format(months[0], "M Y"),
+        "chart_last": date_format(months[-1], "M Y"),
         "chart_mid": CHART_H // 2,
-    }  # fmt: skip
+    }
     return render(request, "attendance/month.html", context)
 
 
@@ -186,14 +202,19 @@ def desa_month(request, kode: str):
     )
     can_review = review.can_review(user)
     context = {
-        **_month_context(month), "desa": desa, "grid": grid,
+        **_month_context(month),
+        "desa": desa,
+        "grid": grid,
         "days": [(day, off, WEEKDAY_SHORT[day.weekday()]) for day, off in zip(grid.days, grid.day_off, strict=True)],
-        "notes": notes, "warnings": warnings, "can_review": can_review, "policy_text": recap.policy_text(grid.policy),
+        "notes": notes,
+        "warnings": warnings,
+        "can_review": can_review,
+        "policy_text": recap.policy_text(grid.policy),
         "any_corrected": any(any(row.corrected) for row in grid.rows),
         "can_warn": can_review and permissions.is_kecamatan_staff(user),
         "note_form": NoteForm(user=user, desa=desa) if can_review else None,
         "warning_form": WarningForm(user=user, desa=desa) if can_review else None,
-    }  # fmt: skip
+    }
     return render(request, "attendance/desa_month.html", context)
 
 
@@ -238,9 +259,12 @@ def note_create(request, kode: str):
         return _back_to_grid(desa, month)
     try:
         review.note_create(
-            actor=request.user, desa=desa, month=month, text=form.cleaned_data["text"],
+            actor=request.user,
+            desa=desa,
+            month=month,
+            text=form.cleaned_data["text"],
             perangkat=form.cleaned_data["perangkat"],
-        )  # fmt: skip
+        )
     except ValidationError as exc:
         messages.error(request, web.error_text(exc))
     else:

@@ -45,22 +45,42 @@ def schedule_list(request):
         days = {d.weekday: (d.start, d.end) for d in schedule.days.all()}
         if schedule.desa_id is None and schedule.valid_from is None:
             group["has_base"] = True
-        group["rows"].append({
-            "schedule": schedule, "name": schedule.name, "desa": schedule.desa, "builtin": False,
-            "valid_from": schedule.valid_from, "valid_to": schedule.valid_to,
-            "tolerance": schedule.tolerance_minutes, "hours": _hours(days), "work_days": len(days),
-        })  # fmt: skip
+        group["rows"].append(
+            {
+                "schedule": schedule,
+                "name": schedule.name,
+                "desa": schedule.desa,
+                "builtin": False,
+                "valid_from": schedule.valid_from,
+                "valid_to": schedule.valid_to,
+                "tolerance": schedule.tolerance_minutes,
+                "hours": _hours(days),
+                "work_days": len(days),
+            }
+        )
     for group in groups.values():
         if not group["has_base"]:
-            group["rows"].append({
-                "schedule": None, "name": _("Jam kerja bawaan"), "desa": None, "builtin": True, "valid_from": None,
-                "valid_to": None, "tolerance": DEFAULT_SPEC.tolerance, "hours": _hours(DEFAULT_SPEC.days),
-                "work_days": len(DEFAULT_SPEC.days),
-            })  # fmt: skip
+            group["rows"].append(
+                {
+                    "schedule": None,
+                    "name": _("Jam kerja bawaan"),
+                    "desa": None,
+                    "builtin": True,
+                    "valid_from": None,
+                    "valid_to": None,
+                    "tolerance": DEFAULT_SPEC.tolerance,
+                    "hours": _hours(DEFAULT_SPEC.days),
+                    "work_days": len(DEFAULT_SPEC.days),
+                }
+            )
         group["rows"].sort(
-            key=lambda r: (r["desa"] is not None, r["desa"].kode if r["desa"] else "", r["valid_from"] is not None,
-                           r["valid_from"] or dt.date.min)
-        )  # fmt: skip
+            key=lambda r: (
+                r["desa"] is not None,
+                r["desa"].kode if r["desa"] else "",
+                r["valid_from"] is not None,
+                r["valid_from"] or dt.date.min,
+            )
+        )
     policy_of = recap.policies(groups)
     for kecamatan_id, group in groups.items():
         group["policy_text"] = recap.policy_text(policy_of[kecamatan_id])

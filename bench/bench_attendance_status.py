@@ -83,9 +83,18 @@ def timed(fn) -> tuple[float, int, object]:
 # Data ----------------------------------------------------------------------------------------------------
 
 JABATAN_ORDER = [
-    "kepala_desa", "sekretaris_desa", "kaur_tu_umum", "kaur_keuangan", "kaur_perencanaan",
-    "kasi_pemerintahan", "kasi_kesejahteraan", "kasi_pelayanan", "kepala_dusun", "kepala_dusun", "staf",
-]  # fmt: skip
+    "kepala_desa",
+    "sekretaris_desa",
+    "kaur_tu_umum",
+    "kaur_keuangan",
+    "kaur_perencanaan",
+    "kasi_pemerintahan",
+    "kasi_kesejahteraan",
+    "kasi_pelayanan",
+    "kepala_dusun",
+    "kepala_dusun",
+    "staf",
+]
 
 
 def _copy(sql: str, lines) -> None:
@@ -123,17 +132,28 @@ def build(rng: random.Random) -> dict:
         perangkat = []
         for d in desa:
             for j in range(rng.choice((9, 9, 10, 10, 10))):
-                perangkat.append(Perangkat(desa=d, nama=f"Perangkat {d.kode} {j + 1}",
-                                           jabatan=JABATAN_ORDER[min(j, len(JABATAN_ORDER) - 1)]))  # fmt: skip
+                perangkat.append(
+                    Perangkat(
+                        desa=d,
+                        nama=f"Perangkat {d.kode} {j + 1}",
+                        jabatan=JABATAN_ORDER[min(j, len(JABATAN_ORDER) - 1)],
+                    )
+                )
         perangkat = Perangkat.objects.bulk_create(perangkat, batch_size=2000)
         last_pull = dt.datetime(YEAR + 1, 1, 1, tzinfo=ZONE)
         devices = Device.objects.bulk_create(
             [
-                Device(serial_number=f"BST{d.pk:06d}", desa=d, name=f"Kantor {d.nama}",
-                       host=f"10.24.{i // 250}.{i % 250 + 1}", last_success_at=last_pull, last_contact_at=last_pull)
+                Device(
+                    serial_number=f"BST{d.pk:06d}",
+                    desa=d,
+                    name=f"Kantor {d.nama}",
+                    host=f"10.24.{i // 250}.{i % 250 + 1}",
+                    last_success_at=last_pull,
+                    last_contact_at=last_pull,
+                )
                 for i, d in enumerate(desa)
             ]
-        )  # fmt: skip
+        )
         device_of = {dev.desa_id: dev for dev in devices}
         members: dict[int, list[tuple[str, int]]] = {}  # device id -> [(pin, perangkat id)]
         device_users = []
@@ -181,9 +201,18 @@ def build(rng: random.Random) -> dict:
                 if rng.random() < 0.006:
                     span = working[i : i + rng.randint(1, 3)]
                     kind = rng.choice(("I", "S", "S", "C", "DL"))
-                    leave_rows.append(Leave(perangkat=p, kind=kind, date_from=span[0], date_to=span[-1],
-                                            state=Leave.State.APPROVED, requested_by=admin, decided_by=admin,
-                                            decided_at=last_pull))  # fmt: skip
+                    leave_rows.append(
+                        Leave(
+                            perangkat=p,
+                            kind=kind,
+                            date_from=span[0],
+                            date_to=span[-1],
+                            state=Leave.State.APPROVED,
+                            requested_by=admin,
+                            decided_by=admin,
+                            decided_at=last_pull,
+                        )
+                    )
                     away.update((p.pk, d) for d in span)
         Leave.objects.bulk_create(leave_rows, batch_size=2000)
 

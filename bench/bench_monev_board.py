@@ -48,9 +48,11 @@ def ensure_schedules() -> None:
         doc_type = DocumentType.objects.get(code=code)
         for n, month in enumerate(months, start=1):
             DocumentTypeSchedule.objects.get_or_create(
-                document_type=doc_type, year=YEAR, period=f"TAHAP{n}",
+                document_type=doc_type,
+                year=YEAR,
+                period=f"TAHAP{n}",
                 defaults={"period_label": f"Tahap {n}", "due_date": dt.date(YEAR, month, 28)},
-            )  # fmt: skip
+            )
 
 
 def board_figures(path: str) -> tuple[float, int]:

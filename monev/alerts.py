@@ -109,9 +109,13 @@ def message(o: Obligation, kind: str, days: int = 0, note: str = "") -> dict:
 
 def _emit(o: Obligation, event_key: str, kind: str, audience: str, days: int = 0, note: str = "") -> list[str]:
     created = notify.deliveries_create(
-        event_key=event_key, kind=kind, recipients=recipients(o, audience), kecamatan_id=o.desa.kecamatan_id,
-        desa_id=o.desa_id, payload=message(o, kind, days, note),
-    )  # fmt: skip
+        event_key=event_key,
+        kind=kind,
+        recipients=recipients(o, audience),
+        kecamatan_id=o.desa.kecamatan_id,
+        desa_id=o.desa_id,
+        payload=message(o, kind, days, note),
+    )
     if created:
         transaction.on_commit(lambda: _enqueue_event(event_key))
     return [event_key] if created else []
@@ -259,9 +263,13 @@ def transition_deliveries(t: Transition, cache: RecipientCache | None = None) ->
     # Kasi Tapem too, and a person must not get the same notice twice.
     people = {user.pk: user for audience in audiences for user in cache.get(o, audience)}
     return notify.deliveries_build(
-        event_key=f"tr:{t.pk}", kind=kind, recipients=people.values(), kecamatan_id=o.desa.kecamatan_id,
-        desa_id=o.desa_id, payload=message(o, kind, note=t.note),
-    )  # fmt: skip
+        event_key=f"tr:{t.pk}",
+        kind=kind,
+        recipients=people.values(),
+        kecamatan_id=o.desa.kecamatan_id,
+        desa_id=o.desa_id,
+        payload=message(o, kind, note=t.note),
+    )
 
 
 def _enqueue_events(keys: list[str]) -> None:

@@ -41,9 +41,11 @@ def demo_load() -> None:
         for y in (year, year + 1):
             for period, label, month, day in rows:
                 DocumentTypeSchedule.objects.get_or_create(
-                    document_type=doc_type, year=y, period=period,
+                    document_type=doc_type,
+                    year=y,
+                    period=period,
                     defaults={"period_label": label, "due_date": dt.date(y, month, day)},
-                )  # fmt: skip
+                )
     for y in (year, year + 1):
         services.obligations_generate(year=y)
     if not Obligation.objects.filter(year=year).exclude(state=State.BELUM).exists():

@@ -82,7 +82,11 @@ def digest_send(*, today: dt.date | None = None) -> int:
         if not kasi:
             continue
         created += notify.deliveries_create(
-            event_key=f"digest:{kecamatan.pk}:{iso.year}-W{iso.week:02d}", kind=Notification.Kind.DIGEST,
-            recipients=kasi, kecamatan_id=kecamatan.pk, desa_id=None, payload=digest_payload(kecamatan, today),
-        )  # fmt: skip
+            event_key=f"digest:{kecamatan.pk}:{iso.year}-W{iso.week:02d}",
+            kind=Notification.Kind.DIGEST,
+            recipients=kasi,
+            kecamatan_id=kecamatan.pk,
+            desa_id=None,
+            payload=digest_payload(kecamatan, today),
+        )
     return created

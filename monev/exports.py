@@ -20,9 +20,14 @@ from portal.scoping import restrict
 
 STATE_LABELS = dict(State.choices)
 FILLS = {
-    State.TERLAMBAT: "F8D7DA", State.DIKEMBALIKAN: "FFE5B4", State.DIKIRIM: "CFE2FF", State.DITERIMA: "D1E7DD",
-    State.DISPENSASI: "E2D9F3", State.TIDAK_BERLAKU: "E9ECEF", State.BELUM: "FFFFFF",
-}  # fmt: skip
+    State.TERLAMBAT: "F8D7DA",
+    State.DIKEMBALIKAN: "FFE5B4",
+    State.DIKIRIM: "CFE2FF",
+    State.DITERIMA: "D1E7DD",
+    State.DISPENSASI: "E2D9F3",
+    State.TIDAK_BERLAKU: "E9ECEF",
+    State.BELUM: "FFFFFF",
+}
 
 
 def _local(moment: dt.datetime | None) -> dt.datetime | None:
@@ -97,18 +102,43 @@ def list_workbook(queryset, *, today: dt.date) -> Workbook:
     ws.title = "Kewajiban"
     _bold_header(
         ws,
-        ["Kode Desa", "Desa", "Kode Jenis", "Jenis Dokumen", "Tahun", "Periode", "Tenggat", "Tenggat Menurut Aturan",
-         "Status", "Pertama Dikirim", "Diterima", "Tepat Waktu", "Hari Terlambat"],
-    )  # fmt: skip
+        [
+            "Kode Desa",
+            "Desa",
+            "Kode Jenis",
+            "Jenis Dokumen",
+            "Tahun",
+            "Periode",
+            "Tenggat",
+            "Tenggat Menurut Aturan",
+            "Status",
+            "Pertama Dikirim",
+            "Diterima",
+            "Tepat Waktu",
+            "Hari Terlambat",
+        ],
+    )
     for o in queryset.order_by("desa__kode", "document_type__sort_order", "period").iterator(chunk_size=5000):
         state = rules.display_state(o.state, o.due_date, today)
-        ws.append(safe_row([
-            o.desa.kode, o.desa.nama, o.document_type.code, o.document_type.name, o.year, o.period_label, o.due_date,
-            o.legal_due_date, str(STATE_LABELS[state]),
-            _local(o.first_submitted_at),
-            _local(o.accepted_at),
-            {True: "Ya", False: "Tidak"}.get(o.on_time, ""), o.days_late,
-        ]))  # fmt: skip
+        ws.append(
+            safe_row(
+                [
+                    o.desa.kode,
+                    o.desa.nama,
+                    o.document_type.code,
+                    o.document_type.name,
+                    o.year,
+                    o.period_label,
+                    o.due_date,
+                    o.legal_due_date,
+                    str(STATE_LABELS[state]),
+                    _local(o.first_submitted_at),
+                    _local(o.accepted_at),
+                    {True: "Ya", False: "Tidak"}.get(o.on_time, ""),
+                    o.days_late,
+                ]
+            )
+        )
     for row in ws.iter_rows(min_row=2, min_col=7, max_col=8):
         for cell in row:
             cell.number_format = "DD/MM/YYYY"

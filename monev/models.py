@@ -79,13 +79,19 @@ class DocumentType(models.Model):
     )
     correction_working_days = models.PositiveSmallIntegerField(_("batas perbaikan (hari kerja)"), default=7)
     reminder_days = models.CharField(
-        _("pengingat (hari sebelum tenggat)"), max_length=50, default="14,7,3,1",
-        validators=[validate_day_list], help_text=_("Dipisah koma, mis. 14,7,3,1."),
-    )  # fmt: skip
+        _("pengingat (hari sebelum tenggat)"),
+        max_length=50,
+        default="14,7,3,1",
+        validators=[validate_day_list],
+        help_text=_("Dipisah koma, mis. 14,7,3,1."),
+    )
     escalation_days = models.CharField(
-        _("eskalasi ke Camat (hari setelah tenggat)"), max_length=50, default="7,30",
-        validators=[validate_day_list], help_text=_("Dipisah koma, mis. 7,30."),
-    )  # fmt: skip
+        _("eskalasi ke Camat (hari setelah tenggat)"),
+        max_length=50,
+        default="7,30",
+        validators=[validate_day_list],
+        help_text=_("Dipisah koma, mis. 7,30."),
+    )
     accepts_xlsx = models.BooleanField(_("boleh lampiran Excel"), default=True)
     active = models.BooleanField(_("aktif"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("urutan"), default=100)

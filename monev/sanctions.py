@@ -84,9 +84,13 @@ def sanction_create(
         raise ValidationError(_("Teguran hanya untuk kewajiban yang terlambat."))
     with files.atomic_storage() as stored:
         sanction = Sanction.objects.create(
-            desa=obligation.desa, obligation=obligation, level=level, letter_number=letter_number, note=note,
+            desa=obligation.desa,
+            obligation=obligation,
+            level=level,
+            letter_number=letter_number,
+            note=note,
             issued_by=actor,
-        )  # fmt: skip
+        )
         if level != Sanction.Level.LISAN:
             name, subdir = f"teguran-{sanction.pk}.pdf", f"teguran/{obligation.year}"
             letters.letter_attach(stored, sanction, sanction_letter(sanction), name=name, subdir=subdir)

@@ -43,8 +43,15 @@ class Cell:
 
     def worst(self, today: dt.date) -> tuple[str, int | None]:
         """The cell shows its most pressing obligation (a periodic type has several per year)."""
-        severity = [State.TERLAMBAT, State.DIKEMBALIKAN, State.DIKIRIM, State.DISPENSASI, State.BELUM,
-                    State.DITERIMA, State.TIDAK_BERLAKU]  # fmt: skip
+        severity = [
+            State.TERLAMBAT,
+            State.DIKEMBALIKAN,
+            State.DIKIRIM,
+            State.DISPENSASI,
+            State.BELUM,
+            State.DITERIMA,
+            State.TIDAK_BERLAKU,
+        ]
         best = None
         for o in self.obligations:
             state = rules.display_state(o.state, o.due_date, today)

@@ -63,9 +63,14 @@ def obligations_generate(
             for period in periods[doc_type.id]:
                 legal = rules.legal_due_date(doc_type, year, period, None, cal)
                 obligation = Obligation(
-                    desa_id=desa_id, document_type=doc_type, year=year, period=period.code,
-                    period_label=period.label, legal_due_date=legal, due_date=rules.due_in_force(doc_type, legal, cal),
-                )  # fmt: skip
+                    desa_id=desa_id,
+                    document_type=doc_type,
+                    year=year,
+                    period=period.code,
+                    period_label=period.label,
+                    legal_due_date=legal,
+                    due_date=rules.due_in_force(doc_type, legal, cal),
+                )
                 rules.alert_schedule(obligation, cal, now=now)
                 batch.append(obligation)
                 if len(batch) >= GENERATE_BATCH:
@@ -98,9 +103,15 @@ def _move(obligation: Obligation, to_state: str, *, actor: User | None, note: st
         return
     alerting = to_state in rules.ALERTING and not silent
     transition = Transition.objects.create(
-        obligation=obligation, from_state=obligation.state, to_state=to_state, at=at, by=actor,
-        due_date=obligation.due_date, note=note, processed_at=None if alerting else at,
-    )  # fmt: skip
+        obligation=obligation,
+        from_state=obligation.state,
+        to_state=to_state,
+        at=at,
+        by=actor,
+        due_date=obligation.due_date,
+        note=note,
+        processed_at=None if alerting else at,
+    )
     obligation.state = to_state
     obligation.state_changed_at = at
     if alerting:
@@ -169,8 +180,12 @@ def obligation_set_trigger(*, actor: User, obligation: Obligation, trigger_date:
     obligation.trigger_date = trigger_date
     obligation.legal_due_date = legal
     obligation.due_date = rules.due_in_force(obligation.document_type, legal, cal, _extended_to(obligation))
-    _follow_due_date(obligation, actor, _("Tanggal pemicu diubah; tenggat belum lewat."),
-                     _("Tenggat dari tanggal pemicu sudah lewat."))  # fmt: skip
+    _follow_due_date(
+        obligation,
+        actor,
+        _("Tanggal pemicu diubah; tenggat belum lewat."),
+        _("Tenggat dari tanggal pemicu sudah lewat."),
+    )
     _reschedule(obligation)
     obligation._change_reason = "trigger_date"
     obligation.save()
@@ -190,9 +205,12 @@ def obligation_extend(*, actor: User, obligation: Obligation, new_due_date: dt.d
     if obligation.due_date and new_due_date <= obligation.due_date:
         raise ValidationError({"new_due_date": _("Tenggat baru harus sesudah tenggat yang berlaku.")})
     Extension.objects.create(
-        obligation=obligation, previous_due_date=obligation.due_date, new_due_date=new_due_date, reason=reason,
+        obligation=obligation,
+        previous_due_date=obligation.due_date,
+        new_due_date=new_due_date,
+        reason=reason,
         granted_by=actor,
-    )  # fmt: skip
+    )
     obligation.due_date = new_due_date
     _move(obligation, State.DISPENSASI, actor=actor, note=reason)
     _reschedule(obligation)
@@ -334,13 +352,19 @@ def _recompute_one(obligation: Obligation, ctx: _RecomputeContext, reason: str) 
     obligation.legal_due_date, obligation.due_date = legal, due
     if due != old_due:
         Transition.objects.create(
-            obligation=obligation, from_state=obligation.state, to_state=obligation.state, at=now,
-            due_date=due, previous_due_date=old_due, processed_at=now,
+            obligation=obligation,
+            from_state=obligation.state,
+            to_state=obligation.state,
+            at=now,
+            due_date=due,
+            previous_due_date=old_due,
+            processed_at=now,
             note=_("Tenggat dihitung ulang (%(why)s): %(old)s → %(new)s")
             % {"why": reason, "old": _fmt(old_due), "new": _fmt(due)},
-        )  # fmt: skip
-        _follow_due_date(obligation, None, _("Tenggat dihitung ulang; belum lewat."),
-                         _("Tenggat yang dihitung ulang sudah lewat."))  # fmt: skip
+        )
+        _follow_due_date(
+            obligation, None, _("Tenggat dihitung ulang; belum lewat."), _("Tenggat yang dihitung ulang sudah lewat.")
+        )
     _reschedule(obligation)
     obligation._change_reason = reason
     obligation.save()
@@ -455,8 +479,9 @@ def submission_create(
     """Hand in a new version. Files are checked by content before anything is written; the stored files are
     removed again if the database transaction fails, so a failed submission leaves nothing behind."""
     with files.atomic_storage() as stored:
-        return _submission_create(actor, obligation, document, list(attachments), document_number,
-                                  document_date, notes, outcome, stored)  # fmt: skip
+        return _submission_create(
+            actor, obligation, document, list(attachments), document_number, document_date, notes, outcome, stored
+        )
 
 
 def _check_outcome(obligation: Obligation, outcome: str) -> None:
@@ -477,16 +502,27 @@ def _submission_create(
     version = (obligation.submissions.order_by("-version").values_list("version", flat=True).first() or 0) + 1
     obligation.submissions.filter(status=SubmissionStatus.MENUNGGU).update(status=SubmissionStatus.DIGANTI)
     submission = Submission.objects.create(
-        obligation=obligation, version=version, submitted_by=actor, submitted_at=now,
-        document_number=document_number, document_date=document_date, notes=notes, outcome=outcome,
-    )  # fmt: skip
+        obligation=obligation,
+        version=version,
+        submitted_by=actor,
+        submitted_at=now,
+        document_number=document_number,
+        document_date=document_date,
+        notes=notes,
+        outcome=outcome,
+    )
     subdir = f"monev/{obligation.year}/{obligation.desa.kode.replace('.', '-')}"
     for role, upload, check in checked:
         path = stored.store_upload(upload, check, subdir=subdir)
         SubmissionFile.objects.create(
-            submission=submission, role=role, original_name=check.safe_name, stored_path=path, size=check.size,
-            sha256=check.sha256, content_type=check.content_type,
-        )  # fmt: skip
+            submission=submission,
+            role=role,
+            original_name=check.safe_name,
+            stored_path=path,
+            size=check.size,
+            sha256=check.sha256,
+            content_type=check.content_type,
+        )
     first = obligation.first_submitted_at is None
     obligation.first_submitted_at = obligation.first_submitted_at or now
     obligation.basis_submitted_at = rules.basis_after_resubmission(
@@ -508,9 +544,11 @@ def _submission_create(
 def _fill_dependent_triggers(obligation: Obligation, day: dt.date, actor: User) -> None:
     """A document whose receipt starts another clock (the Raperdes APBDes starts the evaluation)."""
     dependents = Obligation.objects.filter(
-        desa_id=obligation.desa_id, year=obligation.year, trigger_date__isnull=True,
+        desa_id=obligation.desa_id,
+        year=obligation.year,
+        trigger_date__isnull=True,
         document_type__trigger_from=obligation.document_type,
-    )  # fmt: skip
+    )
     for dependent in dependents:
         obligation_set_trigger(actor=actor, obligation=dependent, trigger_date=day)
 

@@ -51,16 +51,26 @@ def board(request):
     year = _year(request)
     filters = {k: request.GET.get(k, "") for k in ("jenis", "status", "kecamatan")}
     data = selectors.board(
-        user=request.user, year=year, today=today, document_type=filters["jenis"] or None,
-        state=filters["status"] or None, kecamatan=filters["kecamatan"] or None, page=request.GET.get("page"),
-    )  # fmt: skip
+        user=request.user,
+        year=year,
+        today=today,
+        document_type=filters["jenis"] or None,
+        state=filters["status"] or None,
+        kecamatan=filters["kecamatan"] or None,
+        page=request.GET.get("page"),
+    )
     query = request.GET.copy()
     query.pop("page", None)
     context = {
-        "board": data, "year": year, "years": range(today.year - 3, today.year + 2), "filters": filters,
-        "types": selectors.document_types(), "states": State.choices, "querystring": query.urlencode(),
+        "board": data,
+        "year": year,
+        "years": range(today.year - 3, today.year + 2),
+        "filters": filters,
+        "types": selectors.document_types(),
+        "states": State.choices,
+        "querystring": query.urlencode(),
         "today": today,
-    }  # fmt: skip
+    }
     return render(request, "monev/board.html", context)
 
 
@@ -74,14 +84,19 @@ def desa_page(request, kode: str):
         o.shown_state = rules.display_state(o.state, o.due_date, today)
         o.days = rules.days_until(o.due_date, today)
     context = {
-        "desa": desa, "year": year, "years": range(today.year - 3, today.year + 2), "obligations": obligations,
-        "upcoming": selectors.upcoming_for_desa(user=request.user, desa=desa, today=today), "today": today,
+        "desa": desa,
+        "year": year,
+        "years": range(today.year - 3, today.year + 2),
+        "obligations": obligations,
+        "upcoming": selectors.upcoming_for_desa(user=request.user, desa=desa, today=today),
+        "today": today,
         "chain": selectors.budget_chain(obligations, today),
-        "event_types": DocumentType.objects.filter(active=True, per_event=True, trigger_from__isnull=True), "event_form": EventObligationForm(),
+        "event_types": DocumentType.objects.filter(active=True, per_event=True, trigger_from__isnull=True),
+        "event_form": EventObligationForm(),
         "sanctions": restrict(
             Sanction.objects.filter(desa=desa).select_related("obligation__document_type", "issued_by"), request.user
         ),
-    }  # fmt: skip
+    }
     return render(request, "monev/desa.html", context)
 
 
@@ -98,9 +113,13 @@ def event_create(request, kode: str, type_code: str):
         return redirect("monev-desa", kode=kode)
     try:
         obligation = services.obligation_create_for_event(
-            actor=request.user, desa=desa, document_type=document_type, year=form.cleaned_data["trigger_date"].year,
-            label=form.cleaned_data["label"], trigger_date=form.cleaned_data["trigger_date"],
-        )  # fmt: skip
+            actor=request.user,
+            desa=desa,
+            document_type=document_type,
+            year=form.cleaned_data["trigger_date"].year,
+            label=form.cleaned_data["label"],
+            trigger_date=form.cleaned_data["trigger_date"],
+        )
     except ValidationError as exc:
         messages.error(request, web.error_text(exc))
         return redirect("monev-desa", kode=kode)
@@ -125,23 +144,29 @@ def obligation_detail(request, pk: int):
     shown_state = rules.display_state(obligation.state, obligation.due_date, today)
     can_grant = permissions.can_grant(user)
     context = {
-        "o": obligation, "shown_state": shown_state,
+        "o": obligation,
+        "shown_state": shown_state,
         "not_applicable": obligation.state == State.TIDAK_BERLAKU,
-        "days": rules.days_until(obligation.due_date, today), "submissions": submissions,
+        "days": rules.days_until(obligation.due_date, today),
+        "submissions": submissions,
         "transitions": selectors.transitions_of(user=user, obligation=obligation),
         "extensions": obligation.extensions.select_related("granted_by"),
-        "can_submit": services.can_submit(user, obligation), "can_review": permissions.can_verify(user) and obligation.state == State.DIKIRIM,
-        "can_grant": can_grant, "can_extend": can_grant and rules.can_extend(obligation.state),
+        "can_submit": services.can_submit(user, obligation),
+        "can_review": permissions.can_verify(user) and obligation.state == State.DIKIRIM,
+        "can_grant": can_grant,
+        "can_extend": can_grant and rules.can_extend(obligation.state),
         "can_mark_not_applicable": can_grant and rules.can_mark_not_applicable(obligation.state),
         "can_reopen": can_grant and rules.can_reopen(obligation.state),
         "uses_trigger": obligation.document_type.rule_kind == RuleKind.OFFSET,
-        "submission_form": SubmissionForm(outcome_required=obligation.document_type.outcome_required), "review_form": ReviewForm(), "extension_form": ExtensionForm(),
+        "submission_form": SubmissionForm(outcome_required=obligation.document_type.outcome_required),
+        "review_form": ReviewForm(),
+        "extension_form": ExtensionForm(),
         "reason_form": ReasonForm(),
         "sanction_form": SanctionForm(),
         "sanctions": obligation.sanctions.select_related("issued_by"),
-        "is_late": shown_state == State.TERLAMBAT
-        or obligation.on_time is False, "trigger_form": TriggerForm(initial={"trigger_date": obligation.trigger_date}),
-    }  # fmt: skip
+        "is_late": shown_state == State.TERLAMBAT or obligation.on_time is False,
+        "trigger_form": TriggerForm(initial={"trigger_date": obligation.trigger_date}),
+    }
     return render(request, "monev/obligation.html", context)
 
 
@@ -160,10 +185,15 @@ def obligation_submit(request, pk: int):
     data = form.cleaned_data
     try:
         services.submission_create(
-            actor=request.user, obligation=obligation, document=data["document"], attachments=data["attachments"],
-            document_number=data["document_number"], document_date=data["document_date"], notes=data["notes"],
+            actor=request.user,
+            obligation=obligation,
+            document=data["document"],
+            attachments=data["attachments"],
+            document_number=data["document_number"],
+            document_date=data["document_date"],
+            notes=data["notes"],
             outcome=data.get("outcome", ""),
-        )  # fmt: skip
+        )
     except ValidationError as exc:
         messages.error(request, _("Kiriman ditolak, tidak ada yang disimpan: %(e)s") % {"e": web.error_text(exc)})
     else:
@@ -181,9 +211,11 @@ def submission_review(request, pk: int):
         return _back(submission.obligation_id)
     try:
         services.submission_review(
-            actor=request.user, submission=submission, decision=form.cleaned_data["decision"],
+            actor=request.user,
+            submission=submission,
+            decision=form.cleaned_data["decision"],
             note=form.cleaned_data["note"],
-        )  # fmt: skip
+        )
     except ValidationError as exc:
         messages.error(request, web.error_text(exc))
     else:
@@ -212,38 +244,46 @@ def obligation_trigger(request, pk: int):
     if not permissions.can_write_for_desa(request.user):
         raise PermissionDenied
     return _simple_action(
-        request, pk, TriggerForm,
+        request,
+        pk,
+        TriggerForm,
         lambda o, d: services.obligation_set_trigger(actor=request.user, obligation=o, trigger_date=d["trigger_date"]),
-    )  # fmt: skip
+    )
 
 
 @login_required
 @require_POST
 def obligation_extend(request, pk: int):
     return _simple_action(
-        request, pk, ExtensionForm,
+        request,
+        pk,
+        ExtensionForm,
         lambda o, d: services.obligation_extend(
             actor=request.user, obligation=o, new_due_date=d["new_due_date"], reason=d["reason"]
         ),
-    )  # fmt: skip
+    )
 
 
 @login_required
 @require_POST
 def obligation_not_applicable(request, pk: int):
     return _simple_action(
-        request, pk, ReasonForm,
+        request,
+        pk,
+        ReasonForm,
         lambda o, d: services.obligation_mark_not_applicable(actor=request.user, obligation=o, reason=d["reason"]),
-    )  # fmt: skip
+    )
 
 
 @login_required
 @require_POST
 def obligation_reopen(request, pk: int):
     return _simple_action(
-        request, pk, ReasonForm,
+        request,
+        pk,
+        ReasonForm,
         lambda o, d: services.obligation_reopen(actor=request.user, obligation=o, reason=d["reason"]),
-    )  # fmt: skip
+    )
 
 
 @login_required
@@ -261,9 +301,12 @@ def export_matrix(request):
     today = timezone.localdate()
     year = _year(request)
     workbook = exports.matrix_workbook(
-        user=request.user, year=year, today=today, document_type=request.GET.get("jenis") or None,
+        user=request.user,
+        year=year,
+        today=today,
+        document_type=request.GET.get("jenis") or None,
         kecamatan=request.GET.get("kecamatan") or None,
-    )  # fmt: skip
+    )
     content = workbook_bytes(workbook)
     return files.file_response(content, filename=f"matriks-kewajiban-{year}.xlsx", content_type=XLSX_TYPE)
 

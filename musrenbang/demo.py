@@ -43,13 +43,20 @@ def demo_load() -> None:
     year = today.year + 1 if today.month >= 7 else today.year
     if Meeting.objects.filter(kecamatan=kecamatan, year=year).exists():
         return
-    musdes = services.meetings_schedule(actor=staff, kecamatan=kecamatan, year=year, kind=MeetingKind.MUSDES,
-                                        planned_date=dt.date(year - 1, 5, 20))  # fmt: skip
+    musdes = services.meetings_schedule(
+        actor=staff, kecamatan=kecamatan, year=year, kind=MeetingKind.MUSDES, planned_date=dt.date(year - 1, 5, 20)
+    )
     start, end = services.rules.default_window(MeetingKind.MUSRENBANGDES, year)
-    musren = services.meetings_schedule(actor=staff, kecamatan=kecamatan, year=year, kind=MeetingKind.MUSRENBANGDES,
-                                        planned_date=min(max(today, start), end))  # fmt: skip
-    services.meetings_schedule(actor=staff, kecamatan=kecamatan, year=year, kind=MeetingKind.KECAMATAN,
-                               planned_date=dt.date(year, 2, 5))  # fmt: skip
+    musren = services.meetings_schedule(
+        actor=staff,
+        kecamatan=kecamatan,
+        year=year,
+        kind=MeetingKind.MUSRENBANGDES,
+        planned_date=min(max(today, start), end),
+    )
+    services.meetings_schedule(
+        actor=staff, kecamatan=kecamatan, year=year, kind=MeetingKind.KECAMATAN, planned_date=dt.date(year, 2, 5)
+    )
     rng = random.Random(year)
     musdes_held = set()
     early = None  # one desa holds its Musrenbangdes before the window opens: the board shows "di luar jadwal"
@@ -67,22 +74,37 @@ def demo_load() -> None:
             early, held = meeting, start - dt.timedelta(days=6)
         services.meeting_record(actor=staff, meeting=meeting, held_date=held, place="Balai Desa")
         if with_ba:  # most have a berita acara (real PDFs); the rest show as missing it
-            services.meeting_document_add(actor=staff, meeting=meeting, role=DocumentRole.BERITA_ACARA,
-                                          upload=_pdf(f"Berita acara {meeting}"))  # fmt: skip
-        services.participation_set(actor=staff, meeting=meeting, counts={
-            ParticipantGroup.BPD: (rng.randint(3, 6), rng.randint(0, 2)),
-            ParticipantGroup.PERANGKAT: (rng.randint(5, 8), rng.randint(1, 3)),
-            ParticipantGroup.TOKOH_MASYARAKAT: (rng.randint(3, 8), rng.randint(0, 2)),
-            ParticipantGroup.PEREMPUAN: (0, rng.randint(2, 6)),
-            ParticipantGroup.PEMUDA: (rng.randint(1, 4), rng.randint(0, 3)),
-        })  # fmt: skip
+            services.meeting_document_add(
+                actor=staff, meeting=meeting, role=DocumentRole.BERITA_ACARA, upload=_pdf(f"Berita acara {meeting}")
+            )
+        services.participation_set(
+            actor=staff,
+            meeting=meeting,
+            counts={
+                ParticipantGroup.BPD: (rng.randint(3, 6), rng.randint(0, 2)),
+                ParticipantGroup.PERANGKAT: (rng.randint(5, 8), rng.randint(1, 3)),
+                ParticipantGroup.TOKOH_MASYARAKAT: (rng.randint(3, 8), rng.randint(0, 2)),
+                ParticipantGroup.PEREMPUAN: (0, rng.randint(2, 6)),
+                ParticipantGroup.PEMUDA: (rng.randint(1, 4), rng.randint(0, 3)),
+            },
+        )
     for meeting in musren:
         for rank, (bidang, activity, unit, volume, cost) in enumerate(rng.sample(ACTIVITIES, 3), start=1):
             proposal = services.proposal_create(
-                actor=staff, desa=meeting.desa, year=year, bidang=bidang, activity=activity, location="Dusun I",
-                volume=Decimal(volume), unit=unit, estimated_cost=Decimal(cost), fund_source=FundSource.APBD_KAB,
-                beneficiaries="Warga desa", desa_rank=rank,
-            )  # fmt: skip
+                actor=staff,
+                desa=meeting.desa,
+                year=year,
+                bidang=bidang,
+                activity=activity,
+                location="Dusun I",
+                volume=Decimal(volume),
+                unit=unit,
+                estimated_cost=Decimal(cost),
+                fund_source=FundSource.APBD_KAB,
+                beneficiaries="Warga desa",
+                desa_rank=rank,
+            )
             if rank == 1:
-                services.proposal_move(actor=staff, proposal=proposal, to_status=ProposalStatus.DIBAHAS,
-                                       score=Decimal(rng.randint(60, 95)))  # fmt: skip
+                services.proposal_move(
+                    actor=staff, proposal=proposal, to_status=ProposalStatus.DIBAHAS, score=Decimal(rng.randint(60, 95))
+                )

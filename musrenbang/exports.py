@@ -35,16 +35,37 @@ BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 BLANK_NAME = "(................................)"
 
 USULAN_COLUMNS = [
-    ("No", 5), ("Kode desa", 15), ("Desa", 18), ("Bidang", 30), ("Sub bidang", 22), ("Kegiatan", 40),
-    ("Lokasi", 18), ("Volume", 9), ("Satuan", 9), ("Perkiraan biaya (Rp)", 16), ("Sumber dana", 18),
-    ("Sasaran", 22), ("Prioritas desa", 9), ("Prioritas kecamatan", 11), ("Skor", 7), ("Status", 20),
-    ("Program/OPD", 24), ("Pagu ditampung (Rp)", 16), ("Alasan", 30), ("Lanjutan dari tahun", 10),
-]  # fmt: skip
+    ("No", 5),
+    ("Kode desa", 15),
+    ("Desa", 18),
+    ("Bidang", 30),
+    ("Sub bidang", 22),
+    ("Kegiatan", 40),
+    ("Lokasi", 18),
+    ("Volume", 9),
+    ("Satuan", 9),
+    ("Perkiraan biaya (Rp)", 16),
+    ("Sumber dana", 18),
+    ("Sasaran", 22),
+    ("Prioritas desa", 9),
+    ("Prioritas kecamatan", 11),
+    ("Skor", 7),
+    ("Status", 20),
+    ("Program/OPD", 24),
+    ("Pagu ditampung (Rp)", 16),
+    ("Alasan", 30),
+    ("Lanjutan dari tahun", 10),
+]
 USULAN_MONEY = ("Perkiraan biaya (Rp)", "Pagu ditampung (Rp)")
 REKAP_TOTALS = [
-    ("Jumlah usulan", 10), ("Total perkiraan biaya (Rp)", 18), ("Usulan diakomodasi", 12),
-    ("Pagu diakomodasi (Rp)", 18), ("Sudah diputus", 10), ("Tercover usulan (%)", 11), ("Tercover dana (%)", 11),
-]  # fmt: skip
+    ("Jumlah usulan", 10),
+    ("Total perkiraan biaya (Rp)", 18),
+    ("Usulan diakomodasi", 12),
+    ("Pagu diakomodasi (Rp)", 18),
+    ("Sudah diputus", 10),
+    ("Tercover usulan (%)", 11),
+    ("Tercover dana (%)", 11),
+]
 # Status groups of the usulan sheet without a kecamatan ranking: the rest, by desa and desa priority.
 UNRANKED = (ProposalStatus.DIUSULKAN,)
 
@@ -95,8 +116,9 @@ def _excel_number(value):
 # Ordering ------------------------------------------------------------------------------------------------------
 
 
-def ordered_proposals(*, user, year: int, desa: str | None = None, bidang: str | None = None,
-                      status: str | None = None) -> list[Proposal]:  # fmt: skip
+def ordered_proposals(
+    *, user, year: int, desa: str | None = None, bidang: str | None = None, status: str | None = None
+) -> list[Proposal]:
     """The scoped, filtered proposals of a cycle: first those that reached the kecamatan forum, per kecamatan
     in its ranking order (score, then the kecamatan's tie-breakers: the same order as ``selectors.ranking``),
     then those still only proposed, by desa code and desa priority."""
@@ -141,8 +163,14 @@ def _header(ws: Worksheet, columns: list[tuple[str, int]]) -> None:
     ws.freeze_panes = "A2"
 
 
-def _write_row(ws: Worksheet, row: int, values: list, money_cols: set[int], percent_cols: set[int] = frozenset(),
-               bold: bool = False) -> None:  # fmt: skip
+def _write_row(
+    ws: Worksheet,
+    row: int,
+    values: list,
+    money_cols: set[int],
+    percent_cols: set[int] = frozenset(),
+    bold: bool = False,
+) -> None:
     for col, value in enumerate(values, start=1):
         cell = ws.cell(row=row, column=col, value=safe_value(value))
         cell.border = BORDER
@@ -160,8 +188,15 @@ def _percent(value: float | None):
 
 
 def _totals_values(t: selectors.Totals) -> list:
-    return [t.count, int(t.cost), t.accommodated, int(t.accommodated_cost), t.decided, _percent(t.share),
-            _percent(t.money_share)]  # fmt: skip
+    return [
+        t.count,
+        int(t.cost),
+        t.accommodated,
+        int(t.accommodated_cost),
+        t.decided,
+        _percent(t.share),
+        _percent(t.money_share),
+    ]
 
 
 def _write_usulan(ws: Worksheet, proposals: list[Proposal]) -> None:
@@ -170,12 +205,27 @@ def _write_usulan(ws: Worksheet, proposals: list[Proposal]) -> None:
     money = {labels.index(label) + 1 for label in USULAN_MONEY}
     for no, p in enumerate(proposals, start=1):
         values = [
-            no, p.desa.kode, p.desa.nama, bidang_text(p.bidang), p.sub_bidang, p.activity, p.location,
-            _excel_number(p.volume), p.unit, int(p.estimated_cost), str(p.get_fund_source_display()),
-            p.beneficiaries, p.desa_rank, p.kecamatan_priority, _excel_number(p.score),
-            str(p.get_status_display()), p.program, _excel_number(p.accommodated_cost), p.outcome_reason,
+            no,
+            p.desa.kode,
+            p.desa.nama,
+            bidang_text(p.bidang),
+            p.sub_bidang,
+            p.activity,
+            p.location,
+            _excel_number(p.volume),
+            p.unit,
+            int(p.estimated_cost),
+            str(p.get_fund_source_display()),
+            p.beneficiaries,
+            p.desa_rank,
+            p.kecamatan_priority,
+            _excel_number(p.score),
+            str(p.get_status_display()),
+            p.program,
+            _excel_number(p.accommodated_cost),
+            p.outcome_reason,
             p.carried_from.year if p.carried_from_id else None,
-        ]  # fmt: skip
+        ]
         _write_row(ws, no + 1, values, money)
     if proposals:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(USULAN_COLUMNS))}{len(proposals) + 1}"
@@ -205,8 +255,9 @@ def _write_rekap(ws: Worksheet, lead: list[tuple[str, int]], rows: list[tuple[li
     _write_row(ws, len(rows) + 2, [*label, *_totals_values(overall)], money, percent, bold=True)
 
 
-def proposals_workbook(*, user, year: int, desa: str | None = None, bidang: str | None = None,
-                       status: str | None = None) -> bytes:  # fmt: skip
+def proposals_workbook(
+    *, user, year: int, desa: str | None = None, bidang: str | None = None, status: str | None = None
+) -> bytes:
     """xlsx bytes: sheet "Usulan" (one row per proposal, the columns of the kabupaten's usulan list, money as
     numbers), "Rekap per desa" and "Rekap per bidang" over the same rows. Only the user's scope; ``desa`` is a
     desa code, ``bidang`` a bidang code, ``status`` a ProposalStatus value."""
@@ -229,8 +280,11 @@ def proposals_workbook(*, user, year: int, desa: str | None = None, bidang: str 
     for p in proposals:
         by_bidang[p.bidang].append(p)
     codes = [bidang] if bidang else list(Bidang.values)
-    bidang_rows = [([code, str(Bidang(code).label)], _totals_of(by_bidang.get(code, []))) for code in codes
-                   if code in Bidang.values]  # fmt: skip
+    bidang_rows = [
+        ([code, str(Bidang(code).label)], _totals_of(by_bidang.get(code, [])))
+        for code in codes
+        if code in Bidang.values
+    ]
     _write_rekap(wb.create_sheet("Rekap per bidang"), [("Kode", 6), ("Bidang", 45)], bidang_rows)
 
     return workbook_bytes(wb)
@@ -259,13 +313,19 @@ def berita_acara_context(*, user, kecamatan: Kecamatan, year: int) -> dict:
     ranked = selectors.ranking(user=user, year=year, kecamatan=kecamatan)
     proposals = [
         {
-            "no": no, "desa": p.desa.nama, "bidang": bidang_text(p.bidang), "activity": p.activity,
-            "location": p.location, "volume": f"{number_id(p.volume)} {p.unit}".strip(),
-            "cost": rupiah(p.estimated_cost), "fund_source": str(p.get_fund_source_display()),
-            "score": number_id(p.score), "status": str(p.get_status_display()),
+            "no": no,
+            "desa": p.desa.nama,
+            "bidang": bidang_text(p.bidang),
+            "activity": p.activity,
+            "location": p.location,
+            "volume": f"{number_id(p.volume)} {p.unit}".strip(),
+            "cost": rupiah(p.estimated_cost),
+            "fund_source": str(p.get_fund_source_display()),
+            "score": number_id(p.score),
+            "status": str(p.get_status_display()),
         }
         for no, p in enumerate(ranked, start=1)
-    ]  # fmt: skip
+    ]
     forwarded = [p for p in ranked if p.status in (ProposalStatus.DITERUSKAN, ProposalStatus.DIAKOMODASI)]
     signed_on = meeting.held_date if meeting and meeting.held_date else None
     return {
@@ -278,7 +338,8 @@ def berita_acara_context(*, user, kecamatan: Kecamatan, year: int) -> dict:
         "place": (meeting.place or "-") if meeting else "-",
         "summary": summary,
         "groups": groups,
-        "women_share": "-" if summary is None or summary.women_share is None
+        "women_share": "-"
+        if summary is None or summary.women_share is None
         else f"{number_id(summary.women_share, 1)}%",
         "groups_missing": [str(ParticipantGroup(g).label) for g in summary.groups_missing] if summary else [],
         "desa_total": len(in_kecamatan),
@@ -288,11 +349,13 @@ def berita_acara_context(*, user, kecamatan: Kecamatan, year: int) -> dict:
         "total_cost": rupiah(sum((p.estimated_cost for p in ranked), Decimal(0))),
         "forwarded_count": len(forwarded),
         "forwarded_cost": rupiah(sum((p.estimated_cost for p in forwarded), Decimal(0))),
-        "place_date": f"{kecamatan.nama}, {date_id(signed_on)}" if signed_on else f"{kecamatan.nama}, ....................",
+        "place_date": f"{kecamatan.nama}, {date_id(signed_on)}"
+        if signed_on
+        else f"{kecamatan.nama}, ....................",
         "camat_title": f"CAMAT {kecamatan.nama.upper()}",
         "camat_name": camat_name(kecamatan),
         "blank_name": BLANK_NAME,
-    }  # fmt: skip
+    }
 
 
 def berita_acara_pdf(*, user, kecamatan: Kecamatan, year: int) -> bytes:

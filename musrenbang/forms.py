@@ -47,9 +47,12 @@ class ScheduleForm(forms.Form):
     kind = forms.ChoiceField(label=_("Jenis musyawarah"), choices=MeetingKind.choices, widget=_select())
     planned_date = forms.DateField(label=_("Tanggal rencana"), widget=DateInput(), validators=[validate_business_date])
     window_start = forms.DateField(
-        label=_("Awal jendela"), required=False, widget=DateInput(), validators=[validate_business_date],
+        label=_("Awal jendela"),
+        required=False,
+        widget=DateInput(),
+        validators=[validate_business_date],
         help_text=_("Kosongkan awal dan akhir jendela untuk memakai jendela menurut aturan."),
-    )  # fmt: skip
+    )
     window_end = forms.DateField(
         label=_("Akhir jendela"), required=False, widget=DateInput(), validators=[validate_business_date]
     )
@@ -100,9 +103,13 @@ class ParticipationForm(forms.Form):
             men, women = by_group.get(group, (0, 0))
             for suffix, value, gender in (("men", men, gettext("laki-laki")), ("women", women, gettext("perempuan"))):
                 self.fields[f"{group}_{suffix}"] = forms.IntegerField(
-                    label=f"{label} — {gender}", min_value=0, max_value=100000, initial=value, required=False,
+                    label=f"{label} — {gender}",
+                    min_value=0,
+                    max_value=100000,
+                    initial=value,
+                    required=False,
                     widget=_number(min=0, **{"class": "form-control form-control-sm"}),
-                )  # fmt: skip
+                )
 
     def rows(self):
         """Per group: (label, men field, women field), for the template."""
@@ -156,24 +163,38 @@ class MoveForm(forms.Form):
         label=_("Prioritas kecamatan"), min_value=1, max_value=999, required=False, widget=_number(min=1)
     )
     score = forms.DecimalField(
-        label=_("Skor (0–100)"), min_value=0, max_value=100, max_digits=5, decimal_places=2, required=False,
+        label=_("Skor (0–100)"),
+        min_value=0,
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
+        required=False,
         widget=_number(min=0, max=100, step="0.01"),
-    )  # fmt: skip
+    )
     program = forms.CharField(label=_("Program/OPD yang menampung"), max_length=200, required=False, widget=_text())
     accommodated_cost = forms.DecimalField(
-        label=_("Pagu yang ditampung (Rp)"), min_value=0, max_digits=15, decimal_places=0, required=False,
-        widget=_number(min=0), help_text=_("Kosong: sama dengan perkiraan biaya."),
-    )  # fmt: skip
+        label=_("Pagu yang ditampung (Rp)"),
+        min_value=0,
+        max_digits=15,
+        decimal_places=0,
+        required=False,
+        widget=_number(min=0),
+        help_text=_("Kosong: sama dengan perkiraan biaya."),
+    )
     outcome_reason = forms.CharField(label=_("Alasan"), required=False, widget=_textarea())
     note = forms.CharField(label=_("Catatan"), required=False, widget=_textarea())
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
         return {
-            "to_status": data["to_status"], "note": data["note"], "kecamatan_priority": data["kecamatan_priority"],
-            "score": data["score"], "outcome_reason": data["outcome_reason"], "program": data["program"],
+            "to_status": data["to_status"],
+            "note": data["note"],
+            "kecamatan_priority": data["kecamatan_priority"],
+            "score": data["score"],
+            "outcome_reason": data["outcome_reason"],
+            "program": data["program"],
             "accommodated_cost": data["accommodated_cost"],
-        }  # fmt: skip
+        }
 
 
 class RankingRuleForm(forms.Form):
@@ -185,9 +206,12 @@ class RankingRuleForm(forms.Form):
         choices = [("", "—")] + [(key, gettext(label)) for key, (label, _key) in rules.TIE_BREAKERS.items()]
         for position in range(1, len(rules.TIE_BREAKERS) + 1):
             self.fields[f"urutan_{position}"] = forms.ChoiceField(
-                label=_("Urutan %(n)d") % {"n": position}, choices=choices, required=False,
-                initial=current[position - 1] if position <= len(current) else "", widget=_select(),
-            )  # fmt: skip
+                label=_("Urutan %(n)d") % {"n": position},
+                choices=choices,
+                required=False,
+                initial=current[position - 1] if position <= len(current) else "",
+                widget=_select(),
+            )
 
     def clean(self):
         data = super().clean()

@@ -51,11 +51,16 @@ _GROUP_ALIASES = {
     "lain lain": ParticipantGroup.LAINNYA,
 }
 _GENDER_ALIASES = {
-    "l": Participant.Gender.L, "laki laki": Participant.Gender.L, "laki-laki": Participant.Gender.L,
-    "pria": Participant.Gender.L, "lk": Participant.Gender.L,
-    "p": Participant.Gender.P, "perempuan": Participant.Gender.P, "wanita": Participant.Gender.P,
+    "l": Participant.Gender.L,
+    "laki laki": Participant.Gender.L,
+    "laki-laki": Participant.Gender.L,
+    "pria": Participant.Gender.L,
+    "lk": Participant.Gender.L,
+    "p": Participant.Gender.P,
+    "perempuan": Participant.Gender.P,
+    "wanita": Participant.Gender.P,
     "pr": Participant.Gender.P,
-}  # fmt: skip
+}
 
 # Numbers written as text, Indonesian style: "1.250.000" (dots group thousands), "12,5" (comma decimal).
 _GROUPED = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d+)?$")
@@ -239,8 +244,13 @@ def proposals_template_xlsx() -> bytes:
     for choice in FundSource:
         codes.append([choice.value, str(choice.label)])
     codes.append([])
-    codes.append(["Petunjuk", "Isi satu usulan per baris mulai baris 2. Wajib: bidang, kegiatan, volume, satuan, "
-                  "perkiraan biaya, sumber dana, prioritas desa."])  # fmt: skip
+    codes.append(
+        [
+            "Petunjuk",
+            "Isi satu usulan per baris mulai baris 2. Wajib: bidang, kegiatan, volume, satuan, "
+            "perkiraan biaya, sumber dana, prioritas desa.",
+        ]
+    )
     codes.append(["", "Bidang boleh angka 1–5 atau namanya; sumber dana boleh kode atau namanya."])
     codes.append(
         ["", "Angka boleh ditulis 1250000 atau 1.250.000; biaya tanpa desimal. Prioritas desa: 1 = terpenting."]

@@ -156,18 +156,26 @@ class Proposal(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=ProposalStatus, default=ProposalStatus.DIUSULKAN)
     kecamatan_priority = models.PositiveSmallIntegerField(_("prioritas kecamatan"), null=True, blank=True)
     score = models.DecimalField(
-        _("skor"), max_digits=5, decimal_places=2, null=True, blank=True,
+        _("skor"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
-    )  # fmt: skip
+    )
     outcome_reason = models.TextField(_("alasan"), blank=True)
     program = models.CharField(_("program/OPD yang menampung"), max_length=200, blank=True)
     accommodated_cost = models.DecimalField(
         _("pagu yang ditampung (Rp)"), max_digits=15, decimal_places=0, null=True, blank=True
     )
     carried_from = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="carried_to",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="carried_to",
         verbose_name=_("lanjutan dari"),
-    )  # fmt: skip
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -91,9 +91,14 @@ def issues_text(issues: Sequence[Issue]) -> str:
 
 
 def schedule_issues(
-    *, kind: str, held: dt.date | None, window_start: dt.date, window_end: dt.date,
-    musdes_held: dt.date | None = None, rkpdes_set: dt.date | None = None,
-) -> tuple[Issue, ...]:  # fmt: skip
+    *,
+    kind: str,
+    held: dt.date | None,
+    window_start: dt.date,
+    window_end: dt.date,
+    musdes_held: dt.date | None = None,
+    rkpdes_set: dt.date | None = None,
+) -> tuple[Issue, ...]:
     """Why a meeting held on ``held`` is not the lawful one: held before its window opens or after it closes;
     for a Musrenbangdes also held while the same desa's Musdes of the cycle is not held (``musdes_held`` None)
     or before it, or after the desa's RKPDes was set (``rkpdes_set``; None = not known, no finding). The same
@@ -118,15 +123,29 @@ def schedule_issues(
 
 
 def meeting_verdict(
-    *, kind: str, planned: dt.date | None, held: dt.date | None, window_start: dt.date, window_end: dt.date,
-    has_berita_acara: bool, today: dt.date, musdes_held: dt.date | None = None, rkpdes_set: dt.date | None = None,
-) -> Verdict:  # fmt: skip
+    *,
+    kind: str,
+    planned: dt.date | None,
+    held: dt.date | None,
+    window_start: dt.date,
+    window_end: dt.date,
+    has_berita_acara: bool,
+    today: dt.date,
+    musdes_held: dt.date | None = None,
+    rkpdes_set: dt.date | None = None,
+) -> Verdict:
     """A meeting counts as held once it has a held date and a berita acara. Held outside its window or out of
     order (``schedule_issues``) is "di luar jadwal", never "terlaksana"; held inside the window but after its
     planned date is "held late"; nothing by the end of the window is "not held". ``musdes_held`` is read only
     for a Musrenbangdes: the held date of the same desa's Musdes of the cycle, None when it was not held."""
-    issues = schedule_issues(kind=kind, held=held, window_start=window_start, window_end=window_end,
-                             musdes_held=musdes_held, rkpdes_set=rkpdes_set)  # fmt: skip
+    issues = schedule_issues(
+        kind=kind,
+        held=held,
+        window_start=window_start,
+        window_end=window_end,
+        musdes_held=musdes_held,
+        rkpdes_set=rkpdes_set,
+    )
     deadline = min(planned, window_end) if planned else window_end
     if held is not None and has_berita_acara:
         if issues:

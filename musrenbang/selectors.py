@@ -70,10 +70,16 @@ def verdict_of(meeting: Meeting, today: dt.date | None = None) -> rules.Verdict:
             rkpdes_dates_attach([meeting])
         rkpdes_set = meeting.rkpdes_set
     return rules.meeting_verdict(
-        kind=meeting.kind, planned=meeting.planned_date, held=meeting.held_date, window_start=meeting.window_start,
-        window_end=meeting.window_end, has_berita_acara=has_ba, today=today or timezone.localdate(),
-        musdes_held=musdes_held, rkpdes_set=rkpdes_set,
-    )  # fmt: skip
+        kind=meeting.kind,
+        planned=meeting.planned_date,
+        held=meeting.held_date,
+        window_start=meeting.window_start,
+        window_end=meeting.window_end,
+        has_berita_acara=has_ba,
+        today=today or timezone.localdate(),
+        musdes_held=musdes_held,
+        rkpdes_set=rkpdes_set,
+    )
 
 
 def state_of(meeting: Meeting, today: dt.date | None = None) -> str:
@@ -101,8 +107,9 @@ def cell_of(meeting: Meeting, today: dt.date) -> Cell:
 def default_cell(kind: str, year: int, today: dt.date) -> Cell:
     """A meeting without a row yet, judged against the default window (unscheduled, or not held once over)."""
     start, end = rules.default_window(kind, year)
-    verdict = rules.meeting_verdict(kind=kind, planned=None, held=None, window_start=start, window_end=end,
-                                    has_berita_acara=False, today=today)  # fmt: skip
+    verdict = rules.meeting_verdict(
+        kind=kind, planned=None, held=None, window_start=start, window_end=end, has_berita_acara=False, today=today
+    )
     return Cell(verdict.state)
 
 
@@ -215,8 +222,9 @@ def participation_of(counts, people) -> ParticipationSummary:
     return ParticipationSummary({g: (m, w) for g, (m, w) in named.items()}, "names" if named else "none")
 
 
-def proposals(*, user, year: int | None = None, desa: str | None = None, bidang: str | None = None,
-              status: str | None = None):  # fmt: skip
+def proposals(
+    *, user, year: int | None = None, desa: str | None = None, bidang: str | None = None, status: str | None = None
+):
     qs = restrict(Proposal.objects.select_related("desa", "carried_from", "created_by"), user)
     if year:
         qs = qs.filter(year=year)
@@ -280,8 +288,10 @@ def coverage(*, user, years: list[int]) -> dict[int, dict[int, Totals]]:
     """desa_id -> year -> totals, for the "tercover" figure over the years."""
     rows = (
         restrict(Proposal.objects.filter(year__in=years), user)
-        .values("desa_id", "year").annotate(**_AGG).order_by("desa_id", "year")
-    )  # fmt: skip
+        .values("desa_id", "year")
+        .annotate(**_AGG)
+        .order_by("desa_id", "year")
+    )
     result: dict[int, dict[int, Totals]] = defaultdict(dict)
     for r in rows:
         result[r["desa_id"]][r["year"]] = Totals(**{k: r[k] for k in _AGG})

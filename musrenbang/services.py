@@ -39,9 +39,17 @@ DOCUMENT_KINDS = {
 }
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 PROPOSAL_FIELDS = (
-    "bidang", "sub_bidang", "activity", "location", "volume", "unit", "estimated_cost", "fund_source",
-    "beneficiaries", "desa_rank",
-)  # fmt: skip
+    "bidang",
+    "sub_bidang",
+    "activity",
+    "location",
+    "volume",
+    "unit",
+    "estimated_cost",
+    "fund_source",
+    "beneficiaries",
+    "desa_rank",
+)
 
 
 def can_edit_meeting(user: User, meeting: Meeting) -> bool:
@@ -71,9 +79,15 @@ def meeting_ensure(*, kecamatan: Kecamatan, desa: Desa | None, year: int, kind: 
 
 @transaction.atomic
 def meetings_schedule(
-    *, actor: User, kecamatan: Kecamatan, year: int, kind: str, planned_date: dt.date | None,
-    desa: list[Desa] | None = None, window: tuple[dt.date, dt.date] | None = None,
-) -> list[Meeting]:  # fmt: skip
+    *,
+    actor: User,
+    kecamatan: Kecamatan,
+    year: int,
+    kind: str,
+    planned_date: dt.date | None,
+    desa: list[Desa] | None = None,
+    window: tuple[dt.date, dt.date] | None = None,
+) -> list[Meeting]:
     """The kecamatan sets the planned date (and optionally the window) of one kind of meeting, for the given
     desa or every desa of the kecamatan (or its own forum)."""
     if not permissions.is_kecamatan_staff(actor) or not in_scope(kecamatan, actor):
@@ -92,7 +106,7 @@ def meetings_schedule(
             {
                 "planned_date": _("Tanggal rencana harus di dalam jendela %(a)s–%(b)s.")
                 % {"a": f"{start:%d/%m/%Y}", "b": f"{end:%d/%m/%Y}"}
-            }  # fmt: skip
+            }
         )
     if kind == MeetingKind.KECAMATAN:
         owners: list[Desa | None] = [None]
@@ -134,9 +148,15 @@ def meeting_document_add(*, actor: User, meeting: Meeting, role: str, upload) ->
     with files.atomic_storage() as stored:
         path = stored.store_upload(upload, checked, subdir=f"musrenbang/{meeting.year}")
         return MeetingDocument.objects.create(
-            meeting=meeting, role=role, original_name=checked.safe_name, stored_path=path, kind=checked.kind,
-            size=checked.size, sha256=checked.sha256, uploaded_by=actor,
-        )  # fmt: skip
+            meeting=meeting,
+            role=role,
+            original_name=checked.safe_name,
+            stored_path=path,
+            kind=checked.kind,
+            size=checked.size,
+            sha256=checked.sha256,
+            uploaded_by=actor,
+        )
 
 
 @transaction.atomic
@@ -204,9 +224,17 @@ def proposal_update(*, actor: User, proposal: Proposal, **fields) -> Proposal:
 
 @transaction.atomic
 def proposal_move(
-    *, actor: User, proposal: Proposal, to_status: str, note: str = "", kecamatan_priority: int | None = None,
-    score: Decimal | None = None, outcome_reason: str = "", program: str = "", accommodated_cost: Decimal | None = None,
-) -> Proposal:  # fmt: skip
+    *,
+    actor: User,
+    proposal: Proposal,
+    to_status: str,
+    note: str = "",
+    kecamatan_priority: int | None = None,
+    score: Decimal | None = None,
+    outcome_reason: str = "",
+    program: str = "",
+    accommodated_cost: Decimal | None = None,
+) -> Proposal:
     """One step of the flow, by kecamatan staff. Accommodated needs the program that took it; not accommodated
     needs a reason."""
     if not permissions.is_kecamatan_staff(actor) or not in_scope(proposal, actor):
@@ -218,7 +246,7 @@ def proposal_move(
             % {
                 "a": ProposalStatus(current).label,
                 "b": ProposalStatus(to_status).label if to_status in ProposalStatus.values else to_status,
-            }  # fmt: skip
+            }
         )
     changes: dict = {"status": to_status}
     if to_status == ProposalStatus.DIBAHAS:
@@ -228,8 +256,11 @@ def proposal_move(
     if to_status == ProposalStatus.DIAKOMODASI:
         if not program.strip():
             raise ValidationError({"program": _("Sebutkan program/OPD yang menampung usulan ini.")})
-        changes.update(program=program.strip(), outcome_reason=outcome_reason,
-                       accommodated_cost=accommodated_cost if accommodated_cost is not None else proposal.estimated_cost)  # fmt: skip
+        changes.update(
+            program=program.strip(),
+            outcome_reason=outcome_reason,
+            accommodated_cost=accommodated_cost if accommodated_cost is not None else proposal.estimated_cost,
+        )
     if to_status == ProposalStatus.TIDAK_DIAKOMODASI:
         if not outcome_reason.strip():
             raise ValidationError({"outcome_reason": _("Tuliskan alasan usulan tidak diakomodasi.")})
@@ -260,9 +291,11 @@ def proposal_carry_over(*, actor: User, proposal: Proposal) -> Proposal:
     except IntegrityError:
         raise ValidationError(_("Usulan ini sudah diusulkan lagi untuk tahun berikutnya.")) from None
     ProposalTransition.objects.create(
-        proposal=follow, to_status=follow.status, by=actor,
+        proposal=follow,
+        to_status=follow.status,
+        by=actor,
         note=_("Lanjutan usulan tahun %(y)d") % {"y": proposal.year},
-    )  # fmt: skip
+    )
     return follow
 
 
@@ -271,8 +304,9 @@ def ranking_rule_set(*, actor: User, kecamatan: Kecamatan, tie_breakers: list[st
         raise PermissionDenied
     unknown = [t for t in tie_breakers if t not in rules.TIE_BREAKERS]
     if unknown or len(set(tie_breakers)) != len(tie_breakers):
-        raise ValidationError({"tie_breakers": _("Urutan penentu peringkat tidak sah: %(t)s.") % {"t": ", ".join(unknown)
-                                                                                                  or _("ganda")}})  # fmt: skip
+        raise ValidationError(
+            {"tie_breakers": _("Urutan penentu peringkat tidak sah: %(t)s.") % {"t": ", ".join(unknown) or _("ganda")}}
+        )
     rule, _created = RankingRule.objects.update_or_create(kecamatan=kecamatan, defaults={"tie_breakers": tie_breakers})
     return rule
 
@@ -341,6 +375,10 @@ def _alert(meeting: Meeting, key: str, payload: dict, *, late: bool) -> int:
     else:
         targets = list(recipients.filter(role__in=[Role.KASI_TAPEM, Role.CAMAT]))
     return notify.deliveries_create(
-        event_key=key, kind=payload["kind"], recipients=targets, kecamatan_id=meeting.kecamatan_id,
-        desa_id=meeting.desa_id, payload=payload,
-    )  # fmt: skip
+        event_key=key,
+        kind=payload["kind"],
+        recipients=targets,
+        kecamatan_id=meeting.kecamatan_id,
+        desa_id=meeting.desa_id,
+        payload=payload,
+    )

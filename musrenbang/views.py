@@ -61,15 +61,30 @@ STATUS_BADGES = {
 }
 # The kecamatan's steps on a proposal: key, target status, button label, fields of the form, button style.
 ACTIONS = (
-    ("bahas", ProposalStatus.DIBAHAS, _l("Bahas di forum kecamatan"), ("kecamatan_priority", "score", "note"),
-     "btn-primary"),
+    (
+        "bahas",
+        ProposalStatus.DIBAHAS,
+        _l("Bahas di forum kecamatan"),
+        ("kecamatan_priority", "score", "note"),
+        "btn-primary",
+    ),
     ("teruskan", ProposalStatus.DITERUSKAN, _l("Teruskan ke kabupaten"), ("note",), "btn-info"),
     ("kembalikan", ProposalStatus.DIUSULKAN, _l("Kembalikan ke desa"), ("note",), "btn-outline-secondary"),
-    ("diakomodasi", ProposalStatus.DIAKOMODASI, _l("Diakomodasi"), ("program", "accommodated_cost", "note"),
-     "btn-success"),
-    ("tidak_diakomodasi", ProposalStatus.TIDAK_DIAKOMODASI, _l("Tidak diakomodasi"), ("outcome_reason", "note"),
-     "btn-outline-danger"),
-)  # fmt: skip
+    (
+        "diakomodasi",
+        ProposalStatus.DIAKOMODASI,
+        _l("Diakomodasi"),
+        ("program", "accommodated_cost", "note"),
+        "btn-success",
+    ),
+    (
+        "tidak_diakomodasi",
+        ProposalStatus.TIDAK_DIAKOMODASI,
+        _l("Tidak diakomodasi"),
+        ("outcome_reason", "note"),
+        "btn-outline-danger",
+    ),
+)
 ACTION_BY_STATUS = {to_status: key for key, to_status, *_rest in ACTIONS}
 
 
@@ -96,9 +111,13 @@ def _years(year: int) -> list[int]:
 
 def _cell(cell: selectors.Cell) -> dict:
     return {
-        "state": cell.state, "label": _(rules.STATE_LABELS[cell.state]), "css": STATE_BADGES[cell.state],
-        "meeting": cell.meeting, "reasons": [issue.text() for issue in cell.issues], "reason": cell.reason,
-    }  # fmt: skip
+        "state": cell.state,
+        "label": _(rules.STATE_LABELS[cell.state]),
+        "css": STATE_BADGES[cell.state],
+        "meeting": cell.meeting,
+        "reasons": [issue.text() for issue in cell.issues],
+        "reason": cell.reason,
+    }
 
 
 def _with_badge(proposal: Proposal) -> Proposal:
@@ -123,10 +142,14 @@ def _board_page(request, year: int, schedule_form: ScheduleForm | None = None):
     today = timezone.localdate()
     data = selectors.board(user=user, year=year, today=today)
     rows = [
-        {"desa": row.desa, "cells": [{**_cell(row.cells[kind]), "kind": kind} for kind in DESA_KINDS],
-         "proposals": row.proposals, "participates": row.participates}
+        {
+            "desa": row.desa,
+            "cells": [{**_cell(row.cells[kind]), "kind": kind} for kind in DESA_KINDS],
+            "proposals": row.proposals,
+            "participates": row.participates,
+        }
         for row in data.rows
-    ]  # fmt: skip
+    ]
     forum = [_cell(c) for c in data.kecamatan_meetings]
     if not forum and user.kecamatan_id:  # not scheduled yet: judged against the default window
         forum = [_cell(selectors.default_cell(MeetingKind.KECAMATAN, year, today))]
@@ -139,10 +162,16 @@ def _board_page(request, year: int, schedule_form: ScheduleForm | None = None):
     if schedule_form is None and can_schedule:
         schedule_form = ScheduleForm(user=user)
     context = {
-        "year": year, "years": _years(year), "rows": rows, "forum": forum, "board": data,
-        "kinds": [MeetingKind(kind).label for kind in DESA_KINDS], "schedule_form": schedule_form,
-        "legend": [_cell(selectors.Cell(state)) for state in STATE_BADGES], "totals": totals,
-    }  # fmt: skip
+        "year": year,
+        "years": _years(year),
+        "rows": rows,
+        "forum": forum,
+        "board": data,
+        "kinds": [MeetingKind(kind).label for kind in DESA_KINDS],
+        "schedule_form": schedule_form,
+        "legend": [_cell(selectors.Cell(state)) for state in STATE_BADGES],
+        "totals": totals,
+    }
     return render(request, "musrenbang/board.html", context)
 
 
@@ -159,9 +188,13 @@ def schedule(request):
         kecamatan = user.kecamatan if user.kecamatan_id else data["kecamatan"]
         try:
             meetings = services.meetings_schedule(
-                actor=user, kecamatan=kecamatan, year=year, kind=data["kind"], planned_date=data["planned_date"],
+                actor=user,
+                kecamatan=kecamatan,
+                year=year,
+                kind=data["kind"],
+                planned_date=data["planned_date"],
                 window=form.window,
-            )  # fmt: skip
+            )
         except ValidationError as exc:
             web.form_add_errors(form, exc)
         else:
@@ -208,9 +241,13 @@ def _meeting_page(request, meeting, **bound):
         group_rows.append({"group": group, "label": label, "men": men, "women": women, "total": men + women})
     record_initial = {"held_date": meeting.held_date, "place": meeting.place, "notes": meeting.notes}
     context = {
-        "meeting": meeting, "state": _cell(selectors.cell_of(meeting, timezone.localdate())), "can_edit": can_edit,
-        "summary": summary, "group_rows": group_rows,
-        "present": [labels[g] for g in summary.groups_present], "missing": [labels[g] for g in summary.groups_missing],
+        "meeting": meeting,
+        "state": _cell(selectors.cell_of(meeting, timezone.localdate())),
+        "can_edit": can_edit,
+        "summary": summary,
+        "group_rows": group_rows,
+        "present": [labels[g] for g in summary.groups_present],
+        "missing": [labels[g] for g in summary.groups_missing],
         "documents": restrict(MeetingDocument.objects.filter(meeting=meeting).select_related("uploaded_by"), user),
         "participants": restrict(Participant.objects.filter(meeting=meeting), user),
         "record_form": bound.get("record_form") or MeetingRecordForm(initial=record_initial),
@@ -219,7 +256,7 @@ def _meeting_page(request, meeting, **bound):
         "import_form": bound.get("import_form") or ImportForm(),
         "import_errors": bound.get("import_errors") or [],
         "open_section": bound.get("open_section", ""),
-    }  # fmt: skip
+    }
     return render(request, "musrenbang/meeting.html", context)
 
 
@@ -315,9 +352,10 @@ def participants_template(request):
 def document_download(request, pk: int):
     document = get_in_scope_or_404(MeetingDocument.objects.all(), request.user, pk=pk)
     return files.download_response(
-        document.stored_path, download_name=document.original_name,
+        document.stored_path,
+        download_name=document.original_name,
         content_type=files.CONTENT_TYPES.get(document.kind, "application/octet-stream"),
-    )  # fmt: skip
+    )
 
 
 # Proposals --------------------------------------------------------------------------------------------------
@@ -351,9 +389,12 @@ def proposal_list(request):
     year = _year(request)
     filters = _filters(request)
     queryset = selectors.proposals(
-        user=user, year=year, desa=filters["desa"] or None, bidang=filters["bidang"] or None,
+        user=user,
+        year=year,
+        desa=filters["desa"] or None,
+        bidang=filters["bidang"] or None,
         status=filters["status"] or None,
-    )  # fmt: skip
+    )
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     for proposal in page:
         _with_badge(proposal)
@@ -366,17 +407,24 @@ def proposal_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     context = {
-        "year": year, "years": _years(year), "filters": filters, "page": page, "querystring": query.urlencode(),
-        "desa_choices": [] if user.is_desa_user else all_desa, "bidang_choices": Bidang.choices,
-        "status_choices": ProposalStatus.choices, "desa_totals": desa_totals,
+        "year": year,
+        "years": _years(year),
+        "filters": filters,
+        "page": page,
+        "querystring": query.urlencode(),
+        "desa_choices": [] if user.is_desa_user else all_desa,
+        "bidang_choices": Bidang.choices,
+        "status_choices": ProposalStatus.choices,
+        "desa_totals": desa_totals,
         "bidang_totals": [(label, by_bidang.get((value,), selectors.Totals())) for value, label in Bidang.choices],
-        "grand_total": _sum(by_desa.values()), "cycles": cycles,
+        "grand_total": _sum(by_desa.values()),
+        "cycles": cycles,
         "coverage": [(desa, [coverage.get(desa.pk, {}).get(y) for y in cycles]) for desa in all_desa],
         "can_propose": _can_propose(user),
         "can_import": permissions.can_submit_for_desa(user) and bool(user.desa_id),
-        "import_form": ImportForm(), "export_query": f"tahun={year}&desa={filters['desa']}&bidang={filters['bidang']}"
-        f"&status={filters['status']}",
-    }  # fmt: skip
+        "import_form": ImportForm(),
+        "export_query": f"tahun={year}&desa={filters['desa']}&bidang={filters['bidang']}&status={filters['status']}",
+    }
     return render(request, "musrenbang/proposals.html", context)
 
 
@@ -387,9 +435,12 @@ def proposals_xlsx(request):
     year = _year(request)
     filters = _filters(request)
     content = exports.proposals_workbook(
-        user=request.user, year=year, desa=filters["desa"] or None, bidang=filters["bidang"] or None,
+        user=request.user,
+        year=year,
+        desa=filters["desa"] or None,
+        bidang=filters["bidang"] or None,
         status=filters["status"] or None,
-    )  # fmt: skip
+    )
     return files.file_response(content, filename=f"usulan-musrenbang-{year}.xlsx", content_type=XLSX_TYPE)
 
 
@@ -498,13 +549,17 @@ def _proposal_page(request, proposal: Proposal, bound: MoveForm | None = None):
             actions.append({"key": key, "label": label, "css": css, "form": form, "fields": [form[f] for f in fields]})
     transitions = restrict(ProposalTransition.objects.filter(proposal=proposal).select_related("by"), user)
     context = {
-        "p": _with_badge(proposal), "chain": [_with_badge(link) for link in chain], "transitions": transitions,
-        "status_labels": dict(ProposalStatus.choices), "actions": actions,
+        "p": _with_badge(proposal),
+        "chain": [_with_badge(link) for link in chain],
+        "transitions": transitions,
+        "status_labels": dict(ProposalStatus.choices),
+        "actions": actions,
         "can_edit": _can_edit_proposal(user, proposal),
-        "can_carry": permissions.can_submit_for_desa(user) and proposal.status == ProposalStatus.TIDAK_DIAKOMODASI
+        "can_carry": permissions.can_submit_for_desa(user)
+        and proposal.status == ProposalStatus.TIDAK_DIAKOMODASI
         and chain[-1].pk == proposal.pk,
         "is_final": proposal.status in rules.FINAL,
-    }  # fmt: skip
+    }
     return render(request, "musrenbang/proposal.html", context)
 
 
@@ -571,11 +626,15 @@ def _ranking_page(request, year: int, rule_form: RankingRuleForm | None = None):
     if rule_form is None and _own_kecamatan(user) is not None:
         rule_form = RankingRuleForm(current=current)
     context = {
-        "year": year, "years": _years(year), "ranked": ranked, "rule_form": rule_form,
+        "year": year,
+        "years": _years(year),
+        "ranked": ranked,
+        "rule_form": rule_form,
         "rule_labels": [_(rules.TIE_BREAKERS[k][0]) for k in current if k in rules.TIE_BREAKERS],
         "can_berita_acara": permissions.is_kecamatan_staff(user) and bool(kecamatan or request.GET.get("kecamatan")),
-        "desa_only": user.is_desa_user, "kecamatan": kecamatan,
-    }  # fmt: skip
+        "desa_only": user.is_desa_user,
+        "kecamatan": kecamatan,
+    }
     return render(request, "musrenbang/ranking.html", context)
 
 

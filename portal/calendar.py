@@ -78,9 +78,12 @@ class CalendarUnavailable(Exception):
     def __init__(self, year: int):
         self.year = year
         super().__init__(
-            _("Kalender hari libur tahun %(year)s tidak tersedia: paket holidays tidak punya data tahun itu. "
-              "Isi hari libur tahun itu lebih dulu (admin atau /api/v1/holidays/).") % {"year": year}
-        )  # fmt: skip
+            _(
+                "Kalender hari libur tahun %(year)s tidak tersedia: paket holidays tidak punya data tahun itu. "
+                "Isi hari libur tahun itu lebih dulu (admin atau /api/v1/holidays/)."
+            )
+            % {"year": year}
+        )
 
 
 def calendar_for(*, kecamatan_id: int | None, years: Iterable[int]) -> WorkCalendar:

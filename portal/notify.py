@@ -136,13 +136,19 @@ def deliveries_build(
     now = timezone.now()
     return [
         Delivery(
-            event_key=event_key, kind=kind, channel=channel, recipient=user, kecamatan_id=kecamatan_id,
-            desa_id=desa_id, payload=payload, next_attempt_at=now,
+            event_key=event_key,
+            kind=kind,
+            channel=channel,
+            recipient=user,
+            kecamatan_id=kecamatan_id,
+            desa_id=desa_id,
+            payload=payload,
+            next_attempt_at=now,
         )
         for user in recipients
         if user.is_active
         for channel in channels_for(user)
-    ]  # fmt: skip
+    ]
 
 
 def deliveries_insert(rows: list[Delivery]) -> None:
@@ -156,9 +162,13 @@ def deliveries_create(
 ) -> int:
     """Create the deliveries of one event; returns how many are new (calling twice creates nothing more)."""
     rows = deliveries_build(
-        event_key=event_key, kind=kind, recipients=recipients, kecamatan_id=kecamatan_id, desa_id=desa_id,
+        event_key=event_key,
+        kind=kind,
+        recipients=recipients,
+        kecamatan_id=kecamatan_id,
+        desa_id=desa_id,
         payload=payload,
-    )  # fmt: skip
+    )
     if not rows:
         return 0
     before = Delivery.objects.filter(event_key=event_key).count()
@@ -295,17 +305,25 @@ def _send_webhook(delivery: Delivery) -> None:
     recipient = delivery.recipient
     body = json.dumps(
         {
-            "delivery_id": delivery.pk, "event": delivery.event_key, "kind": delivery.kind,
+            "delivery_id": delivery.pk,
+            "event": delivery.event_key,
+            "kind": delivery.kind,
             "recipient": {"username": recipient.username, "name": recipient.get_full_name(), "phone": recipient.phone},
-            **delivery.payload, "link": _absolute(delivery.payload.get("link", "")),
+            **delivery.payload,
+            "link": _absolute(delivery.payload.get("link", "")),
         },
         ensure_ascii=False,
-    ).encode()  # fmt: skip
+    ).encode()
     request = urllib.request.Request(  # noqa: S310  (URL set by an admin, http/https only: URLField)
-        endpoint.url, data=body, method="POST",
-        headers={"Content-Type": "application/json", "X-Pantau-Signature": sign(endpoint.secret, body),
-                 "X-Pantau-Delivery": str(delivery.pk)},
-    )  # fmt: skip
+        endpoint.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "X-Pantau-Signature": sign(endpoint.secret, body),
+            "X-Pantau-Delivery": str(delivery.pk),
+        },
+    )
     try:
         with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as response:  # noqa: S310
             response.read()
@@ -366,10 +384,16 @@ def _claim_many(ids: list[int], *, now: dt.datetime) -> list[int]:
 def _notification_of(delivery: Delivery) -> Notification:
     payload = delivery.payload
     return Notification(
-        recipient_id=delivery.recipient_id, delivery=delivery, kind=delivery.kind, title=payload["title"],
-        message=payload["message"], link=payload.get("link", ""), desa_kode=payload.get("desa", ""),
-        document_type_code=payload.get("document_type", ""), obligation_id=payload.get("obligation_id"),
-    )  # fmt: skip
+        recipient_id=delivery.recipient_id,
+        delivery=delivery,
+        kind=delivery.kind,
+        title=payload["title"],
+        message=payload["message"],
+        link=payload.get("link", ""),
+        desa_kode=payload.get("desa", ""),
+        document_type_code=payload.get("document_type", ""),
+        obligation_id=payload.get("obligation_id"),
+    )
 
 
 def dispatch_due(*, now: dt.datetime | None = None, limit: int = 5000) -> dict[str, int]:

@@ -128,9 +128,14 @@ def perangkat_list(request):
 def perangkat_export(request):
     queryset, _filters = _filtered_perangkat(request)
     security_event_record(
-        kind=SecurityEvent.Kind.EXPORT_PERSONAL, user=request.user, actor=request.user, request=request,
-        export="perangkat", query=request.GET.urlencode()[:500], rows=queryset.count(),
-    )  # fmt: skip
+        kind=SecurityEvent.Kind.EXPORT_PERSONAL,
+        user=request.user,
+        actor=request.user,
+        request=request,
+        export="perangkat",
+        query=request.GET.urlencode()[:500],
+        rows=queryset.count(),
+    )
     content = workbook_bytes(perangkat_workbook(queryset))
     return files.file_response(content, filename="perangkat-desa.xlsx", content_type=XLSX_TYPE)
 

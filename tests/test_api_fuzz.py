@@ -85,31 +85,48 @@ def world(tenancy) -> dict[str, list]:
     monev_services.obligations_generate(year=year)
     own = Obligation.objects.filter(desa=tenancy.desa_a, year=year).order_by("id")
     submission = monev_services.submission_create(
-        actor=tenancy.operator_a, obligation=own.get(document_type__code="APBDES"),
+        actor=tenancy.operator_a,
+        obligation=own.get(document_type__code="APBDES"),
         document=SimpleUploadedFile("apbdes.pdf", pdf_bytes(), content_type="application/pdf"),
-    )  # fmt: skip
+    )
     late = own.filter(state__in=[State.BELUM, State.TERLAMBAT], due_date__lt=timezone.localdate()).first()
     sanctions = [sanction_create(actor=tenancy.kasi_tapem, obligation=late, level="lisan").pk] if late else []
     meetings = musrenbang_services.meetings_schedule(
-        actor=tenancy.kasi_tapem, kecamatan=tenancy.kecamatan, year=year, kind=MeetingKind.MUSRENBANGDES,
+        actor=tenancy.kasi_tapem,
+        kecamatan=tenancy.kecamatan,
+        year=year,
+        kind=MeetingKind.MUSRENBANGDES,
         planned_date=dt.date(year - 1, 8, 10),
-    )  # fmt: skip
+    )
     document = musrenbang_services.meeting_document_add(
-        actor=tenancy.kasi_tapem, meeting=meetings[0], role=DocumentRole.BERITA_ACARA,
+        actor=tenancy.kasi_tapem,
+        meeting=meetings[0],
+        role=DocumentRole.BERITA_ACARA,
         upload=SimpleUploadedFile("ba.pdf", pdf_bytes()),
-    )  # fmt: skip
+    )
     proposal = musrenbang_services.proposal_create(
-        actor=tenancy.operator_a, desa=tenancy.desa_a, year=year, bidang="2", activity="Jalan rabat beton",
-        volume=Decimal("250"), unit="m", estimated_cost=Decimal("185000000"), fund_source="dd", desa_rank=1,
-    )  # fmt: skip
+        actor=tenancy.operator_a,
+        desa=tenancy.desa_a,
+        year=year,
+        bidang="2",
+        activity="Jalan rabat beton",
+        volume=Decimal("250"),
+        unit="m",
+        estimated_cost=Decimal("185000000"),
+        fund_source="dd",
+        desa_rank=1,
+    )
     holiday = HariLibur.objects.create(
         tanggal=dt.date(year, 6, 10), nama="Hari jadi desa", jenis=HariLibur.Jenis.LOKAL, kecamatan=tenancy.kecamatan
     )
     notify.deliveries_create(
-        event_key="fuzz:1", kind=Notification.Kind.LATE, recipients=[tenancy.kasi_tapem, tenancy.operator_a],
-        kecamatan_id=tenancy.kecamatan.pk, desa_id=tenancy.desa_a.pk,
+        event_key="fuzz:1",
+        kind=Notification.Kind.LATE,
+        recipients=[tenancy.kasi_tapem, tenancy.operator_a],
+        kecamatan_id=tenancy.kecamatan.pk,
+        desa_id=tenancy.desa_a.pk,
         payload={"title": "Uji", "message": "Pesan uji", "link": "/pemberitahuan/"},
-    )  # fmt: skip
+    )
     notify.dispatch_due()
     attendance_rows = attendance_world(tenancy, year=year)
     return {
@@ -150,19 +167,30 @@ def attendance_world(tenancy, *, year: int) -> dict[str, list]:
     daily.statuses_recompute(desa_ids=[tenancy.desa_a.pk], date_from=monday, date_to=monday + dt.timedelta(days=6))
     schedule = WorkSchedule.objects.create(kecamatan=tenancy.kecamatan, desa=tenancy.desa_b, name="Jadwal desa")
     leave_row = leave.leave_request(
-        actor=tenancy.operator_a, perangkat=tenancy.perangkat_a, kind=Leave.Kind.values[0],
-        date_from=monday + dt.timedelta(days=14), date_to=monday + dt.timedelta(days=15), reason="Keperluan keluarga",
-    )  # fmt: skip
+        actor=tenancy.operator_a,
+        perangkat=tenancy.perangkat_a,
+        kind=Leave.Kind.values[0],
+        date_from=monday + dt.timedelta(days=14),
+        date_to=monday + dt.timedelta(days=15),
+        reason="Keperluan keluarga",
+    )
     correction = corrections.correction_request(
-        actor=tenancy.operator_a, perangkat=tenancy.perangkat_a, date=monday, kind=PunchKind.OUT,
-        time=dt.time(16, 0), reason="Mesin mati saat pulang",
-    )  # fmt: skip
+        actor=tenancy.operator_a,
+        perangkat=tenancy.perangkat_a,
+        date=monday,
+        kind=PunchKind.OUT,
+        time=dt.time(16, 0),
+        reason="Mesin mati saat pulang",
+    )
     month = monday.replace(day=1)
     note = review.note_create(actor=tenancy.kasi_tapem, desa=tenancy.desa_a, month=month, text="Perlu pembinaan")
     warning = review.warning_create(
-        actor=tenancy.kasi_tapem, perangkat=tenancy.perangkat_a, month=month, level=AttendanceWarning.Level.values[0],
+        actor=tenancy.kasi_tapem,
+        perangkat=tenancy.perangkat_a,
+        month=month,
+        level=AttendanceWarning.Level.values[0],
         note="Sering terlambat",
-    )  # fmt: skip
+    )
     return {
         "devices": [d.pk for d in devices],
         "device-users": [u.pk for u in users],

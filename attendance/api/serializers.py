@@ -64,12 +64,39 @@ class DeviceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Device
         fields = [
-            "id", "serial_number", "desa", "name", "protocol", "host", "port", "transport", "comm_key", "timezone",
-            "pull_interval_minutes", "enabled", "health", "last_contact_at", "last_success_at", "consecutive_failures",
-            "last_error", "clock_offset_seconds", "records_on_device", "record_capacity", "users_on_device",
-        ]  # fmt: skip
-        read_only_fields = ["health", "last_contact_at", "last_success_at", "consecutive_failures", "last_error",
-                            "clock_offset_seconds", "records_on_device", "record_capacity", "users_on_device"]  # fmt: skip
+            "id",
+            "serial_number",
+            "desa",
+            "name",
+            "protocol",
+            "host",
+            "port",
+            "transport",
+            "comm_key",
+            "timezone",
+            "pull_interval_minutes",
+            "enabled",
+            "health",
+            "last_contact_at",
+            "last_success_at",
+            "consecutive_failures",
+            "last_error",
+            "clock_offset_seconds",
+            "records_on_device",
+            "record_capacity",
+            "users_on_device",
+        ]
+        read_only_fields = [
+            "health",
+            "last_contact_at",
+            "last_success_at",
+            "consecutive_failures",
+            "last_error",
+            "clock_offset_seconds",
+            "records_on_device",
+            "record_capacity",
+            "users_on_device",
+        ]
         extra_kwargs = {
             "host": {
                 "validators": [validate_device_host],
@@ -87,8 +114,19 @@ class SyncRunSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SyncRun
-        fields = ["id", "device", "trigger", "started_at", "finished_at", "records_read", "records_new", "duplicates",
-                  "users_read", "outcome", "error"]  # fmt: skip
+        fields = [
+            "id",
+            "device",
+            "trigger",
+            "started_at",
+            "finished_at",
+            "records_read",
+            "records_new",
+            "duplicates",
+            "users_read",
+            "outcome",
+            "error",
+        ]
         read_only_fields = fields
 
 
@@ -99,8 +137,19 @@ class PunchSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Punch
-        fields = ["id", "device", "desa", "pin", "perangkat", "punched_at", "verify_mode", "punch_state", "work_code",
-                  "source", "received_at"]  # fmt: skip
+        fields = [
+            "id",
+            "device",
+            "desa",
+            "pin",
+            "perangkat",
+            "punched_at",
+            "verify_mode",
+            "punch_state",
+            "work_code",
+            "source",
+            "received_at",
+        ]
         read_only_fields = fields
 
 
@@ -146,21 +195,37 @@ class WorkScheduleSerializer(serializers.ModelSerializer):
     """Working hours. Writes go through ``attendance.schedules.schedule_save`` (validation, recompute)."""
 
     kecamatan = ScopedSlugRelatedField(
-        slug_field="kode", queryset=Kecamatan.objects.all(), required=False,
+        slug_field="kode",
+        queryset=Kecamatan.objects.all(),
+        required=False,
         help_text="Kode kecamatan; diisi otomatis dengan kecamatan pengguna (hanya administrator yang memilih).",
-    )  # fmt: skip
+    )
     desa = ScopedSlugRelatedField(
-        slug_field="kode", queryset=Desa.objects.all(), required=False, allow_null=True,
+        slug_field="kode",
+        queryset=Desa.objects.all(),
+        required=False,
+        allow_null=True,
         help_text="Kode desa untuk jam kerja khusus desa; kosong = berlaku untuk semua desa di kecamatan.",
-    )  # fmt: skip
+    )
     days = ScheduleDaySerializer(many=True, help_text="Hari kerja; hari yang tidak disebut adalah hari libur.")
 
     class Meta:
         model = WorkSchedule
         fields = [
-            "id", "kecamatan", "desa", "name", "valid_from", "valid_to", "tolerance_minutes", "arrival_before_minutes",
-            "arrival_after_minutes", "departure_before_minutes", "departure_after_minutes", "days", "updated_at",
-        ]  # fmt: skip
+            "id",
+            "kecamatan",
+            "desa",
+            "name",
+            "valid_from",
+            "valid_to",
+            "tolerance_minutes",
+            "arrival_before_minutes",
+            "arrival_after_minutes",
+            "departure_before_minutes",
+            "departure_after_minutes",
+            "days",
+            "updated_at",
+        ]
         read_only_fields = ["updated_at"]
         validators: list = []  # ranges, the one base per area and the desa's kecamatan: schedules.validate
         extra_kwargs = {
@@ -259,10 +324,26 @@ class LeaveSerializer(serializers.ModelSerializer):
     class Meta:
         model = Leave
         fields = [
-            "id", "perangkat", "perangkat_nama", "desa", "kind", "kind_display", "date_from", "date_to", "days",
-            "reason", "state", "state_display", "requested_by", "requested_at", "decided_by", "decided_at",
-            "decision_note", "attachment_name", "attachment_url",
-        ]  # fmt: skip
+            "id",
+            "perangkat",
+            "perangkat_nama",
+            "desa",
+            "kind",
+            "kind_display",
+            "date_from",
+            "date_to",
+            "days",
+            "reason",
+            "state",
+            "state_display",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+            "attachment_name",
+            "attachment_url",
+        ]
         read_only_fields = fields
 
     def get_attachment_url(self, obj) -> str | None:
@@ -295,9 +376,23 @@ class DailyStatusSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DailyStatus
-        fields = ["id", "perangkat", "perangkat_nama", "desa", "date", "status", "codes", "label", "arrival_at",
-                  "departure_at", "late_minutes", "early_minutes", "missing_in_minutes", "missing_out_minutes",
-                  "corrected"]  # fmt: skip
+        fields = [
+            "id",
+            "perangkat",
+            "perangkat_nama",
+            "desa",
+            "date",
+            "status",
+            "codes",
+            "label",
+            "arrival_at",
+            "departure_at",
+            "late_minutes",
+            "early_minutes",
+            "missing_in_minutes",
+            "missing_out_minutes",
+            "corrected",
+        ]
         read_only_fields = fields
 
     def get_codes(self, obj) -> list[str]:
@@ -394,8 +489,9 @@ class ReviewNoteSerializer(serializers.ModelSerializer):
 class ReviewNoteCreateSerializer(serializers.Serializer):
     desa = ScopedSlugRelatedField(slug_field="kode", queryset=Desa.objects.all(), help_text="Kode Kemendagri desa")
     month = MonthField()
-    perangkat = ScopedPrimaryKeyRelatedField(queryset=Perangkat.objects.all(), required=False, allow_null=True,
-                                             default=None)  # fmt: skip
+    perangkat = ScopedPrimaryKeyRelatedField(
+        queryset=Perangkat.objects.all(), required=False, allow_null=True, default=None
+    )
     text = serializers.CharField()
 
 
@@ -410,8 +506,21 @@ class AttendanceWarningSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AttendanceWarning
-        fields = ["id", "perangkat", "perangkat_nama", "desa", "month", "level", "level_display", "letter_number",
-                  "note", "issued_by", "issued_at", "letter_sha256", "letter_url"]  # fmt: skip
+        fields = [
+            "id",
+            "perangkat",
+            "perangkat_nama",
+            "desa",
+            "month",
+            "level",
+            "level_display",
+            "letter_number",
+            "note",
+            "issued_by",
+            "issued_at",
+            "letter_sha256",
+            "letter_url",
+        ]
         read_only_fields = fields
 
     def get_letter_url(self, obj) -> str | None:
@@ -450,10 +559,25 @@ class PunchCorrectionSerializer(serializers.ModelSerializer):
     class Meta:
         model = PunchCorrection
         fields = [
-            "id", "perangkat", "perangkat_nama", "desa", "date", "kind", "kind_display", "punched_at", "reason",
-            "state", "state_display", "requested_by", "requested_at", "decided_by", "decided_at", "decision_note",
-            "attachment_name", "attachment_url",
-        ]  # fmt: skip
+            "id",
+            "perangkat",
+            "perangkat_nama",
+            "desa",
+            "date",
+            "kind",
+            "kind_display",
+            "punched_at",
+            "reason",
+            "state",
+            "state_display",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+            "attachment_name",
+            "attachment_url",
+        ]
         read_only_fields = fields
 
     def get_attachment_url(self, obj) -> str | None:
@@ -491,8 +615,10 @@ class AttendancePolicySerializer(serializers.Serializer):
 
         code = policy.missing_punch if policy else DEFAULT_POLICY
         return {
-            "kecamatan": kecamatan.kode, "missing_punch": code,
-            "missing_punch_display": MissingPunchPolicy(code).label, "text": policy_text(code),
+            "kecamatan": kecamatan.kode,
+            "missing_punch": code,
+            "missing_punch_display": MissingPunchPolicy(code).label,
+            "text": policy_text(code),
             "updated_at": policy.updated_at if policy else None,
             "updated_by": policy.updated_by.username if policy and policy.updated_by else None,
-        }  # fmt: skip
+        }

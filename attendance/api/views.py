@@ -219,13 +219,23 @@ class WorkScheduleViewSet(ScopedViewSet):
             source = ("desa" if spec.desa_id else "kecamatan") + ("_range" if spec.valid_from else "")
         hours = spec.days.get(day.weekday())
         body = {
-            "desa": desa.kode, "date": day, "schedule_id": spec.schedule_id, "name": spec.name, "source": source,
-            "valid_from": spec.valid_from, "valid_to": spec.valid_to, "tolerance_minutes": spec.tolerance,
-            "arrival_before_minutes": spec.arrival_before, "arrival_after_minutes": spec.arrival_after,
-            "departure_before_minutes": spec.departure_before, "departure_after_minutes": spec.departure_after,
-            "working_day": hours is not None, "start": hours[0] if hours else None, "end": hours[1] if hours else None,
+            "desa": desa.kode,
+            "date": day,
+            "schedule_id": spec.schedule_id,
+            "name": spec.name,
+            "source": source,
+            "valid_from": spec.valid_from,
+            "valid_to": spec.valid_to,
+            "tolerance_minutes": spec.tolerance,
+            "arrival_before_minutes": spec.arrival_before,
+            "arrival_after_minutes": spec.arrival_after,
+            "departure_before_minutes": spec.departure_before,
+            "departure_after_minutes": spec.departure_after,
+            "working_day": hours is not None,
+            "start": hours[0] if hours else None,
+            "end": hours[1] if hours else None,
             "days": [{"weekday": w, "start": s, "end": e} for w, (s, e) in sorted(spec.days.items())],
-        }  # fmt: skip
+        }
         return Response(EffectiveScheduleSerializer(body).data)
 
 
@@ -390,8 +400,9 @@ class AttendancePolicyView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("kecamatan", str, description="Kode kecamatan; kosong = kecamatan Anda")],
-        request=AttendancePolicySerializer, responses=AttendancePolicySerializer,
-    )  # fmt: skip
+        request=AttendancePolicySerializer,
+        responses=AttendancePolicySerializer,
+    )
     @api_errors(404)  # ?kecamatan= missing or out of scope
     def put(self, request):
         kecamatan = self._kecamatan(request)
@@ -406,8 +417,9 @@ class AttendancePolicyView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("kecamatan", str, description="Kode kecamatan; kosong = kecamatan Anda")],
-        request=AttendancePolicySerializer, responses=AttendancePolicySerializer,
-    )  # fmt: skip
+        request=AttendancePolicySerializer,
+        responses=AttendancePolicySerializer,
+    )
     @api_errors(404)
     def patch(self, request):
         return self.put(request)
@@ -448,18 +460,27 @@ class RecapView(APIView):
     @extend_schema(
         parameters=RECAP_PARAMETERS,
         responses=PolymorphicProxySerializer(
-            component_name="AttendanceRecap", serializers=[RecapMonthSerializer, RecapGridSerializer],
+            component_name="AttendanceRecap",
+            serializers=[RecapMonthSerializer, RecapGridSerializer],
             resource_type_field_name=None,
         ),
-    )  # fmt: skip
+    )
     @api_errors(404)  # ?desa= missing or out of scope
     def get(self, request):
         month = _month_param(request)
         desa = _desa_param(request, required=False)
         if desa is not None:
             grid = recap.desa_grid(user=request.user, desa=desa, month=month)
-            body = {"month": month, "desa": desa, "days": grid.days, "day_off": grid.day_off, "rows": grid.rows,
-                    "totals": grid.totals, "policy": grid.policy, "policy_text": recap.policy_text(grid.policy)}  # fmt: skip
+            body = {
+                "month": month,
+                "desa": desa,
+                "days": grid.days,
+                "day_off": grid.day_off,
+                "rows": grid.rows,
+                "totals": grid.totals,
+                "policy": grid.policy,
+                "policy_text": recap.policy_text(grid.policy),
+            }
             return Response(RecapGridSerializer(body).data)
         body = {
             "month": month,

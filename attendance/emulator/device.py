@@ -14,8 +14,18 @@ from .patterns import PunchEvent, generate_recent, indonesian_names
 from .protocol import encode_time
 
 FAULTS = frozenset(
-    ("refuse", "drop-mid-transfer", "stall", "count-mismatch", "paced-frames", "unordered", "wrap", "duplicates", "garbage")
-)  # fmt: skip
+    (
+        "refuse",
+        "drop-mid-transfer",
+        "stall",
+        "count-mismatch",
+        "paced-frames",
+        "unordered",
+        "wrap",
+        "duplicates",
+        "garbage",
+    )
+)
 RECORD_SIZES = (8, 16, 40, 49)
 USER_SIZES = (28, 72)
 USER_ADMIN = 14

@@ -55,9 +55,12 @@ def build(kode: str, index: int, users: int) -> tuple[EmulatedDevice, list]:
     offset = (_wib_now() - dt.datetime.now()).total_seconds()  # so the device clock reads WIB
     device = EmulatedDevice(serial_number=demo_serial(kode), users=users, records=[], clock_offset=offset, seed=index)
     plan = generate_punches(
-        [u.user_id for u in device.users], today - dt.timedelta(days=30), today,
-        holidays=_national_holidays([today.year - 1, today.year]), seed=index,
-    )  # fmt: skip
+        [u.user_id for u in device.users],
+        today - dt.timedelta(days=30),
+        today,
+        holidays=_national_holidays([today.year - 1, today.year]),
+        seed=index,
+    )
     return device, plan
 
 

@@ -83,10 +83,14 @@ def read_device(
             buffer, record_count=conn.records, users_by_uid={u.uid: str(u.user_id) for u in users}
         )
         read = DeviceRead(
-            serial_number=serial, device_time=device_time, records=records,
+            serial_number=serial,
+            device_time=device_time,
+            records=records,
             users=[(str(u.user_id), u.name or "", u.privilege) for u in users],
-            record_count=conn.records, record_capacity=conn.rec_cap, user_count=conn.users,
-        )  # fmt: skip
+            record_count=conn.records,
+            record_capacity=conn.rec_cap,
+            user_count=conn.users,
+        )
         if before_enable is not None:
             # Still disabled: nobody can punch between what we read and what the callback does (clear the log).
             before_enable(conn, read)

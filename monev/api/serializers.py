@@ -14,10 +14,27 @@ class DocumentTypeSerializer(serializers.ModelSerializer):
     class Meta:
         model = DocumentType
         fields = [
-            "code", "name", "legal_basis", "description", "responsible", "rule_kind", "fixed_month", "fixed_day",
-            "year_offset", "trigger_label", "trigger_from", "offset_days", "offset_unit", "periodicity", "per_event",
-            "roll_to_working_day", "outcome_required", "correction_working_days", "accepts_xlsx", "active",
-        ]  # fmt: skip
+            "code",
+            "name",
+            "legal_basis",
+            "description",
+            "responsible",
+            "rule_kind",
+            "fixed_month",
+            "fixed_day",
+            "year_offset",
+            "trigger_label",
+            "trigger_from",
+            "offset_days",
+            "offset_unit",
+            "periodicity",
+            "per_event",
+            "roll_to_working_day",
+            "outcome_required",
+            "correction_working_days",
+            "accepts_xlsx",
+            "active",
+        ]
 
 
 class ObligationSerializer(serializers.ModelSerializer):
@@ -33,10 +50,28 @@ class ObligationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Obligation
         fields = [
-            "id", "desa", "desa_nama", "kecamatan", "document_type", "document_type_name", "year", "period",
-            "period_label", "trigger_date", "legal_due_date", "due_date", "state", "state_label", "days_until_due",
-            "correction_due_date", "first_submitted_at", "accepted_at", "on_time", "days_late", "not_applicable_reason",
-        ]  # fmt: skip
+            "id",
+            "desa",
+            "desa_nama",
+            "kecamatan",
+            "document_type",
+            "document_type_name",
+            "year",
+            "period",
+            "period_label",
+            "trigger_date",
+            "legal_due_date",
+            "due_date",
+            "state",
+            "state_label",
+            "days_until_due",
+            "correction_due_date",
+            "first_submitted_at",
+            "accepted_at",
+            "on_time",
+            "days_late",
+            "not_applicable_reason",
+        ]
         read_only_fields = [f for f in fields if f != "trigger_date"]
 
     def get_state(self, obj) -> str:
@@ -86,9 +121,22 @@ class SubmissionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Submission
         fields = [
-            "id", "obligation", "version", "submitted_by", "submitted_at", "document_number", "document_date", "notes",
-            "status", "reviewed_by", "reviewed_at", "review_note", "correction_due_date", "outcome", "files",
-        ]  # fmt: skip
+            "id",
+            "obligation",
+            "version",
+            "submitted_by",
+            "submitted_at",
+            "document_number",
+            "document_date",
+            "notes",
+            "status",
+            "reviewed_by",
+            "reviewed_at",
+            "review_note",
+            "correction_due_date",
+            "outcome",
+            "files",
+        ]
         read_only_fields = fields
 
 
@@ -99,9 +147,12 @@ class SubmissionCreateSerializer(serializers.Serializer):
     document_date = serializers.DateField(required=False, allow_null=True, default=None)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     outcome = serializers.ChoiceField(
-        choices=Outcome.choices, required=False, allow_blank=True, default="",
+        choices=Outcome.choices,
+        required=False,
+        allow_blank=True,
+        default="",
         help_text="Hasil evaluasi (wajib untuk jenis yang mencatat hasil, mis. EVALUASI_APBDES)",
-    )  # fmt: skip
+    )
 
 
 class ReviewSerializer(serializers.Serializer):
@@ -117,8 +168,18 @@ class SanctionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Sanction
-        fields = ["id", "desa", "obligation", "level", "letter_number", "note", "issued_by", "issued_at",
-                  "letter_sha256", "letter_url"]  # fmt: skip
+        fields = [
+            "id",
+            "desa",
+            "obligation",
+            "level",
+            "letter_number",
+            "note",
+            "issued_by",
+            "issued_at",
+            "letter_sha256",
+            "letter_url",
+        ]
         read_only_fields = fields
 
     def get_letter_url(self, obj) -> str | None:

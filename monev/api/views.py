@@ -86,8 +86,13 @@ class ObligationViewSet(ScopedQuerysetMixin, mixins.UpdateModelMixin, viewsets.R
 
     @extend_schema(methods=["GET"], request=None, responses=SubmissionSerializer(many=True))
     @extend_schema(methods=["POST"], request=SubmissionCreateSerializer, responses={201: SubmissionSerializer})
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser, JSONParser],
-            pagination_class=None, filter_backends=[])  # fmt: skip
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        parser_classes=[MultiPartParser, FormParser, JSONParser],
+        pagination_class=None,
+        filter_backends=[],
+    )
     def submissions(self, request, pk=None):
         """Every version handed in for the obligation (a plain list, oldest first); POST hands in a new one."""
         obligation = self.get_object()

@@ -31,7 +31,7 @@ TYPES = [
      "yearly_table", {"sort_order": 100, "description": "Tanggal per tahap ditetapkan tiap tahun (PMK/Perbup)."}),
     ("SPJ_ADD", "SPJ Alokasi Dana Desa per tahap", "Perbup Lamongan tahunan tentang ADD", "yearly_table",
      {"sort_order": 110, "description": "Tanggal per tahap ditetapkan tiap tahun oleh Perbup."}),
-]  # fmt: skip
+]
 
 
 def seed(apps, schema_editor):

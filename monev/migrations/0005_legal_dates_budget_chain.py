@@ -13,7 +13,7 @@
 from django.db import migrations
 
 SEEDED = ["RKPDES", "RAPERDES_APBDES", "EVALUASI_APBDES", "APBDES", "LAP_SEMESTER_1", "LPJ_APBDES", "LPPD", "IPPD",
-          "PERDES", "SPJ_DD", "SPJ_ADD"]  # fmt: skip
+          "PERDES", "SPJ_DD", "SPJ_ADD"]
 
 
 def forward(apps, schema_editor):

@@ -22,9 +22,11 @@ class MeetingFilterSet(FilterSet):
         # The state is computed (dates, today, berita acara, the order of the meetings), not stored: judge the
         # already filtered rows here and hand back a queryset, so the pagination counts and slices exactly the
         # matching rows.
-        light = queryset.only(
-            "id", "kind", "year", "desa", "planned_date", "held_date", "window_start", "window_end"
-        ).select_related(None).prefetch_related(None)  # fmt: skip
+        light = (
+            queryset.only("id", "kind", "year", "desa", "planned_date", "held_date", "window_start", "window_end")
+            .select_related(None)
+            .prefetch_related(None)
+        )
         ids = [m.pk for m in selectors.rkpdes_dates_attach(light) if selectors.state_of(m) == value]
         return queryset.filter(pk__in=ids)
 

@@ -55,8 +55,17 @@ class MeetingDocumentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MeetingDocument
-        fields = ["id", "role", "role_display", "original_name", "kind", "size", "uploaded_by", "uploaded_at",
-                  "download_url"]  # fmt: skip
+        fields = [
+            "id",
+            "role",
+            "role_display",
+            "original_name",
+            "kind",
+            "size",
+            "uploaded_by",
+            "uploaded_at",
+            "download_url",
+        ]
         read_only_fields = fields
 
     def get_download_url(self, obj) -> str:
@@ -97,10 +106,25 @@ class MeetingSerializer(serializers.ModelSerializer):
     class Meta:
         model = Meeting
         fields = [
-            "id", "kind", "kind_display", "year", "desa", "desa_nama", "kecamatan", "window_start", "window_end",
-            "planned_date", "held_date", "place", "notes", "state", "state_label", "state_reasons", "documents",
+            "id",
+            "kind",
+            "kind_display",
+            "year",
+            "desa",
+            "desa_nama",
+            "kecamatan",
+            "window_start",
+            "window_end",
+            "planned_date",
+            "held_date",
+            "place",
+            "notes",
+            "state",
+            "state_label",
+            "state_reasons",
+            "documents",
             "participation",
-        ]  # fmt: skip
+        ]
         read_only_fields = fields
         list_serializer_class = MeetingListSerializer
 
@@ -140,18 +164,23 @@ class MeetingRecordSerializer(serializers.Serializer):
 
 class MeetingScheduleSerializer(serializers.Serializer):
     kecamatan = ScopedSlugRelatedField(
-        slug_field="kode", queryset=Kecamatan.objects.all(), required=False,
+        slug_field="kode",
+        queryset=Kecamatan.objects.all(),
+        required=False,
         help_text="Kode kecamatan; kosong = kecamatan pengguna (hanya administrator yang memilih).",
-    )  # fmt: skip
+    )
     year = serializers.IntegerField(
         min_value=BUSINESS_YEAR_MIN, max_value=BUSINESS_YEAR_MAX, help_text="Tahun Musrenbang Kecamatan (N)"
     )
     kind = serializers.ChoiceField(choices=MeetingKind.choices)
     planned_date = serializers.DateField(required=False, allow_null=True, default=None)
     desa = ScopedSlugRelatedField(
-        slug_field="kode", queryset=Desa.objects.all(), many=True, required=False,
+        slug_field="kode",
+        queryset=Desa.objects.all(),
+        many=True,
+        required=False,
         help_text="Kode desa; kosong = semua desa di kecamatan (diabaikan untuk Musrenbang Kecamatan).",
-    )  # fmt: skip
+    )
     window_start = serializers.DateField(required=False, help_text="Bersama window_end; kosong = jendela baku")
     window_end = serializers.DateField(required=False)
 
@@ -260,10 +289,13 @@ class MusrenbangBoardSerializer(serializers.Serializer):
 def _cell(cell: selectors.Cell) -> dict:
     meeting = cell.meeting
     return {
-        "state": cell.state, "state_label": _(rules.STATE_LABELS[cell.state]),
-        "state_reasons": reasons_body(cell.issues), "meeting": meeting.pk if meeting else None,
-        "planned_date": meeting.planned_date if meeting else None, "held_date": meeting.held_date if meeting else None,
-    }  # fmt: skip
+        "state": cell.state,
+        "state_label": _(rules.STATE_LABELS[cell.state]),
+        "state_reasons": reasons_body(cell.issues),
+        "meeting": meeting.pk if meeting else None,
+        "planned_date": meeting.planned_date if meeting else None,
+        "held_date": meeting.held_date if meeting else None,
+    }
 
 
 def board_body(board: selectors.Board) -> dict:
@@ -274,7 +306,7 @@ def board_body(board: selectors.Board) -> dict:
         "totals": {
             kind: {state: counter[state] for state in rules.STATE_LABELS if counter[state]}
             for kind, counter in board.totals.items()
-        },  # fmt: skip
+        },
         "kecamatan_meetings": [
             {**_cell(c), "kind": c.meeting.kind, "kind_display": c.meeting.get_kind_display()}
             for c in board.kecamatan_meetings
@@ -286,7 +318,7 @@ def board_body(board: selectors.Board) -> dict:
                 "proposals": row.proposals,
                 "participates": row.participates,
                 "cells": {kind: _cell(cell) for kind, cell in row.cells.items()},
-            }  # fmt: skip
+            }
             for row in board.rows
         ],
     }
@@ -327,12 +359,36 @@ class ProposalSerializer(serializers.ModelSerializer):
     class Meta:
         model = Proposal
         fields = [
-            "id", "desa", "desa_nama", "year", *services.PROPOSAL_FIELDS, "bidang_display", "fund_source_display",
-            "status", "status_display", "kecamatan_priority", "score", "outcome_reason", "program",
-            "accommodated_cost", "carried_from", "carried_to", "created_by", "created_at", "updated_at", "transitions",
-        ]  # fmt: skip
-        read_only_fields = ["kecamatan_priority", "score", "outcome_reason", "program", "accommodated_cost",
-                            "created_at", "updated_at"]  # fmt: skip
+            "id",
+            "desa",
+            "desa_nama",
+            "year",
+            *services.PROPOSAL_FIELDS,
+            "bidang_display",
+            "fund_source_display",
+            "status",
+            "status_display",
+            "kecamatan_priority",
+            "score",
+            "outcome_reason",
+            "program",
+            "accommodated_cost",
+            "carried_from",
+            "carried_to",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "transitions",
+        ]
+        read_only_fields = [
+            "kecamatan_priority",
+            "score",
+            "outcome_reason",
+            "program",
+            "accommodated_cost",
+            "created_at",
+            "updated_at",
+        ]
 
     def get_carried_to(self, obj) -> int | None:
         follow = getattr(obj, "carried_to", None)  # reverse one-to-one: missing raises, getattr answers None
@@ -354,25 +410,34 @@ class ProposalNoteSerializer(serializers.Serializer):
 
 
 class ProposalDiscussSerializer(ProposalNoteSerializer):
-    kecamatan_priority = serializers.IntegerField(min_value=1, max_value=32767, required=False, allow_null=True,
-                                                  default=None)  # fmt: skip
-    score = serializers.DecimalField(max_digits=5, decimal_places=2, required=False, allow_null=True, default=None,
-                                     help_text="0–100")  # fmt: skip
+    kecamatan_priority = serializers.IntegerField(
+        min_value=1, max_value=32767, required=False, allow_null=True, default=None
+    )
+    score = serializers.DecimalField(
+        max_digits=5, decimal_places=2, required=False, allow_null=True, default=None, help_text="0–100"
+    )
 
 
 class ProposalAccommodateSerializer(ProposalNoteSerializer):
-    program = serializers.CharField(required=False, allow_blank=True, default="", max_length=200,
-                                    help_text="Program/OPD yang menampung")  # fmt: skip
+    program = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=200, help_text="Program/OPD yang menampung"
+    )
     accommodated_cost = serializers.DecimalField(
-        max_digits=15, decimal_places=0, min_value=0, required=False, allow_null=True, default=None,
+        max_digits=15,
+        decimal_places=0,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        default=None,
         help_text="Pagu yang ditampung; kosong = perkiraan biaya",
-    )  # fmt: skip
+    )
     outcome_reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class ProposalRejectSerializer(ProposalNoteSerializer):
-    outcome_reason = serializers.CharField(required=False, allow_blank=True, default="",
-                                           help_text="Alasan tidak diakomodasi (wajib)")  # fmt: skip
+    outcome_reason = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Alasan tidak diakomodasi (wajib)"
+    )
 
 
 class ProposalBriefSerializer(serializers.ModelSerializer):
@@ -385,9 +450,23 @@ class ProposalBriefSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Proposal
-        fields = ["id", "desa", "desa_nama", "year", "bidang", "bidang_display", "activity", "estimated_cost",
-                  "desa_rank", "kecamatan_priority", "score", "status", "status_display", "carried_from",
-                  "created_at"]  # fmt: skip
+        fields = [
+            "id",
+            "desa",
+            "desa_nama",
+            "year",
+            "bidang",
+            "bidang_display",
+            "activity",
+            "estimated_cost",
+            "desa_rank",
+            "kecamatan_priority",
+            "score",
+            "status",
+            "status_display",
+            "carried_from",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -465,8 +544,9 @@ class TieBreakerChoiceSerializer(serializers.Serializer):
 class RankingRuleSerializer(serializers.Serializer):
     kecamatan = serializers.CharField(read_only=True)
     tie_breakers = serializers.ListField(
-        child=serializers.CharField(), allow_empty=True,
+        child=serializers.CharField(),
+        allow_empty=True,
         help_text="Penentu peringkat setelah skor, berurutan: " + ", ".join(rules.TIE_BREAKERS),
-    )  # fmt: skip
+    )
     is_default = serializers.BooleanField(read_only=True)
     choices = TieBreakerChoiceSerializer(many=True, read_only=True)

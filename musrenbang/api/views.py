@@ -134,9 +134,12 @@ class MeetingViewSet(ScopedQuerysetMixin, mixins.UpdateModelMixin, viewsets.Read
         data.is_valid(raise_exception=True)
         values = data.validated_data
         services.meeting_record(
-            actor=request.user, meeting=meeting, held_date=values.get("held_date", meeting.held_date),
-            place=values.get("place", meeting.place), notes=values.get("notes", meeting.notes),
-        )  # fmt: skip
+            actor=request.user,
+            meeting=meeting,
+            held_date=values.get("held_date", meeting.held_date),
+            place=values.get("place", meeting.place),
+            notes=values.get("notes", meeting.notes),
+        )
         return Response(self._fresh(meeting))
 
     @extend_schema(request=MeetingRecordSerializer, responses=MeetingSerializer)
@@ -163,9 +166,14 @@ class MeetingViewSet(ScopedQuerysetMixin, mixins.UpdateModelMixin, viewsets.Read
             raise ValidationError({"kecamatan": [_("Pilih kecamatan.")]})
         window = (values["window_start"], values["window_end"]) if "window_start" in values else None
         scheduled = services.meetings_schedule(
-            actor=request.user, kecamatan=kecamatan, year=values["year"], kind=values["kind"],
-            planned_date=values["planned_date"], desa=values.get("desa"), window=window,
-        )  # fmt: skip
+            actor=request.user,
+            kecamatan=kecamatan,
+            year=values["year"],
+            kind=values["kind"],
+            planned_date=values["planned_date"],
+            desa=values.get("desa"),
+            window=window,
+        )
         rows = self.get_queryset().filter(pk__in=[m.pk for m in scheduled]).order_by("desa__kode")
         return Response(self.get_serializer(rows, many=True).data)
 
@@ -173,8 +181,13 @@ class MeetingViewSet(ScopedQuerysetMixin, mixins.UpdateModelMixin, viewsets.Read
     @extend_schema(
         methods=["POST"], request=MeetingDocumentUploadSerializer, responses={201: MeetingDocumentSerializer}
     )
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser], pagination_class=None,
-            filter_backends=[])  # fmt: skip
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        parser_classes=[MultiPartParser, FormParser],
+        pagination_class=None,
+        filter_backends=[],
+    )
     def documents(self, request, pk=None):
         """The meeting's documents; POST (multipart ``role`` + ``file``) adds one. The file's content decides
         its type: a renamed file is refused. Nothing is overwritten: a new upload is a new row."""
@@ -199,20 +212,25 @@ class MeetingViewSet(ScopedQuerysetMixin, mixins.UpdateModelMixin, viewsets.Read
         parameters=[OpenApiParameter("doc_id", int, OpenApiParameter.PATH, description="Id dokumen")],
         responses=file_responses("application/octet-stream"),
     )
-    @action(detail=True, methods=["get"], url_path=r"documents/(?P<doc_id>[0-9]+)/download",
-            url_name="document-download", content_negotiation_class=FileNegotiation)  # fmt: skip
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"documents/(?P<doc_id>[0-9]+)/download",
+        url_name="document-download",
+        content_negotiation_class=FileNegotiation,
+    )
     def document_download(self, request, pk=None, doc_id=None):
         meeting = self.get_object()
         document = get_in_scope_or_404(MeetingDocument.objects.filter(meeting=meeting), request.user, pk=doc_id)
         return files.download_response(
-            document.stored_path, download_name=document.original_name,
+            document.stored_path,
+            download_name=document.original_name,
             content_type=files.CONTENT_TYPES.get(document.kind, "application/octet-stream"),
-        )  # fmt: skip
+        )
 
     @extend_schema(methods=["GET"], request=None, responses=ParticipantsSerializer)
     @extend_schema(methods=["PUT"], request=ParticipantsInputSerializer, responses=ParticipantsSerializer)
-    @action(detail=True, methods=["get", "put"], parser_classes=[JSONParser], pagination_class=None,
-            filter_backends=[])  # fmt: skip
+    @action(detail=True, methods=["get", "put"], parser_classes=[JSONParser], pagination_class=None, filter_backends=[])
     def participants(self, request, pk=None):
         """Who took part: the counts typed per group (men/women), the named list, and the summary (women's
         share, groups present). PUT ``{"counts": {"bpd": {"men": 5, "women": 2}, …}}`` replaces the counts."""
@@ -226,8 +244,15 @@ class MeetingViewSet(ScopedQuerysetMixin, mixins.UpdateModelMixin, viewsets.Read
         return Response(ParticipantsSerializer(participants_body(meeting)).data)
 
     @extend_schema(request=ParticipantImportSerializer, responses=ParticipantImportResultSerializer)
-    @action(detail=True, methods=["post"], url_path="participants/import", url_name="participants-import",
-            parser_classes=[MultiPartParser, FormParser], pagination_class=None, filter_backends=[])  # fmt: skip
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="participants/import",
+        url_name="participants-import",
+        parser_classes=[MultiPartParser, FormParser],
+        pagination_class=None,
+        filter_backends=[],
+    )
     def participants_import(self, request, pk=None):
         """Import the named attendance list from the Excel template (multipart ``file``)."""
         meeting = self._editable()
@@ -348,9 +373,11 @@ class ProposalViewSet(ScopedViewSet):
         for number, proposal in enumerate(ranked, start=1):
             proposal.rank = number
         body = {
-            "year": year, "kecamatan": kecamatan.kode if kecamatan else None,
-            "tie_breakers": selectors.tie_breakers_for(kecamatan), "results": ranked,
-        }  # fmt: skip
+            "year": year,
+            "kecamatan": kecamatan.kode if kecamatan else None,
+            "tie_breakers": selectors.tie_breakers_for(kecamatan),
+            "results": ranked,
+        }
         return Response(ProposalRankingSerializer(body).data)
 
     @extend_schema(
@@ -370,11 +397,14 @@ class ProposalViewSet(ScopedViewSet):
         else:
             found = selectors.totals(user=request.user, year=year, by=("bidang",))
             keys = [((value,), value, str(label)) for value, label in Bidang.choices]
-        rows = [{"key": key, "label": label, **_totals(found.get(lookup, selectors.Totals()))}
-                for lookup, key, label in keys]  # fmt: skip
+        rows = [
+            {"key": key, "label": label, **_totals(found.get(lookup, selectors.Totals()))}
+            for lookup, key, label in keys
+        ]
         grand = selectors.Totals(**{name: sum(getattr(t, name) for t in found.values()) for name in TOTAL_FIELDS})
-        return Response(ProposalTotalsResultSerializer({"year": year, "by": by, "rows": rows,
-                                                        "total": _totals(grand)}).data)  # fmt: skip
+        return Response(
+            ProposalTotalsResultSerializer({"year": year, "by": by, "rows": rows, "total": _totals(grand)}).data
+        )
 
     @extend_schema(
         parameters=[OpenApiParameter("years", str, required=True, description="Tahun dipisah koma, mis. 2025,2026")],
@@ -391,14 +421,21 @@ class ProposalViewSet(ScopedViewSet):
                 "desa": d.kode,
                 "desa_nama": d.nama,
                 "years": [{"year": y, **_totals(found.get(d.pk, {}).get(y, selectors.Totals()))} for y in years],
-            }  # fmt: skip
+            }
             for d in restrict(Desa.objects.order_by("kode"), request.user)
         ]
         return Response(ProposalCoverageSerializer({"years": years, "rows": rows}).data)
 
     @extend_schema(request=ProposalImportSerializer, responses={201: ProposalImportResultSerializer})
-    @action(detail=False, methods=["post"], url_path="import", url_name="import",
-            parser_classes=[MultiPartParser, FormParser], pagination_class=None, filter_backends=[])  # fmt: skip
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        url_name="import",
+        parser_classes=[MultiPartParser, FormParser],
+        pagination_class=None,
+        filter_backends=[],
+    )
     @api_errors(404)  # the desa named in the body: missing or out of scope
     def import_(self, request):
         """Import a desa's proposals from the Excel template (multipart ``desa``, ``year``, ``file``). Any row
@@ -421,9 +458,14 @@ class ProposalViewSet(ScopedViewSet):
 
 def _totals(t: selectors.Totals) -> dict:
     return {
-        "count": t.count, "cost": t.cost, "accommodated": t.accommodated, "accommodated_cost": t.accommodated_cost,
-        "decided": t.decided, "share": t.share, "money_share": t.money_share,
-    }  # fmt: skip
+        "count": t.count,
+        "cost": t.cost,
+        "accommodated": t.accommodated,
+        "accommodated_cost": t.accommodated_cost,
+        "decided": t.decided,
+        "share": t.share,
+        "money_share": t.money_share,
+    }
 
 
 class ProposalExportXlsxView(APIView):

@@ -116,8 +116,19 @@ class NotificationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Notification
-        fields = ["id", "kind", "title", "message", "link", "desa", "document_type", "obligation_id", "read",
-                  "read_at", "created_at"]  # fmt: skip
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "message",
+            "link",
+            "desa",
+            "document_type",
+            "obligation_id",
+            "read",
+            "read_at",
+            "created_at",
+        ]
         read_only_fields = fields
 
     def get_read(self, obj) -> bool:
@@ -137,8 +148,21 @@ class DeliverySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Delivery
-        fields = ["id", "event_key", "kind", "channel", "recipient", "desa", "status", "attempts", "next_attempt_at",
-                  "sent_at", "last_error", "created_at", "attempt_log"]  # fmt: skip
+        fields = [
+            "id",
+            "event_key",
+            "kind",
+            "channel",
+            "recipient",
+            "desa",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "sent_at",
+            "last_error",
+            "created_at",
+            "attempt_log",
+        ]
         read_only_fields = fields
 
 

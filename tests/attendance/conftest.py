@@ -44,9 +44,15 @@ def emulator():
 def register():
     def make(handle, desa, *, serial=None, udp=False, comm_key=None, **fields) -> Device:
         return Device.objects.create(
-            serial_number=serial or handle.device.serial_number, desa=desa, name=f"Mesin {desa.nama}",
-            host="127.0.0.1", port=handle.port, transport="udp" if udp else "tcp", comm_key=comm_key, **fields,
-        )  # fmt: skip
+            serial_number=serial or handle.device.serial_number,
+            desa=desa,
+            name=f"Mesin {desa.nama}",
+            host="127.0.0.1",
+            port=handle.port,
+            transport="udp" if udp else "tcp",
+            comm_key=comm_key,
+            **fields,
+        )
 
     return make
 

@@ -236,8 +236,9 @@ def test_operator_links_pin_to_own_perangkat(tenancy, world):
     assert (world.pin2.perangkat, world.pin2.linked_by) == (tenancy.perangkat_a, tenancy.operator_a)
 
 
-@pytest.mark.parametrize("who,perangkat", [("operator_a", "perangkat_b"), ("kasi_tapem", "perangkat_b"),
-                                           ("kasi_tapem", "other_perangkat")])  # fmt: skip
+@pytest.mark.parametrize(
+    "who,perangkat", [("operator_a", "perangkat_b"), ("kasi_tapem", "perangkat_b"), ("kasi_tapem", "other_perangkat")]
+)
 def test_link_to_perangkat_of_another_desa_is_400(tenancy, world, who, perangkat):
     url = reverse("api:device-user-detail", args=[world.pin2.pk])
     body = {"perangkat": getattr(tenancy, perangkat).pk}

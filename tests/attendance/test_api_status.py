@@ -30,9 +30,15 @@ def day(offset: int) -> dt.date:
 
 def status_row(perangkat, date: dt.date, status: str, codes: str = "", late: int = 0, early: int = 0):
     return DailyStatus.objects.create(
-        perangkat=perangkat, desa=perangkat.desa, date=date, status=status, codes=codes, late_minutes=late,
-        early_minutes=early, computed_at=timezone.now(),
-    )  # fmt: skip
+        perangkat=perangkat,
+        desa=perangkat.desa,
+        date=date,
+        status=status,
+        codes=codes,
+        late_minutes=late,
+        early_minutes=early,
+        computed_at=timezone.now(),
+    )
 
 
 # Working hours ----------------------------------------------------------------------------------------------
@@ -41,9 +47,11 @@ WEEK = [{"weekday": d, "start": "07:30", "end": "16:00"} for d in range(4)] + [
     {"weekday": 4, "start": "07:30", "end": "16:30"}
 ]
 RAMADAN = {
-    "name": "Ramadan 1447 H", "valid_from": "2026-02-18", "valid_to": "2026-03-19",
+    "name": "Ramadan 1447 H",
+    "valid_from": "2026-02-18",
+    "valid_to": "2026-03-19",
     "days": [{"weekday": d, "start": "08:00", "end": "15:00"} for d in range(5)],
-}  # fmt: skip
+}
 
 
 def create_schedule(client, **body):
@@ -58,8 +66,14 @@ def hours(tenancy):
     own = create_schedule(api, name="Jam kerja Desa Pucuk", desa=tenancy.desa_a.kode, tolerance_minutes=5)
     ramadan = create_schedule(api, **RAMADAN)
     assert [r.status_code for r in (base, own, ramadan)] == [201, 201, 201], (base.content, own.content)
-    return type("Hours", (), {k: WorkSchedule.objects.get(pk=r.json()["id"]) for k, r in
-                              (("base", base), ("own", own), ("ramadan", ramadan))})  # fmt: skip
+    return type(
+        "Hours",
+        (),
+        {
+            k: WorkSchedule.objects.get(pk=r.json()["id"])
+            for k, r in (("base", base), ("own", own), ("ramadan", ramadan))
+        },
+    )
 
 
 def test_kasi_creates_desa_override_and_ramadan_range(tenancy, hours):
@@ -96,8 +110,12 @@ def test_second_base_schedule_for_the_same_area_is_refused(tenancy, hours):
 @pytest.mark.parametrize("who", ["operator_a", "kades_a"])
 def test_desa_users_cannot_write_schedules(tenancy, hours, who):
     api = tenancy.client(getattr(tenancy, who))
-    assert create_schedule(api, name="Buatan desa", desa=tenancy.desa_a.kode, valid_from="2026-09-01",
-                           valid_to="2026-09-30").status_code == 403  # fmt: skip
+    assert (
+        create_schedule(
+            api, name="Buatan desa", desa=tenancy.desa_a.kode, valid_from="2026-09-01", valid_to="2026-09-30"
+        ).status_code
+        == 403
+    )
     url = reverse("api:work-schedule-detail", args=[hours.own.pk])
     assert api.patch(url, {"name": "Diubah"}, format="json").status_code == 403
     assert api.delete(url).status_code == 403
@@ -113,8 +131,10 @@ def test_desa_users_read_the_kecamatan_default_and_only_their_own_override(tenan
     assert seen == {"Jam kerja Kecamatan Pucuk", "Jam kerja Desa Pucuk", "Ramadan 1447 H"}
     api_b = tenancy.client(tenancy.operator_b)
     assert {r["name"] for r in rows(api_b, "api:work-schedule-list")} == {
-        "Jam kerja Kecamatan Pucuk", "Jam kerja Gempolpading", "Ramadan 1447 H"
-    }  # fmt: skip
+        "Jam kerja Kecamatan Pucuk",
+        "Jam kerja Gempolpading",
+        "Ramadan 1447 H",
+    }
     assert api_b.get(reverse("api:work-schedule-detail", args=[hours.own.pk])).status_code == 404
 
 
@@ -128,8 +148,10 @@ def test_other_kecamatan_sees_and_changes_no_schedule(tenancy, hours, who):
         assert api.patch(url, {"name": "Diubah"}, format="json").status_code in (403, 404)
         assert api.delete(url).status_code in (403, 404)
     assert sorted(WorkSchedule.objects.values_list("name", flat=True)) == [
-        "Jam kerja Desa Pucuk", "Jam kerja Kecamatan Pucuk", "Ramadan 1447 H"
-    ]  # fmt: skip
+        "Jam kerja Desa Pucuk",
+        "Jam kerja Kecamatan Pucuk",
+        "Ramadan 1447 H",
+    ]
 
 
 def test_outsider_kasi_cannot_create_schedules_for_pucuk(tenancy):
@@ -147,14 +169,16 @@ def test_outsider_kasi_cannot_create_schedules_for_pucuk(tenancy):
         ({"days": [{"weekday": 0, "start": "16:00", "end": "07:30"}]}, "days"),
         ({"days": [{"weekday": 0, "start": "7.30", "end": "16:00"}]}, "days.0.start"),
         ({"days": [{"weekday": 7, "start": "07:30", "end": "16:00"}]}, "days.0.weekday"),
-        ({"days": [{"weekday": 0, "start": "07:30", "end": "20:00"}], "departure_after_minutes": 700},
-         "departure_after_minutes"),
+        (
+            {"days": [{"weekday": 0, "start": "07:30", "end": "20:00"}], "departure_after_minutes": 700},
+            "departure_after_minutes",
+        ),
         ({"days": [{"weekday": 0, "start": "02:00", "end": "10:00"}]}, "arrival_before_minutes"),
         ({"valid_from": "2026-03-01"}, "valid_to"),
         ({"days": []}, "days"),
         ({"days": WEEK + [{"weekday": 0, "start": "08:00", "end": "12:00"}]}, "days"),
     ],
-)  # fmt: skip
+)
 def test_invalid_schedules_are_field_errors(tenancy, body, field):
     response = create_schedule(tenancy.client(tenancy.kasi_tapem), **body)
     assert response.status_code == 400, response.content
@@ -172,12 +196,18 @@ def test_effective_schedule_follows_ramadan_range_and_desa_override(tenancy, hou
     assert inside.status_code == 200, inside.content
     body = inside.json()
     assert (body["schedule_id"], body["source"], body["start"], body["end"]) == (
-        hours.ramadan.pk, "kecamatan_range", "08:00", "15:00"
-    )  # fmt: skip
+        hours.ramadan.pk,
+        "kecamatan_range",
+        "08:00",
+        "15:00",
+    )
     outside = effective(api, tenancy.desa_a, "2026-08-07").json()  # a Friday
     assert (outside["schedule_id"], outside["source"], outside["end"], outside["tolerance_minutes"]) == (
-        hours.own.pk, "desa", "16:30", 5
-    )  # fmt: skip
+        hours.own.pk,
+        "desa",
+        "16:30",
+        5,
+    )
     b = effective(tenancy.client(tenancy.operator_b), tenancy.desa_b, "2026-08-08").json()  # a Saturday
     assert (b["schedule_id"], b["source"], b["working_day"], b["start"]) == (hours.base.pk, "kecamatan", False, None)
 
@@ -208,8 +238,14 @@ def staff_a(tenancy):
 
 
 def request_leave(client, perangkat, kind="I", start=MON, end=None, fmt="json", **extra):
-    body = {"perangkat": perangkat.pk, "kind": kind, "date_from": start.isoformat(),
-            "date_to": (end or start).isoformat(), "reason": "Keperluan keluarga", **extra}  # fmt: skip
+    body = {
+        "perangkat": perangkat.pk,
+        "kind": kind,
+        "date_from": start.isoformat(),
+        "date_to": (end or start).isoformat(),
+        "reason": "Keperluan keluarga",
+        **extra,
+    }
     return client.post(reverse("api:leave-list"), body, format=fmt)
 
 
@@ -223,11 +259,18 @@ def test_operator_requests_leave_for_own_perangkat_but_cannot_approve(tenancy, s
     assert response.status_code == 201, response.content
     body = response.json()
     assert (body["perangkat"], body["desa"], body["kind"], body["kind_display"], body["days"]) == (
-        staff_a.pk, "35.24.13.2001", "C", "Cuti", 3
-    )  # fmt: skip
+        staff_a.pk,
+        "35.24.13.2001",
+        "C",
+        "Cuti",
+        3,
+    )
     assert (body["state"], body["state_display"], body["requested_by"], body["decided_by"]) == (
-        "diajukan", "Diajukan", "op_a", None
-    )  # fmt: skip
+        "diajukan",
+        "Diajukan",
+        "op_a",
+        None,
+    )
     assert leave_action(api, body["id"], "approve").status_code == 403
     assert leave_action(api, body["id"], "reject").status_code == 403
     assert Leave.objects.get(pk=body["id"]).state == Leave.State.REQUESTED
@@ -239,8 +282,10 @@ def test_kades_approves_staff_leave_but_his_own_needs_the_kecamatan(tenancy, sta
     approved = leave_action(kades, staff_leave, "approve", "Silakan")
     assert approved.status_code == 200, approved.content
     assert (approved.json()["state"], approved.json()["decided_by"], approved.json()["decision_note"]) == (
-        "disetujui", "kades_a", "Silakan"
-    )  # fmt: skip
+        "disetujui",
+        "kades_a",
+        "Silakan",
+    )
     assert approved.json()["decided_at"] is not None
     own = request_leave(kades, tenancy.perangkat_a).json()["id"]
     assert leave_action(kades, own, "approve").status_code == 403
@@ -301,8 +346,9 @@ def test_long_sick_leave_needs_a_doctor_note(tenancy, staff_a):
 
 def test_a_fake_pdf_attachment_is_a_field_error(tenancy, staff_a):
     fake = SimpleUploadedFile("surat.pdf", b"MZ\x90\x00 bukan pdf", content_type="application/pdf")
-    response = request_leave(tenancy.client(tenancy.operator_a), staff_a, "S", MON, day(3), fmt="multipart",
-                             attachment=fake)  # fmt: skip
+    response = request_leave(
+        tenancy.client(tenancy.operator_a), staff_a, "S", MON, day(3), fmt="multipart", attachment=fake
+    )
     assert response.status_code == 400 and "attachment" in response.json()["fields"]
     assert not Leave.objects.exists()
 
@@ -324,8 +370,9 @@ def test_foreign_users_cannot_request_leave_for_desa_a(tenancy, staff_a, who):
 @pytest.fixture
 def sick_leave(tenancy, staff_a):
     note = SimpleUploadedFile("surat-dokter.pdf", blank_pdf(), content_type="application/pdf")
-    response = request_leave(tenancy.client(tenancy.operator_a), staff_a, "S", MON, day(3), fmt="multipart",
-                             attachment=note)  # fmt: skip
+    response = request_leave(
+        tenancy.client(tenancy.operator_a), staff_a, "S", MON, day(3), fmt="multipart", attachment=note
+    )
     assert response.status_code == 201, response.content
     return Leave.objects.get(pk=response.json()["id"])
 
@@ -402,8 +449,10 @@ def test_daily_rows_and_filters(tenancy, statuses):
     }
     assert daily_ids(api, perangkat=tenancy.perangkat_a.pk) == {s["a_h"], s["a_tl2"], s["a_tk"]}
     assert daily_ids(api, date_from=day(1).isoformat(), date_to=day(1).isoformat()) == {
-        s["a_tl2"], s["staff_tl1"], s["b_tl2"]
-    }  # fmt: skip
+        s["a_tl2"],
+        s["staff_tl1"],
+        s["b_tl2"],
+    }
     assert daily_ids(api, date_from=day(2).isoformat()) == {s["a_tk"], s["staff_psw2"]}
     assert daily_ids(api, status="TL") == {s["a_tl2"], s["staff_tl1"], s["b_tl2"]}
     assert daily_ids(api, status="TK") == {s["a_tk"]}
@@ -412,11 +461,22 @@ def test_daily_rows_and_filters(tenancy, statuses):
     assert daily_ids(api, code="TL") == set()  # codes are matched whole: TL1/TL2 are not "TL"
     row = next(r for r in rows(api, "api:daily-status-list") if r["id"] == s["a_tl2"])
     assert row == {
-        "id": s["a_tl2"], "perangkat": tenancy.perangkat_a.pk, "perangkat_nama": "Slamet Riyadi",
-        "desa": "35.24.13.2001", "date": "2026-08-04", "status": "TL", "codes": ["TL2", "PSW1"],
-        "label": "TL2/PSW1", "arrival_at": None, "departure_at": None, "late_minutes": 45, "early_minutes": 10,
-        "missing_in_minutes": 0, "missing_out_minutes": 0, "corrected": False,
-    }  # fmt: skip
+        "id": s["a_tl2"],
+        "perangkat": tenancy.perangkat_a.pk,
+        "perangkat_nama": "Slamet Riyadi",
+        "desa": "35.24.13.2001",
+        "date": "2026-08-04",
+        "status": "TL",
+        "codes": ["TL2", "PSW1"],
+        "label": "TL2/PSW1",
+        "arrival_at": None,
+        "departure_at": None,
+        "late_minutes": 45,
+        "early_minutes": 10,
+        "missing_in_minutes": 0,
+        "missing_out_minutes": 0,
+        "corrected": False,
+    }
 
 
 def test_desa_operator_sees_only_own_desa_statuses(tenancy, statuses):
@@ -490,20 +550,42 @@ def test_recap_month_ranks_desa_and_counts_totals(tenancy, month):
     body = response.json()
     assert body["month"] == "2026-08"
     assert [(r["rank"], r["desa"], r["nama"]) for r in body["desa"]] == [
-        (1, "35.24.13.2001", "Pucuk"), (2, "35.24.13.2002", "Gempolpading"), (3, "35.24.13.2003", "Babatan")
-    ]  # fmt: skip
+        (1, "35.24.13.2001", "Pucuk"),
+        (2, "35.24.13.2002", "Gempolpading"),
+        (3, "35.24.13.2003", "Babatan"),
+    ]
     a, b, c = (r["totals"] for r in body["desa"])
     assert (a["hari_kerja"], a["h"], a["tl"], a["tl_minutes"], a["s"], a["present"], a["rate"]) == (
-        4, 2, 1, 10, 1, 3, 75.0
-    )  # fmt: skip
+        4,
+        2,
+        1,
+        10,
+        1,
+        3,
+        75.0,
+    )
     assert (b["hari_kerja"], b["h"], b["tk"], b["rate"]) == (5, 2, 3, 40.0)
     assert (c["hari_kerja"], c["rate"]) == (0, None)
-    assert set(a) == {"hari_kerja", "h", "tl", "tl_minutes", "psw", "psw_minutes", "tam", "tap", "i", "s", "c", "dl",
-                      "tk", "nd", "present", "rate"}  # fmt: skip
+    assert set(a) == {
+        "hari_kerja",
+        "h",
+        "tl",
+        "tl_minutes",
+        "psw",
+        "psw_minutes",
+        "tam",
+        "tap",
+        "i",
+        "s",
+        "c",
+        "dl",
+        "tk",
+        "nd",
+        "present",
+        "rate",
+    }
     streaks = [f for f in body["flags"] if f["kind"] == "tk_streak"]
-    assert [(f["desa"], f["perangkat"], f["count"]) for f in streaks] == [
-        ("35.24.13.2002", tenancy.perangkat_b.pk, 3)
-    ]  # fmt: skip
+    assert [(f["desa"], f["perangkat"], f["count"]) for f in streaks] == [("35.24.13.2002", tenancy.perangkat_b.pk, 3)]
 
 
 def test_recap_month_is_scoped(tenancy, month):
@@ -522,8 +604,11 @@ def test_recap_desa_grid(tenancy, month, staff_a):
     assert response.status_code == 200, response.content
     body = response.json()
     assert (body["month"], body["desa"], len(body["days"]), body["days"][0]) == (
-        "2026-08", "35.24.13.2001", 31, "2026-08-01"
-    )  # fmt: skip
+        "2026-08",
+        "35.24.13.2001",
+        31,
+        "2026-08-01",
+    )
     assert [i for i, off in enumerate(body["day_off"]) if off] == [7]  # 8 August, the shaded Saturday
     by_id = {r["perangkat"]: r for r in body["rows"]}
     assert set(by_id) == {tenancy.perangkat_a.pk, staff_a.pk}
@@ -593,8 +678,11 @@ def test_kasi_writes_a_note_and_the_desa_reads_it(tenancy, staff_a):
     assert response.status_code == 201, response.content
     body = response.json()
     assert (body["desa"], body["month"], body["perangkat"], body["author"]) == (
-        "35.24.13.2001", "2026-08", staff_a.pk, "kasitapem"
-    )  # fmt: skip
+        "35.24.13.2001",
+        "2026-08",
+        staff_a.pk,
+        "kasitapem",
+    )
     assert ReviewNote.objects.get(pk=body["id"]).month == AUG
     assert note(tenancy.client(tenancy.camat), tenancy.desa_b, month_value="2026-07").status_code == 201
     api = tenancy.client(tenancy.operator_a)
@@ -630,8 +718,13 @@ def test_foreign_users_see_and_write_no_note_of_desa_a(tenancy, who):
 
 
 def warn(client, perangkat, level="lisan", month_value="2026-08"):
-    body = {"perangkat": perangkat.pk, "month": month_value, "level": level, "note": "Terlambat 6 kali.",
-            "letter_number": "800/12/2026"}  # fmt: skip
+    body = {
+        "perangkat": perangkat.pk,
+        "month": month_value,
+        "level": level,
+        "note": "Terlambat 6 kali.",
+        "letter_number": "800/12/2026",
+    }
     return client.post(reverse("api:attendance-warning-list"), body, format="json")
 
 
@@ -641,8 +734,12 @@ def test_kasi_issues_a_spoken_teguran_without_letter(tenancy, staff_a):
     assert response.status_code == 201, response.content
     body = response.json()
     assert (body["perangkat"], body["desa"], body["month"], body["level_display"], body["letter_url"]) == (
-        staff_a.pk, "35.24.13.2001", "2026-08", "Teguran lisan", None
-    )  # fmt: skip
+        staff_a.pk,
+        "35.24.13.2001",
+        "2026-08",
+        "Teguran lisan",
+        None,
+    )
     assert api.get(reverse("api:attendance-warning-letter", args=[body["id"]])).status_code == 404
 
 

@@ -29,18 +29,30 @@ def rina(tenancy):
 def make_leave(tenancy, perangkat, state=Leave.State.APPROVED) -> Leave:
     decided = state != Leave.State.REQUESTED
     return Leave.objects.create(
-        perangkat=perangkat, kind=Leave.Kind.CUTI, date_from=DAY, date_to=DAY, requested_by=tenancy.operator_a,
-        state=state, decided_by=tenancy.kades_a if decided else None, decided_at=timezone.now() if decided else None,
-    )  # fmt: skip
+        perangkat=perangkat,
+        kind=Leave.Kind.CUTI,
+        date_from=DAY,
+        date_to=DAY,
+        requested_by=tenancy.operator_a,
+        state=state,
+        decided_by=tenancy.kades_a if decided else None,
+        decided_at=timezone.now() if decided else None,
+    )
 
 
 def make_correction(tenancy, perangkat, state=PunchCorrection.State.APPROVED) -> PunchCorrection:
     decided = state != PunchCorrection.State.REQUESTED
     return PunchCorrection.objects.create(
-        perangkat=perangkat, date=DAY, kind="in", punched_at=dt.datetime(2026, 8, 3, 0, 25, tzinfo=dt.UTC),
-        reason="Lupa absen", requested_by=tenancy.operator_a, state=state,
-        decided_by=tenancy.kades_a if decided else None, decided_at=timezone.now() if decided else None,
-    )  # fmt: skip
+        perangkat=perangkat,
+        date=DAY,
+        kind="in",
+        punched_at=dt.datetime(2026, 8, 3, 0, 25, tzinfo=dt.UTC),
+        reason="Lupa absen",
+        requested_by=tenancy.operator_a,
+        state=state,
+        decided_by=tenancy.kades_a if decided else None,
+        decided_at=timezone.now() if decided else None,
+    )
 
 
 def api_cancel(tenancy, who, kind: str, pk: int):

@@ -35,8 +35,12 @@ FOREIGN = ["operator_b", "outsider", "outsider_operator"]
 def office(tenancy):
     """Desa A's machine, pulled the next morning. MON: Slamet (the Kepala Desa) 07:20–16:05; Rina (staff) only
     left at 16:05: she forgot the morning punch (TAM)."""
-    device = Device.objects.create(serial_number="A-1", desa=tenancy.desa_a, name="Balai",
-                                   last_success_at=dt.datetime(2026, 8, 4, 8, 0, tzinfo=WIB))  # fmt: skip
+    device = Device.objects.create(
+        serial_number="A-1",
+        desa=tenancy.desa_a,
+        name="Balai",
+        last_success_at=dt.datetime(2026, 8, 4, 8, 0, tzinfo=WIB),
+    )
     rina = PerangkatFactory(desa=tenancy.desa_a, nama="Rina Wati", jabatan=Jabatan.KAUR_KEUANGAN)
     DeviceUser.objects.create(device=device, pin="1", perangkat=tenancy.perangkat_a)
     DeviceUser.objects.create(device=device, pin="2", perangkat=rina)
@@ -50,10 +54,26 @@ def hhmm(value: str) -> dt.time:
     return dt.time(*map(int, value.split(":")))
 
 
-def request(tenancy, perangkat, *, who="operator_a", day=MON, kind="in", time="07:25", reason="Lupa absen masuk",
-            attachment=None) -> PunchCorrection:  # fmt: skip
-    return corrections.correction_request(actor=getattr(tenancy, who), perangkat=perangkat, date=day, kind=kind,
-                                          time=hhmm(time), reason=reason, attachment=attachment)  # fmt: skip
+def request(
+    tenancy,
+    perangkat,
+    *,
+    who="operator_a",
+    day=MON,
+    kind="in",
+    time="07:25",
+    reason="Lupa absen masuk",
+    attachment=None,
+) -> PunchCorrection:
+    return corrections.correction_request(
+        actor=getattr(tenancy, who),
+        perangkat=perangkat,
+        date=day,
+        kind=kind,
+        time=hhmm(time),
+        reason=reason,
+        attachment=attachment,
+    )
 
 
 def status(perangkat, day=MON) -> DailyStatus:
@@ -123,8 +143,15 @@ def test_a_departure_after_midnight_belongs_to_its_day(tenancy, office):
         actor=tenancy.kasi_tapem, schedule=late_shift, days={d: (hhmm("07:30"), hhmm("16:00")) for d in range(5)}
     )
     punch(office.device, "1", dt.date(2026, 8, 4), "07:20")
-    fix = request(tenancy, office.slamet, who="kasi_tapem", day=dt.date(2026, 8, 4), kind="out", time="00:30",
-                  reason="Rapat malam")  # fmt: skip
+    fix = request(
+        tenancy,
+        office.slamet,
+        who="kasi_tapem",
+        day=dt.date(2026, 8, 4),
+        kind="out",
+        time="00:30",
+        reason="Rapat malam",
+    )
     assert fix.punched_at == dt.datetime(2026, 8, 5, 0, 30, tzinfo=WIB)  # the next calendar day, for Tuesday
     corrections.correction_decide(actor=tenancy.camat, correction=fix, approve=True)
     Device.objects.filter(pk=office.device.pk).update(last_success_at=dt.datetime(2026, 8, 5, 8, 0, tzinfo=WIB))
@@ -161,8 +188,14 @@ def test_one_open_correction_per_day_and_punch(tenancy, office):
     with pytest.raises(ValidationError, match="Sudah ada koreksi absen masuk 03/08/2026 yang diajukan"):
         request(tenancy, office.rina, time="07:10")
     with pytest.raises(IntegrityError), transaction.atomic():  # the database says so too
-        PunchCorrection.objects.create(perangkat=office.rina, date=MON, kind="in", punched_at=first.punched_at,
-                                       reason="x", requested_by=tenancy.camat)  # fmt: skip
+        PunchCorrection.objects.create(
+            perangkat=office.rina,
+            date=MON,
+            kind="in",
+            punched_at=first.punched_at,
+            reason="x",
+            requested_by=tenancy.camat,
+        )
     corrections.correction_decide(actor=tenancy.kades_a, correction=first, approve=False, note="Tidak benar")
     assert request(tenancy, office.rina, time="07:10").state == PunchCorrection.State.REQUESTED  # after a rejection
 
@@ -193,8 +226,14 @@ def test_the_kepala_desa_cannot_decide_his_own_correction(tenancy, office):
 
 
 def api_request(client, perangkat, fmt="json", **extra):
-    body = {"perangkat": perangkat.pk, "date": MON.isoformat(), "kind": "in", "time": "07:25",
-            "reason": "Lupa absen masuk", **extra}  # fmt: skip
+    body = {
+        "perangkat": perangkat.pk,
+        "date": MON.isoformat(),
+        "kind": "in",
+        "time": "07:25",
+        "reason": "Lupa absen masuk",
+        **extra,
+    }
     return client.post(reverse("api:punch-correction-list"), body, format=fmt)
 
 
@@ -208,8 +247,12 @@ def test_api_request_approve_and_download(tenancy, office):
     assert response.status_code == 201, response.content
     body = response.json()
     assert (body["perangkat"], body["desa"], body["kind"], body["kind_display"], body["state"]) == (
-        office.rina.pk, "35.24.13.2001", "in", "Masuk", "diajukan"
-    )  # fmt: skip
+        office.rina.pk,
+        "35.24.13.2001",
+        "in",
+        "Masuk",
+        "diajukan",
+    )
     assert body["punched_at"] == "2026-08-03T07:25:00+07:00"
     assert body["attachment_url"] == reverse("api:punch-correction-attachment", args=[body["id"]])
     download = operator.get(body["attachment_url"])
@@ -218,8 +261,10 @@ def test_api_request_approve_and_download(tenancy, office):
     approved = api_action(tenancy.client(tenancy.kades_a), body["id"], "approve", "Benar lupa")
     assert approved.status_code == 200, approved.content
     assert (approved.json()["state"], approved.json()["decided_by"], approved.json()["decision_note"]) == (
-        "disetujui", "kades_a", "Benar lupa"
-    )  # fmt: skip
+        "disetujui",
+        "kades_a",
+        "Benar lupa",
+    )
     again = api_action(tenancy.client(tenancy.camat), body["id"], "reject")
     assert again.status_code == 400 and "sudah diputuskan" in again.json()["fields"]["non_field_errors"][0]
     daily.status_dirty_process()
@@ -281,8 +326,14 @@ def test_api_outsiders_get_404_and_change_nothing(tenancy, office, who):
 
 
 def form_data(perangkat, **fields) -> dict:
-    return {"perangkat": perangkat.pk, "date": "03/08/2026", "kind": "in", "time": "07:25",
-            "reason": "Lupa absen masuk", **fields}  # fmt: skip
+    return {
+        "perangkat": perangkat.pk,
+        "date": "03/08/2026",
+        "kind": "in",
+        "time": "07:25",
+        "reason": "Lupa absen masuk",
+        **fields,
+    }
 
 
 def test_web_request_then_approval_by_the_kepala_desa(client, tenancy, office):

@@ -36,8 +36,13 @@ def frozen():
 def office(tenancy):
     """Desa A with one machine that reported every day of the week of MON (a successful pull covered each day
     and completed after its arrival window closed, at 00:10 the next morning), two linked perangkat."""
-    device = Device.objects.create(serial_number="A-1", desa=tenancy.desa_a, name="Balai", host="127.0.0.1",
-                                   last_success_at=NOW - dt.timedelta(minutes=5))  # fmt: skip
+    device = Device.objects.create(
+        serial_number="A-1",
+        desa=tenancy.desa_a,
+        name="Balai",
+        host="127.0.0.1",
+        last_success_at=NOW - dt.timedelta(minutes=5),
+    )
     slamet = tenancy.perangkat_a
     rina = PerangkatFactory(desa=tenancy.desa_a, nama="Rina")
     DeviceUser.objects.create(device=device, pin="1", name="SLAMET", perangkat=slamet)
@@ -72,8 +77,9 @@ def test_a_week_of_codes(office):
     assert status(office.rina, MON + dt.timedelta(days=3)) == "H"
     # Friday: the machine reported (pulled after the window) but holds no punch by anyone: ND for all, not TK.
     assert (status(office.slamet, MON + dt.timedelta(days=4)), status(office.rina, MON + dt.timedelta(days=4))) == (
-        "ND", "ND"
-    )  # fmt: skip
+        "ND",
+        "ND",
+    )
     assert status(office.slamet, MON + dt.timedelta(days=5)) == "L"  # Saturday
     assert status(office.rina, MON) == "TK"
 
@@ -101,8 +107,9 @@ def test_holiday_with_punches_is_l(office):
 
 def test_ramadan_override_applies_in_its_range_only(office, tenancy):
     ramadan = WorkSchedule(kecamatan=tenancy.kecamatan, name="Ramadan", valid_from=MON, valid_to=MON)
-    schedules.schedule_save(actor=tenancy.kasi_tapem, schedule=ramadan,
-                            days={w: (dt.time(8, 0), dt.time(15, 0)) for w in range(5)})  # fmt: skip
+    schedules.schedule_save(
+        actor=tenancy.kasi_tapem, schedule=ramadan, days={w: (dt.time(8, 0), dt.time(15, 0)) for w in range(5)}
+    )
     for day in (MON, MON + dt.timedelta(days=1)):
         punch(office.device, "1", day, "07:55"), punch(office.device, "1", day, "15:05")
     recompute(office, MON, MON + dt.timedelta(days=1))
@@ -122,8 +129,14 @@ def test_leave_approved_after_the_day_was_computed_is_recomputed(office, tenancy
     punch(office.device, "1", MON, "07:25")
     recompute(office, MON, MON)
     assert status(office.rina, MON) == "TK"
-    request = leave.leave_request(actor=tenancy.operator_a, perangkat=office.rina, kind=Leave.Kind.IZIN,
-                                  date_from=MON, date_to=MON, reason="Keluarga")  # fmt: skip
+    request = leave.leave_request(
+        actor=tenancy.operator_a,
+        perangkat=office.rina,
+        kind=Leave.Kind.IZIN,
+        date_from=MON,
+        date_to=MON,
+        reason="Keluarga",
+    )
     assert status(office.rina, MON) == "TK"  # a request alone changes nothing
     leave.leave_decide(actor=tenancy.kades_a, leave=request, approve=True)
     assert StatusDirty.objects.filter(desa=office.desa, date=MON).exists()
@@ -183,16 +196,24 @@ def test_recomputing_any_range_twice_changes_nothing(office, punches, first, len
     sid = transaction.savepoint()
     try:
         with transaction.atomic():
-            punches_insert(device=office.device, records=[
-                RawRecord(pin, None, dt.datetime.combine(MON + dt.timedelta(days=d), dt.time()) + dt.timedelta(minutes=m),
-                          1, 0)
-                for pin, d, m in punches
-            ])  # fmt: skip
+            punches_insert(
+                device=office.device,
+                records=[
+                    RawRecord(
+                        pin,
+                        None,
+                        dt.datetime.combine(MON + dt.timedelta(days=d), dt.time()) + dt.timedelta(minutes=m),
+                        1,
+                        0,
+                    )
+                    for pin, d, m in punches
+                ],
+            )
         recompute(office)
         snapshot = lambda: set(  # noqa: E731
             DailyStatus.objects.values_list(
                 "perangkat_id", "date", "status", "codes", "late_minutes", "early_minutes", "arrival_at", "departure_at"
-            )  # fmt: skip
+            )
         )
         whole = snapshot()
         start = MON + dt.timedelta(days=first)

@@ -246,8 +246,12 @@ def test_every_connection_failure_reads_the_same(tenancy, failing_targets):
         result = device_pull(device_id=device.pk)
         device.refresh_from_db()
         run = SyncRun.objects.get(device=device)
-        assert (result.outcome, result.error, device.last_error, run.error) == ("failed", UNREACHABLE, UNREACHABLE,
-                                                                               UNREACHABLE), name  # fmt: skip
+        assert (result.outcome, result.error, device.last_error, run.error) == (
+            "failed",
+            UNREACHABLE,
+            UNREACHABLE,
+            UNREACHABLE,
+        ), name
         errors.add(run.error)
         details.add(run.error_detail)
     assert errors == {UNREACHABLE}
@@ -255,8 +259,9 @@ def test_every_connection_failure_reads_the_same(tenancy, failing_targets):
 
 
 def test_the_cause_is_not_in_the_api_nor_on_the_device_page(client, tenancy, failing_targets):
-    device = Device.objects.create(serial_number="C-1", desa=tenancy.desa_a, name="Balai", host="127.0.0.1",
-                                   port=failing_targets["closed"])  # fmt: skip
+    device = Device.objects.create(
+        serial_number="C-1", desa=tenancy.desa_a, name="Balai", host="127.0.0.1", port=failing_targets["closed"]
+    )
     device_pull(device_id=device.pk)
     detail = SyncRun.objects.get().error_detail
     assert detail.startswith("ZKNetworkError: ")  # e.g. "[Errno 32] Broken pipe" after a refused connect
@@ -281,8 +286,9 @@ def test_set_time_on_an_unreachable_device_is_a_502_with_the_same_text(tenancy, 
 
 
 def test_clear_log_on_an_unreachable_device_is_a_502_with_the_same_text(tenancy, failing_targets):
-    device = Device.objects.create(serial_number="CL-1", desa=tenancy.desa_a, name="Balai", host="127.0.0.1",
-                                   port=failing_targets["silent"])  # fmt: skip
+    device = Device.objects.create(
+        serial_number="CL-1", desa=tenancy.desa_a, name="Balai", host="127.0.0.1", port=failing_targets["silent"]
+    )
     response = tenancy.client(tenancy.kasi_tapem).post(reverse("api:device-clear-log", args=[device.pk]))
     assert response.status_code == 502
     assert response.json() == {"detail": UNREACHABLE, "code": "device_error"}
@@ -323,12 +329,22 @@ def test_set_time_and_clear_log_for_an_operator_are_403_and_for_an_outsider_404(
 # Time zones ----------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("zone", ["A" * 300, "Mars/Olympus_Mons", "../../../../etc/passwd", "/etc/localtime",
-                                  "Asia/../Asia/Jakarta", "asia/jakarta"])  # fmt: skip
+@pytest.mark.parametrize(
+    "zone",
+    [
+        "A" * 300,
+        "Mars/Olympus_Mons",
+        "../../../../etc/passwd",
+        "/etc/localtime",
+        "Asia/../Asia/Jakarta",
+        "asia/jakarta",
+    ],
+)
 def test_an_unknown_time_zone_is_a_field_error(tenancy, zone):
     api = tenancy.client(tenancy.kasi_tapem)
-    response = api.post(reverse("api:device-list"), new(tenancy.desa_a, "TZ-1", host="10.0.0.5", timezone=zone),
-                        format="json")  # fmt: skip
+    response = api.post(
+        reverse("api:device-list"), new(tenancy.desa_a, "TZ-1", host="10.0.0.5", timezone=zone), format="json"
+    )
     assert response.status_code == 400 and list(response.json()["fields"]) == ["timezone"], response.content
     assert any("tidak dikenal" in m for m in response.json()["fields"]["timezone"])
     device = Device.objects.create(serial_number="TZ-2", desa=tenancy.desa_a, name="Balai", host="10.0.0.5")

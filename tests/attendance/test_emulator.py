@@ -30,9 +30,13 @@ CMD_ATTLOG_RRQ = 13
 @contextmanager
 def connected(handle: EmulatorHandle, timeout: float = 5, password: int = 0) -> Iterator:
     zk = ZK(
-        handle.host, port=handle.port, timeout=timeout, password=password, force_udp=handle.transport == "udp",
+        handle.host,
+        port=handle.port,
+        timeout=timeout,
+        password=password,
+        force_udp=handle.transport == "udp",
         ommit_ping=True,
-    )  # fmt: skip
+    )
     conn = zk.connect()
     try:
         yield conn

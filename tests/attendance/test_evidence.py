@@ -51,10 +51,14 @@ def pull(device: Device, when: dt.datetime, punches: list[tuple[str, dt.datetime
         device.refresh_from_db()
         run = SyncRun.objects.create(device=device, trigger="test", started_at=when)
         data = DeviceRead(
-            serial_number=device.serial_number, device_time=when.replace(tzinfo=None), records=records,
-            users=[("1", "SLAMET", 0), ("2", "RINA", 0)], record_count=len(records), record_capacity=100_000,
+            serial_number=device.serial_number,
+            device_time=when.replace(tzinfo=None),
+            records=records,
+            users=[("1", "SLAMET", 0), ("2", "RINA", 0)],
+            record_count=len(records),
+            record_capacity=100_000,
             user_count=2,
-        )  # fmt: skip
+        )
         services._stored(device, run, data)
 
 
@@ -81,26 +85,35 @@ SCENARIOS = [
     (
         "a 00:05 pull followed by silence: no evidence for the day",
         [(at(D, "00:05"), MON_PUNCHES)],
-        ("ND", "ND"), "tidak melapor 04/08",
+        ("ND", "ND"),
+        "tidak melapor 04/08",
     ),
     (
         "a 00:05 pull, power back in the evening, next pull the next morning: reported without a punch",
-        [(at(D, "00:05"), MON_PUNCHES), (at(D + dt.timedelta(days=1), "08:00"),
-                                          MON_PUNCHES + [("1", at(D + dt.timedelta(days=1), "07:21"))])],
-        ("ND", "ND"), "melapor tanpa absen 04/08",
+        [
+            (at(D, "00:05"), MON_PUNCHES),
+            (at(D + dt.timedelta(days=1), "08:00"), MON_PUNCHES + [("1", at(D + dt.timedelta(days=1), "07:21"))]),
+        ],
+        ("ND", "ND"),
+        "melapor tanpa absen 04/08",
     ),
     (
         "a pull after the arrival window with punches: normal statuses",
-        [(at(D, "00:05"), MON_PUNCHES), (at(D, "12:00"), MON_PUNCHES + [("1", at(D, "07:20"))]),
-         (at(D + dt.timedelta(days=1), "08:00"), MON_PUNCHES + [("1", at(D, "07:20")), ("1", at(D, "16:05"))])],
-        ("H", "TK"), None,
+        [
+            (at(D, "00:05"), MON_PUNCHES),
+            (at(D, "12:00"), MON_PUNCHES + [("1", at(D, "07:20"))]),
+            (at(D + dt.timedelta(days=1), "08:00"), MON_PUNCHES + [("1", at(D, "07:20")), ("1", at(D, "16:05"))]),
+        ],
+        ("H", "TK"),
+        None,
     ),
     (
         "punches pulled before the arrival window closed, then silence: too early to call anyone absent",
         [(at(D, "00:05"), MON_PUNCHES), (at(D, "10:00"), MON_PUNCHES + [("1", at(D, "07:20"))])],
-        ("H", "ND"), None,
+        ("H", "ND"),
+        None,
     ),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("name", "pulls", "expected", "gap"), SCENARIOS, ids=[s[0] for s in SCENARIOS])
@@ -174,9 +187,13 @@ MARCH = {
 def test_nyepi_2026_on_a_fresh_database_without_any_holiday_sync(office):
     assert not HariLibur.objects.exists() and not HolidayYear.objects.exists()  # nobody ran sync_holidays
     for day in MARCH:  # Slamet punches every one of these days; Rina none of them
-        pull(office.device, at(dt.date(2026, 4, 1), "08:00"),
-             [("1", at(day, "07:25")), ("1", at(day, "16:05"))] if day == dt.date(2026, 3, 17)
-             else [("1", at(day, "07:25"))])  # fmt: skip
+        pull(
+            office.device,
+            at(dt.date(2026, 4, 1), "08:00"),
+            [("1", at(day, "07:25")), ("1", at(day, "16:05"))]
+            if day == dt.date(2026, 3, 17)
+            else [("1", at(day, "07:25"))],
+        )
     Device.objects.filter(pk=office.device.pk).update(last_success_at=at(dt.date(2026, 4, 1), "08:00"))
     with time_machine.travel(at(dt.date(2026, 4, 2), "09:00"), tick=False):
         call_command("attendance_rebuild", "--from", "01/03/2026", "--to", "31/03/2026")
@@ -213,8 +230,15 @@ def test_the_recompute_reads_a_fixed_number_of_queries_whatever_the_number_of_de
             person = PerangkatFactory(desa=desa)
             DeviceUser.objects.create(device=device, pin="1", perangkat=person)
             pull(device, at(D, "12:00"), [("1", at(D, "07:40"))])
-            PunchCorrection.objects.create(perangkat=person, date=D, kind="out", punched_at=at(D, "16:00"), reason="x",
-                                           requested_by=tenancy.camat, state=PunchCorrection.State.APPROVED)  # fmt: skip
+            PunchCorrection.objects.create(
+                perangkat=person,
+                date=D,
+                kind="out",
+                punched_at=at(D, "16:00"),
+                reason="x",
+                requested_by=tenancy.camat,
+                state=PunchCorrection.State.APPROVED,
+            )
             ids.append(desa.pk)
         return ids
 

@@ -29,8 +29,9 @@ def old_names(tenancy):
     """Desa A's Kepala Desa stored with a vertical tab in his name, desa B's Sekretaris with a formula: rows from
     before input was cleaned (``update`` skips every check, as old rows did)."""
     for perangkat in (tenancy.perangkat_a, tenancy.perangkat_b):
-        DailyStatus.objects.create(perangkat=perangkat, desa=perangkat.desa, date=dt.date(2026, 8, 3), status="H",
-                                   computed_at=timezone.now())  # fmt: skip
+        DailyStatus.objects.create(
+            perangkat=perangkat, desa=perangkat.desa, date=dt.date(2026, 8, 3), status="H", computed_at=timezone.now()
+        )
     Perangkat.objects.filter(pk=tenancy.perangkat_a.pk).update(nama=CONTROL)
     Perangkat.objects.filter(pk=tenancy.perangkat_b.pk).update(nama=FORMULA)
     return tenancy

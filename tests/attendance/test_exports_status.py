@@ -27,9 +27,15 @@ def day(n: int) -> dt.date:
 
 def status(perangkat, n: int, st: str, codes: str = "", late: int = 0, early: int = 0) -> DailyStatus:
     return DailyStatus.objects.create(
-        perangkat=perangkat, desa=perangkat.desa, date=day(n), status=st, codes=codes, late_minutes=late,
-        early_minutes=early, computed_at=timezone.now(),
-    )  # fmt: skip
+        perangkat=perangkat,
+        desa=perangkat.desa,
+        date=day(n),
+        status=st,
+        codes=codes,
+        late_minutes=late,
+        early_minutes=early,
+        computed_at=timezone.now(),
+    )
 
 
 @pytest.fixture
@@ -159,9 +165,22 @@ def test_totals_per_perangkat_and_for_the_desa(tenancy, month):
         return {label: ws.cell(row, cols[label]).value for label in TOTALS_HEADER}
 
     assert totals(row_of(ws, "Slamet Riyadi")) == {
-        "Hari kerja": 5, "H": 1, "TL (kali)": 2, "TL (menit)": 55, "PSW (kali)": 1, "PSW (menit)": 20, "TAM": 0,
-        "TAP": 0, "I": 0, "S": 0, "C": 0, "DL": 0, "TK": 1, "ND": 1, "% Kehadiran": 75.0,
-    }  # fmt: skip
+        "Hari kerja": 5,
+        "H": 1,
+        "TL (kali)": 2,
+        "TL (menit)": 55,
+        "PSW (kali)": 1,
+        "PSW (menit)": 20,
+        "TAM": 0,
+        "TAP": 0,
+        "I": 0,
+        "S": 0,
+        "C": 0,
+        "DL": 0,
+        "TK": 1,
+        "ND": 1,
+        "% Kehadiran": 75.0,
+    }
     staf = totals(row_of(ws, "Budi Santoso"))
     assert (staf["Hari kerja"], staf["H"], staf["S"], staf["DL"], staf["TK"], staf["% Kehadiran"]) == (
         5,
@@ -174,9 +193,22 @@ def test_totals_per_perangkat_and_for_the_desa(tenancy, month):
     jumlah = row_of(ws, "Jumlah")
     assert jumlah == row_of(ws, "Budi Santoso") + 1
     assert totals(jumlah) == {
-        "Hari kerja": 10, "H": 3, "TL (kali)": 2, "TL (menit)": 55, "PSW (kali)": 1, "PSW (menit)": 20, "TAM": 0,
-        "TAP": 0, "I": 0, "S": 1, "C": 0, "DL": 1, "TK": 2, "ND": 1, "% Kehadiran": 66.7,
-    }  # fmt: skip
+        "Hari kerja": 10,
+        "H": 3,
+        "TL (kali)": 2,
+        "TL (menit)": 55,
+        "PSW (kali)": 1,
+        "PSW (menit)": 20,
+        "TAM": 0,
+        "TAP": 0,
+        "I": 0,
+        "S": 1,
+        "C": 0,
+        "DL": 1,
+        "TK": 2,
+        "ND": 1,
+        "% Kehadiran": 66.7,
+    }
     assert ws.cell(jumlah, cols["% Kehadiran"]).number_format == "0.0"
 
 
@@ -194,8 +226,17 @@ def test_legend_and_signature_block(tenancy, month):
     legend = row_of(ws, next(t for t in texts(ws) if t.startswith("Keterangan:")))
     assert legend > row_of(ws, "Jumlah")
     legend_text = ws.cell(legend, 1).value
-    for piece in ("TL1 1–30", "TL4 >90", "PSW pulang sebelum waktunya", "TAM", "TAP", "TK tanpa keterangan",
-                  "ND tidak ada data mesin", "L libur", "DL dinas luar"):  # fmt: skip
+    for piece in (
+        "TL1 1–30",
+        "TL4 >90",
+        "PSW pulang sebelum waktunya",
+        "TAM",
+        "TAP",
+        "TK tanpa keterangan",
+        "ND tidak ada data mesin",
+        "L libur",
+        "DL dinas luar",
+    ):
         assert piece in legend_text
     below = texts(ws, min_row=legend + 1)  # the signature block only, not the grid (which also has the names)
     assert below[:4] == ["Mengetahui,", "Pucuk, 31/08/2026", "Camat Pucuk", "Kepala Desa Pucuk"]
@@ -211,9 +252,13 @@ def test_signature_without_camat_or_kepala_desa_leaves_a_line(tenancy):
     legend = row_of(ws, next(t for t in texts(ws) if t.startswith("Keterangan:")))
     below = texts(ws, min_row=legend + 1)
     assert below == [
-        "Mengetahui,", "Gempolpading, 31/08/2026", "Camat Pucuk", "Kepala Desa Gempolpading",
-        "(................................)", "(................................)",
-    ]  # fmt: skip
+        "Mengetahui,",
+        "Gempolpading, 31/08/2026",
+        "Camat Pucuk",
+        "Kepala Desa Gempolpading",
+        "(................................)",
+        "(................................)",
+    ]
 
 
 def test_kelurahan_is_named_as_such(tenancy):
@@ -257,8 +302,13 @@ def test_sheet_titles_are_short_valid_and_unique(tenancy):
     DesaFactory(kecamatan=tenancy.kecamatan, kode="35.24.13.2005", nama="Ringkasan")
     wb = open_book(recap_workbook(user=tenancy.camat, month=AUGUST))
     assert wb.sheetnames == [
-        "Ringkasan", "Pucuk", "Gempolpading", "pucuk (2)", "Sumber-Rejo Kidul Wetan Kali Lo", "Ringkasan (2)",
-    ]  # fmt: skip
+        "Ringkasan",
+        "Pucuk",
+        "Gempolpading",
+        "pucuk (2)",
+        "Sumber-Rejo Kidul Wetan Kali Lo",
+        "Ringkasan (2)",
+    ]
     assert all(len(name) <= 31 for name in wb.sheetnames)
 
 
@@ -274,9 +324,22 @@ def test_pdf_of_the_operators_own_desa(tenancy, month):
     box = reader.pages[0].mediabox
     assert float(box.width) > float(box.height)  # A4 landscape
     text = pdf_text(data)
-    for piece in ("REKAP ABSENSI PERANGKAT DESA", "Desa Pucuk, Kecamatan Pucuk", "Bulan: Agustus 2026",
-                  "Slamet Riyadi", "Budi Santoso", "TL2", "Mengetahui", "Camat Pucuk", "Kepala Desa Pucuk",
-                  "Hadi Wijaya", "31/08/2026", "75,0", "66,7", "tanpa keterangan"):  # fmt: skip
+    for piece in (
+        "REKAP ABSENSI PERANGKAT DESA",
+        "Desa Pucuk, Kecamatan Pucuk",
+        "Bulan: Agustus 2026",
+        "Slamet Riyadi",
+        "Budi Santoso",
+        "TL2",
+        "Mengetahui",
+        "Camat Pucuk",
+        "Kepala Desa Pucuk",
+        "Hadi Wijaya",
+        "31/08/2026",
+        "75,0",
+        "66,7",
+        "tanpa keterangan",
+    ):
         assert piece in text, piece
     assert "Siti Aminah" not in text
 

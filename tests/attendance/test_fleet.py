@@ -28,8 +28,10 @@ def test_fleet_answers_the_demo_devices():
     Device.objects.update(port=F("port") + (base - BASE_PORT))
     proc = subprocess.Popen(
         [sys.executable, "-m", "attendance.emulator.fleet", "--base-port", str(base), "--users", "4"],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         lines = [proc.stdout.readline() for _ in range(17)]
         assert all("listening on" in line for line in lines), lines

@@ -36,14 +36,24 @@ def rina(tenancy):
 @pytest.mark.parametrize("fmt", ["json", "multipart"])
 def test_leave_and_correction_bodies_are_cleaned_of_control_characters(tenancy, rina, fmt):
     api = tenancy.client(tenancy.operator_a)
-    leave = api.post(reverse("api:leave-list"), {"perangkat": rina.pk, "kind": "I", "date_from": "2026-08-03",
-                                                 "date_to": "2026-08-03", "reason": "Urusan\u000bkeluarga"},
-                     format=fmt)  # fmt: skip
+    leave = api.post(
+        reverse("api:leave-list"),
+        {
+            "perangkat": rina.pk,
+            "kind": "I",
+            "date_from": "2026-08-03",
+            "date_to": "2026-08-03",
+            "reason": "Urusan\u000bkeluarga",
+        },
+        format=fmt,
+    )
     assert leave.status_code == 201, leave.content
     assert Leave.objects.get().reason == "Urusankeluarga"
-    correction = api.post(reverse("api:punch-correction-list"), {"perangkat": rina.pk, "date": "2026-08-03",
-                                                                 "kind": "in", "time": "07:25",
-                                                                 "reason": "Lupa\u0007absen"}, format=fmt)  # fmt: skip
+    correction = api.post(
+        reverse("api:punch-correction-list"),
+        {"perangkat": rina.pk, "date": "2026-08-03", "kind": "in", "time": "07:25", "reason": "Lupa\u0007absen"},
+        format=fmt,
+    )
     # Refused or not (the day's rules decide), the text reached the service cleaned.
     if correction.status_code == 201:
         assert PunchCorrection.objects.get().reason == "Lupaabsen"
@@ -56,8 +66,7 @@ def test_a_json_body_nested_too_deep_is_a_400(tenancy, name):
     body = {"perangkat": 1}
     for _ in range(50):
         body = {"x": body}
-    response = tenancy.client(tenancy.operator_a).post(reverse(name), json.dumps(body),
-                                                        content_type="application/json")  # fmt: skip
+    response = tenancy.client(tenancy.operator_a).post(reverse(name), json.dumps(body), content_type="application/json")
     assert response.status_code == 400 and "terlalu dalam" in response.json()["detail"]
 
 
@@ -103,8 +112,9 @@ def test_a_day_out_of_the_calendar_falls_back_to_today(client, tenancy, tanggal,
     assert texts(response) == [DATE_RANGE]
 
 
-@pytest.mark.parametrize("field,value", [("date_from", "0001-01-01"), ("date_to", "9999-12-31"),
-                                         ("date_from", "9999-12-30")])  # fmt: skip
+@pytest.mark.parametrize(
+    "field,value", [("date_from", "0001-01-01"), ("date_to", "9999-12-31"), ("date_from", "9999-12-30")]
+)
 def test_api_leave_dates_out_of_range(tenancy, rina, field, value):
     body = {"perangkat": rina.pk, "kind": "I", "date_from": "2026-08-03", "date_to": "2026-08-04", field: value}
     response = tenancy.client(tenancy.kasi_tapem).post(reverse("api:leave-list"), body, format="json")
@@ -137,8 +147,12 @@ def test_web_correction_date_out_of_range(client, tenancy, rina, value):
 
 
 def test_api_schedule_range_out_of_range(tenancy):
-    body = {"name": "Ramadan", "valid_from": "0001-01-01", "valid_to": "9999-12-31",
-            "days": [{"weekday": 0, "start": "08:00", "end": "15:00"}]}  # fmt: skip
+    body = {
+        "name": "Ramadan",
+        "valid_from": "0001-01-01",
+        "valid_to": "9999-12-31",
+        "days": [{"weekday": 0, "start": "08:00", "end": "15:00"}],
+    }
     response = tenancy.client(tenancy.kasi_tapem).post(reverse("api:work-schedule-list"), body, format="json")
     assert response.status_code == 400
     assert response.json()["fields"] == {"valid_from": [DATE_RANGE], "valid_to": [DATE_RANGE]}
@@ -147,9 +161,19 @@ def test_api_schedule_range_out_of_range(tenancy):
 
 def test_web_schedule_range_out_of_range(client, tenancy):
     client.force_login(tenancy.kasi_tapem)
-    data = {"name": "Ramadan", "valid_from": "01/01/0001", "valid_to": "31/12/9999", "tolerance_minutes": 0,
-            "arrival_before_minutes": 180, "arrival_after_minutes": 240, "departure_before_minutes": 240,
-            "departure_after_minutes": 480, "day_0_on": "on", "day_0_start": "08:00", "day_0_end": "15:00"}  # fmt: skip
+    data = {
+        "name": "Ramadan",
+        "valid_from": "01/01/0001",
+        "valid_to": "31/12/9999",
+        "tolerance_minutes": 0,
+        "arrival_before_minutes": 180,
+        "arrival_after_minutes": 240,
+        "departure_before_minutes": 240,
+        "departure_after_minutes": 480,
+        "day_0_on": "on",
+        "day_0_start": "08:00",
+        "day_0_end": "15:00",
+    }
     response = client.post(reverse("attendance-schedule-new"), data)
     assert response.status_code == 200
     errors = response.context["form"].errors
@@ -160,12 +184,16 @@ def test_web_schedule_range_out_of_range(client, tenancy):
 @pytest.mark.parametrize("month", ["9999-12", "0001-01", "1999-12"])
 def test_api_months_out_of_range(tenancy, month):
     api = tenancy.client(tenancy.camat)
-    for name, extra in (("api:attendance-recap", {}), ("api:attendance-recap-xlsx", {}),
-                        ("api:attendance-recap-pdf", {"desa": "35.24.13.2001"})):  # fmt: skip
+    for name, extra in (
+        ("api:attendance-recap", {}),
+        ("api:attendance-recap-xlsx", {}),
+        ("api:attendance-recap-pdf", {"desa": "35.24.13.2001"}),
+    ):
         response = api.get(reverse(name), {"month": month, **extra})
         assert response.status_code == 400 and response.json()["fields"]["month"] == [DATE_RANGE], name
-    note = api.post(reverse("api:review-note-list"), {"desa": "35.24.13.2001", "month": month, "text": "Catatan"},
-                    format="json")  # fmt: skip
+    note = api.post(
+        reverse("api:review-note-list"), {"desa": "35.24.13.2001", "month": month, "text": "Catatan"}, format="json"
+    )
     assert note.status_code == 400 and note.json()["fields"]["month"] == [DATE_RANGE]
 
 
@@ -210,14 +238,23 @@ def test_api_link_answers_the_same_for_a_foreign_and_a_missing_perangkat(tenancy
         response = api.patch(url, {"perangkat": pk}, format="json")
         answers.append((response.status_code, json.dumps(response.json()).replace(str(pk), "<id>")))
     assert answers[0] == answers[1]
-    assert answers[0] == (400, json.dumps({"detail": "Data tidak valid.", "code": "invalid", "fields": {
-        "perangkat": ["Data dengan id <id> tidak ditemukan."]}}))  # fmt: skip
+    assert answers[0] == (
+        400,
+        json.dumps(
+            {
+                "detail": "Data tidak valid.",
+                "code": "invalid",
+                "fields": {"perangkat": ["Data dengan id <id> tidak ditemukan."]},
+            }
+        ),
+    )
     pin.refresh_from_db()
     assert pin.perangkat is None
 
 
 @pytest.mark.parametrize("value", ["abc", "99999999999999999999", 1.5, "1.5", "1e3", True, [1]])
 def test_api_link_with_an_odd_perangkat_is_400(tenancy, pin, value):
-    response = tenancy.client(tenancy.operator_a).patch(reverse("api:device-user-detail", args=[pin.pk]),
-                                                         {"perangkat": value}, format="json")  # fmt: skip
+    response = tenancy.client(tenancy.operator_a).patch(
+        reverse("api:device-user-detail", args=[pin.pk]), {"perangkat": value}, format="json"
+    )
     assert response.status_code == 400 and "perangkat" in response.json()["fields"]

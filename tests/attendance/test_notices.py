@@ -34,10 +34,17 @@ def rina(tenancy):
 def put(perangkat, day: dt.date, code: str, late: int = 0, missing_in: int = 0) -> None:
     family = code.rstrip("0123456789")
     DailyStatus.objects.update_or_create(
-        perangkat=perangkat, date=day,
-        defaults={"desa": perangkat.desa, "status": family, "codes": "" if code in ("H", "L", "ND") else code,
-                  "late_minutes": late, "missing_in_minutes": missing_in, "computed_at": timezone.now()},
-    )  # fmt: skip
+        perangkat=perangkat,
+        date=day,
+        defaults={
+            "desa": perangkat.desa,
+            "status": family,
+            "codes": "" if code in ("H", "L", "ND") else code,
+            "late_minutes": late,
+            "missing_in_minutes": missing_in,
+            "computed_at": timezone.now(),
+        },
+    )
 
 
 def recipients(event_key: str) -> list[tuple[str, str]]:
@@ -93,8 +100,12 @@ def test_chronic_lateness_counts_tam_only_under_the_tl4_policy(settings, tenancy
 
 @pytest.fixture
 def office(tenancy, rina):
-    device = Device.objects.create(serial_number="A-1", desa=tenancy.desa_a, name="Balai",
-                                   last_success_at=dt.datetime(2026, 8, 7, 8, 0, tzinfo=WIB))  # fmt: skip
+    device = Device.objects.create(
+        serial_number="A-1",
+        desa=tenancy.desa_a,
+        name="Balai",
+        last_success_at=dt.datetime(2026, 8, 7, 8, 0, tzinfo=WIB),
+    )
     DeviceUser.objects.create(device=device, pin="1", perangkat=tenancy.perangkat_a)
     DeviceUser.objects.create(device=device, pin="2", perangkat=rina)
     for day in (3, 4, 5):  # Slamet comes every day; Rina does not

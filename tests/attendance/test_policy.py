@@ -38,8 +38,12 @@ def tam_vs_late(tenancy):
         (tenancy.desa_a, tenancy.perangkat_a, "1", ["16:05"]),
         (tenancy.desa_b, tenancy.perangkat_b, "7", ["09:05", "16:05"]),
     ):
-        device = Device.objects.create(serial_number=f"S-{desa.kode}", desa=desa, name="Balai",
-                                       last_success_at=dt.datetime(2026, 8, 4, 8, 0, tzinfo=WIB))  # fmt: skip
+        device = Device.objects.create(
+            serial_number=f"S-{desa.kode}",
+            desa=desa,
+            name="Balai",
+            last_success_at=dt.datetime(2026, 8, 4, 8, 0, tzinfo=WIB),
+        )
         DeviceUser.objects.create(device=device, pin=pin, perangkat=person)
         records = [
             RawRecord(pin, None, dt.datetime.combine(MON, dt.time(*map(int, t.split(":")))), 1, 0) for t in times
@@ -83,8 +87,9 @@ def test_tap_counts_as_psw4_with_the_departure_window(tenancy):
     totals = recap.Totals()
     totals.add("TL", "TL1 TAP", 10, 0, 0, 240)
     assert (totals.counted(MissingPunchPolicy.AS_LATE).psw, totals.counted(MissingPunchPolicy.AS_LATE).psw_minutes) == (
-        1, 240
-    )  # fmt: skip
+        1,
+        240,
+    )
     assert totals.counted(MissingPunchPolicy.NOT_PRESENT).present == 0
     assert totals.counted(MissingPunchPolicy.NOT_PRESENT).tl_minutes == 10
 
@@ -129,8 +134,10 @@ def test_kasi_sets_the_policy_through_the_api(tenancy):
     response = api.put(url, {"missing_punch": "not_present"}, format="json")
     assert response.status_code == 200, response.content
     assert (response.json()["kecamatan"], response.json()["missing_punch"], response.json()["updated_by"]) == (
-        "35.24.13", "not_present", "kasitapem"
-    )  # fmt: skip
+        "35.24.13",
+        "not_present",
+        "kasitapem",
+    )
     assert tenancy.client(tenancy.operator_a).get(url).json()["missing_punch"] == "not_present"  # desa users read
     assert api.put(url, {"missing_punch": "sesuka"}, format="json").status_code == 400
     history = AttendancePolicy.objects.get().history.count()
@@ -139,8 +146,9 @@ def test_kasi_sets_the_policy_through_the_api(tenancy):
 
 def test_desa_users_cannot_set_the_policy(tenancy):
     for user in (tenancy.operator_a, tenancy.kades_a):
-        response = tenancy.client(user).put(reverse("api:attendance-policy"), {"missing_punch": "not_present"},
-                                            format="json")  # fmt: skip
+        response = tenancy.client(user).put(
+            reverse("api:attendance-policy"), {"missing_punch": "not_present"}, format="json"
+        )
         assert response.status_code == 403
     assert not AttendancePolicy.objects.exists()
 
@@ -153,8 +161,9 @@ def test_another_kecamatan_gets_404_on_our_policy(client, tenancy, who):
     assert api.get(url, {"kecamatan": "35.24.13"}).status_code == 404
     assert api.put(f"{url}?kecamatan=35.24.13", {"missing_punch": "not_present"}, format="json").status_code == 404
     client.force_login(user)
-    response = client.post(reverse("attendance-policy"), {"kecamatan": "35.24.13",
-                                                          f"{tenancy.kecamatan.pk}-missing_punch": "not_present"})  # fmt: skip
+    response = client.post(
+        reverse("attendance-policy"), {"kecamatan": "35.24.13", f"{tenancy.kecamatan.pk}-missing_punch": "not_present"}
+    )
     assert response.status_code == 404
     assert not AttendancePolicy.objects.filter(kecamatan=tenancy.kecamatan).exists()
     assert "35.24.13" not in client.get(reverse("attendance-schedules")).content.decode()
@@ -164,14 +173,16 @@ def test_camat_sets_the_policy_on_the_working_hours_page(client, tenancy):
     client.force_login(tenancy.camat)
     page = client.get(reverse("attendance-schedules")).content.decode()
     assert 'data-testid="policy-form"' in page and "TAM dihitung TL4" in page
-    response = client.post(reverse("attendance-policy"), {"kecamatan": "35.24.13",
-                                                          f"{tenancy.kecamatan.pk}-missing_punch": "not_present"})  # fmt: skip
+    response = client.post(
+        reverse("attendance-policy"), {"kecamatan": "35.24.13", f"{tenancy.kecamatan.pk}-missing_punch": "not_present"}
+    )
     assert response.status_code == 302
     assert AttendancePolicy.objects.get(kecamatan=tenancy.kecamatan).missing_punch == "not_present"
     client.force_login(tenancy.operator_a)
     page = client.get(reverse("attendance-schedules")).content.decode()
     assert 'data-testid="policy-form"' not in page and "tidak dihitung hadir" in page
-    response = client.post(reverse("attendance-policy"), {"kecamatan": "35.24.13",
-                                                          f"{tenancy.kecamatan.pk}-missing_punch": "tl4_psw4"})  # fmt: skip
+    response = client.post(
+        reverse("attendance-policy"), {"kecamatan": "35.24.13", f"{tenancy.kecamatan.pk}-missing_punch": "tl4_psw4"}
+    )
     assert response.status_code == 403
     assert AttendancePolicy.objects.get(kecamatan=tenancy.kecamatan).missing_punch == "not_present"

@@ -85,13 +85,16 @@ def test_serial_mismatch_stores_nothing(tenancy, emulator, register):
     assert not Punch.objects.exists() and not DeviceUser.objects.exists()
 
 
-@pytest.mark.parametrize("fault,words", [
-    ("refuse", "koneksi"),
-    ("drop-mid-transfer", "terputus"),
-    ("stall", "tidak menjawab"),
-    ("count-mismatch", "rusak"),
-    ("garbage", "rusak"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "fault,words",
+    [
+        ("refuse", "koneksi"),
+        ("drop-mid-transfer", "terputus"),
+        ("stall", "tidak menjawab"),
+        ("count-mismatch", "rusak"),
+        ("garbage", "rusak"),
+    ],
+)
 def test_fault_fails_cleanly_then_next_pull_is_complete(tenancy, emulator, register, fault, words):
     handle = emulator(serial=f"F-{fault}", users=20, records=3000, record_size=40, faults=[fault])
     device = register(handle, tenancy.desa_a)

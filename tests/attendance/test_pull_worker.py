@@ -66,15 +66,20 @@ def test_beat_dispatch_pulls_every_kind_of_device_on_a_real_worker(tenancy, emul
     from workers.celery import app
 
     clean = {
-        "size-8": dict(record_size=8), "size-16": dict(record_size=16), "size-40": dict(record_size=40),
-        "size-49": dict(record_size=49), "commkey": dict(record_size=40, comm_key=4321),
+        "size-8": dict(record_size=8),
+        "size-16": dict(record_size=16),
+        "size-40": dict(record_size=40),
+        "size-49": dict(record_size=49),
+        "commkey": dict(record_size=40, comm_key=4321),
         "udp": dict(record_size=40, udp=True),
-    }  # fmt: skip
+    }
     devices = {}
     for name, options in clean.items():
         handle = emulator(serial=f"W-{name}", users=12, records=400, **options)
-        devices[name] = (handle, register(handle, tenancy.desa_a, udp=options.get("udp", False),
-                                          comm_key=options.get("comm_key")))  # fmt: skip
+        devices[name] = (
+            handle,
+            register(handle, tenancy.desa_a, udp=options.get("udp", False), comm_key=options.get("comm_key")),
+        )
     dropped = emulator(serial="W-drop", users=12, records=3000, record_size=40, faults=["drop-mid-transfer"])
     devices["drop"] = (dropped, register(dropped, tenancy.desa_a))
     impostor = emulator(serial="W-OTHER", users=3, records=50)

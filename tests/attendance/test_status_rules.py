@@ -21,8 +21,16 @@ def at(hhmm: str, day: dt.date = DAY) -> dt.datetime:
 
 
 def run(*punches: str, rule: DayRule | None = RULE, leave=None, collecting=True, known=KNOWN, day=DAY) -> tuple:
-    result = compute_day(DayInput(day=day, rule=rule, punches=[at(p) if isinstance(p, str) else p for p in punches],
-                                  leave=leave, collecting=collecting, known_until=known))  # fmt: skip
+    result = compute_day(
+        DayInput(
+            day=day,
+            rule=rule,
+            punches=[at(p) if isinstance(p, str) else p for p in punches],
+            leave=leave,
+            collecting=collecting,
+            known_until=known,
+        )
+    )
     return result.status, result.codes, result.late_minutes, result.early_minutes
 
 
@@ -171,10 +179,16 @@ def test_reported_needs_a_punch_or_a_pull_after_the_arrival_window(punched, pull
     ],
 )
 def test_an_approved_correction_is_one_more_punch_of_its_kind(punches, fix_in, fix_out, expected):
-    result = compute_day(DayInput(
-        DAY, RULE, [at(p) for p in punches], known_until=KNOWN, corrected_in=at(fix_in) if fix_in else None,
-        corrected_out=at(fix_out) if fix_out else None,
-    ))  # fmt: skip
+    result = compute_day(
+        DayInput(
+            DAY,
+            RULE,
+            [at(p) for p in punches],
+            known_until=KNOWN,
+            corrected_in=at(fix_in) if fix_in else None,
+            corrected_out=at(fix_out) if fix_out else None,
+        )
+    )
     assert (result.status, result.codes, result.corrected) == expected
 
 

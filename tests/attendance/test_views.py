@@ -178,11 +178,14 @@ def punches(tenancy):
     """03/08/2026 06:30 WIB (still 2 August in UTC) on A, B and the other kecamatan; a later day on A."""
     a, b, other = machine(tenancy.desa_a, "A-1"), machine(tenancy.desa_b, "B-1"), machine(tenancy.other_desa, "X-1")
     morning = dt.datetime(2026, 8, 3, 6, 30, tzinfo=WIB)
-    Punch.objects.bulk_create([
-        Punch(device=a, pin="11", punched_at=morning), Punch(device=b, pin="22", punched_at=morning),
-        Punch(device=other, pin="33", punched_at=morning),
-        Punch(device=a, pin="44", punched_at=morning + dt.timedelta(days=1)),
-    ])  # fmt: skip
+    Punch.objects.bulk_create(
+        [
+            Punch(device=a, pin="11", punched_at=morning),
+            Punch(device=b, pin="22", punched_at=morning),
+            Punch(device=other, pin="33", punched_at=morning),
+            Punch(device=a, pin="44", punched_at=morning + dt.timedelta(days=1)),
+        ]
+    )
     DeviceUser.objects.create(device=a, pin="11", name="SLAMET", perangkat=tenancy.perangkat_a)
 
 

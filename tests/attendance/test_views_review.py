@@ -31,9 +31,15 @@ def status(perangkat, day: dt.date, code: str, late: int = 0, early: int = 0) ->
     codes = code.replace("/", " ") if code not in ("H", "L", "ND") else ""
     family = code.split("/")[0].rstrip("0123456789")
     return DailyStatus.objects.create(
-        perangkat=perangkat, desa=perangkat.desa, date=day, status=family, codes=codes, late_minutes=late,
-        early_minutes=early, computed_at=timezone.now(),
-    )  # fmt: skip
+        perangkat=perangkat,
+        desa=perangkat.desa,
+        date=day,
+        status=family,
+        codes=codes,
+        late_minutes=late,
+        early_minutes=early,
+        computed_at=timezone.now(),
+    )
 
 
 def month_data(tenancy) -> None:
@@ -70,10 +76,16 @@ def texts(response) -> list[str]:
 
 def schedule_data(name: str, days: dict[int, tuple[str, str]], **fields) -> dict:
     data = {
-        "name": name, "desa": "", "valid_from": "", "valid_to": "", "tolerance_minutes": "0",
-        "arrival_before_minutes": "180", "arrival_after_minutes": "240", "departure_before_minutes": "240",
+        "name": name,
+        "desa": "",
+        "valid_from": "",
+        "valid_to": "",
+        "tolerance_minutes": "0",
+        "arrival_before_minutes": "180",
+        "arrival_after_minutes": "240",
+        "departure_before_minutes": "240",
         "departure_after_minutes": "480",
-    }  # fmt: skip
+    }
     for weekday, (start, end) in days.items():
         data.update({f"day_{weekday}_on": "on", f"day_{weekday}_start": start, f"day_{weekday}_end": end})
     data.update(fields)
@@ -247,9 +259,12 @@ def test_month_page_queries_do_not_grow_with_desa(client, tenancy):
 def test_camat_adds_a_note_and_a_written_warning_with_a_letter(client, tenancy):
     month_data(tenancy)
     response = post(
-        client, tenancy.camat, "attendance-note-create", "35.24.13.2001",
+        client,
+        tenancy.camat,
+        "attendance-note-create",
+        "35.24.13.2001",
         data={"bulan": BULAN, "text": "Mohon tertibkan jam masuk.", "perangkat": tenancy.perangkat_a.pk},
-    )  # fmt: skip
+    )
     assert response.status_code == 302
     note = ReviewNote.objects.get()
     assert (note.desa, note.month, note.perangkat, note.author) == (
@@ -259,10 +274,18 @@ def test_camat_adds_a_note_and_a_written_warning_with_a_letter(client, tenancy):
         tenancy.camat,
     )
     response = post(
-        client, tenancy.camat, "attendance-warning-create", "35.24.13.2001",
-        data={"bulan": BULAN, "perangkat": tenancy.perangkat_a.pk, "level": "tertulis_1",
-              "letter_number": "800/17/2026", "note": "Terlambat dan TK berulang."},
-    )  # fmt: skip
+        client,
+        tenancy.camat,
+        "attendance-warning-create",
+        "35.24.13.2001",
+        data={
+            "bulan": BULAN,
+            "perangkat": tenancy.perangkat_a.pk,
+            "level": "tertulis_1",
+            "letter_number": "800/17/2026",
+            "note": "Terlambat dan TK berulang.",
+        },
+    )
     assert response.status_code == 302, texts(response)
     warning = AttendanceWarning.objects.get()
     assert warning.level == "tertulis_1" and warning.month == MARCH and warning.letter_path
@@ -279,9 +302,12 @@ def test_camat_adds_a_note_and_a_written_warning_with_a_letter(client, tenancy):
 
 def test_verbal_warning_has_no_letter(client, tenancy):
     post(
-        client, tenancy.kasi_tapem, "attendance-warning-create", "35.24.13.2001",
+        client,
+        tenancy.kasi_tapem,
+        "attendance-warning-create",
+        "35.24.13.2001",
         data={"bulan": BULAN, "perangkat": tenancy.perangkat_a.pk, "level": "lisan", "note": "Sering terlambat."},
-    )  # fmt: skip
+    )
     warning = AttendanceWarning.objects.get()
     assert not warning.letter_path
     assert get(client, tenancy.camat, "attendance-warning-letter", warning.pk).status_code == 404
@@ -302,18 +328,24 @@ def test_notes_and_warnings_refused_for_others(client, tenancy, who, expected):
     )
     assert response.status_code == expected
     response = post(
-        client, user, "attendance-warning-create", "35.24.13.2001",
+        client,
+        user,
+        "attendance-warning-create",
+        "35.24.13.2001",
         data={"bulan": BULAN, "perangkat": tenancy.perangkat_a.pk, "level": "tertulis_1", "note": "Teguran liar"},
-    )  # fmt: skip
+    )
     assert response.status_code == expected
     assert not ReviewNote.objects.exists() and not AttendanceWarning.objects.exists()
 
 
 def test_reviewer_cannot_warn_a_perangkat_of_another_desa_through_this_desa(client, tenancy):
     response = post(
-        client, tenancy.camat, "attendance-warning-create", "35.24.13.2001",
+        client,
+        tenancy.camat,
+        "attendance-warning-create",
+        "35.24.13.2001",
         data={"bulan": BULAN, "perangkat": tenancy.other_perangkat.pk, "level": "lisan", "note": "x"},
-    )  # fmt: skip
+    )
     assert response.status_code == 302
     assert not AttendanceWarning.objects.exists()
 
@@ -362,8 +394,9 @@ def test_desa_ramadan_override_and_service_errors_on_the_form(client, tenancy):
     response = post(client, tenancy.camat, "attendance-schedule-new", data=data)
     assert "desa" in response.context["form"].errors
     ramadan = {d: ("08:00", "15:00") for d in range(5)}
-    data = schedule_data("Ramadan Pucuk", ramadan, desa=tenancy.desa_a.pk, valid_from="18/02/2026",
-                         valid_to="19/03/2026")  # fmt: skip
+    data = schedule_data(
+        "Ramadan Pucuk", ramadan, desa=tenancy.desa_a.pk, valid_from="18/02/2026", valid_to="19/03/2026"
+    )
     assert post(client, tenancy.camat, "attendance-schedule-new", data=data).status_code == 302
     override = WorkSchedule.objects.get(name="Ramadan Pucuk")
     assert (override.desa, override.valid_from, override.valid_to) == (
@@ -423,8 +456,13 @@ def staf_a(tenancy):
 
 
 def leave_data(perangkat, **fields) -> dict:
-    data = {"perangkat": perangkat.pk, "kind": "S", "date_from": "02/03/2026", "date_to": "03/03/2026",
-            "reason": "Demam"}  # fmt: skip
+    data = {
+        "perangkat": perangkat.pk,
+        "kind": "S",
+        "date_from": "02/03/2026",
+        "date_to": "03/03/2026",
+        "reason": "Demam",
+    }
     data.update(fields)
     return data
 
@@ -503,9 +541,11 @@ def test_leave_errors_in_bahasa_indonesia(client, tenancy, staf_a, settings):
     assert "Tanggal akhir tidak boleh sebelum tanggal mulai." in response.context["form"].errors["date_to"]
     bogus = SimpleUploadedFile("surat.pdf", b"bukan pdf", content_type="application/pdf")
     response = post(
-        client, tenancy.operator_a, "attendance-leave-new",
+        client,
+        tenancy.operator_a,
+        "attendance-leave-new",
         data=leave_data(staf_a, date_from="10/03/2026", date_to="10/03/2026", attachment=bogus),
-    )  # fmt: skip
+    )
     assert response.context["form"].errors["attachment"]
     assert Leave.objects.count() == 1
 

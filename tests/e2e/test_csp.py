@@ -56,20 +56,31 @@ def site(monev, machine):
     )
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     leave.leave_request(
-        actor=tenancy.operator_a, perangkat=tenancy.perangkat_a, kind="I", date_from=yesterday, date_to=yesterday,
+        actor=tenancy.operator_a,
+        perangkat=tenancy.perangkat_a,
+        kind="I",
+        date_from=yesterday,
+        date_to=yesterday,
         reason="Keperluan keluarga",
-    )  # fmt: skip
+    )
     corrections.correction_request(
-        actor=tenancy.operator_a, perangkat=tenancy.perangkat_a, date=yesterday, kind="in", time=dt.time(7, 30),
+        actor=tenancy.operator_a,
+        perangkat=tenancy.perangkat_a,
+        date=yesterday,
+        kind="in",
+        time=dt.time(7, 30),
         reason="Lupa absen",
-    )  # fmt: skip
+    )
     schedule(tenancy)
     proposal = make_proposal(tenancy, tenancy.desa_a, "Jalan rabat beton Dusun Krajan", actor=tenancy.operator_a)
     notify.deliveries_create(
-        event_key="csp-test", kind="reminder", recipients=[tenancy.kasi_tapem, tenancy.operator_a],
-        kecamatan_id=tenancy.kecamatan.pk, desa_id=tenancy.desa_a.pk,
+        event_key="csp-test",
+        kind="reminder",
+        recipients=[tenancy.kasi_tapem, tenancy.operator_a],
+        kecamatan_id=tenancy.kecamatan.pk,
+        desa_id=tenancy.desa_a.pk,
         payload={"title": "LPPD segera jatuh tempo", "message": "Baris pertama\nBaris kedua"},
-    )  # fmt: skip
+    )
     notify.dispatch_due()
     return {
         "device": device,

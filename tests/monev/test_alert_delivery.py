@@ -116,9 +116,12 @@ def late_obligation(tenancy, webhook_server):
     tenancy.operator_a.save()
     due = timezone.localdate() - dt.timedelta(days=3)
     return Obligation.objects.create(
-        desa=tenancy.desa_a, document_type=DocumentType.objects.get(code="LPPD"), year=due.year - 1,
-        legal_due_date=due, due_date=due,
-    )  # fmt: skip
+        desa=tenancy.desa_a,
+        document_type=DocumentType.objects.get(code="LPPD"),
+        year=due.year - 1,
+        legal_due_date=due,
+        due_date=due,
+    )
 
 
 def process_env(smtp_port: int, **extra) -> dict:
@@ -161,9 +164,13 @@ def wait_all_sent(timeout=60):
 
 def send_alerts(env: dict) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "manage.py", "send_alerts", "--once"], cwd=ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        [sys.executable, "manage.py", "send_alerts", "--once"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def assert_exactly_one_late_notice_each(tenancy, sink, expected_emails=3):

@@ -252,9 +252,13 @@ def test_email_is_indonesian_with_text_and_html_and_follows_the_user_choice(mone
 
 def _event(monev, key="uji:1", users=None):
     return notify.deliveries_create(
-        event_key=key, kind=Kind.LATE, recipients=users or [monev.operator_a], kecamatan_id=monev.kecamatan.pk,
-        desa_id=monev.desa_a.pk, payload={"title": "Uji", "message": "Pesan uji", "link": "/pemberitahuan/"},
-    )  # fmt: skip
+        event_key=key,
+        kind=Kind.LATE,
+        recipients=users or [monev.operator_a],
+        kecamatan_id=monev.kecamatan.pk,
+        desa_id=monev.desa_a.pk,
+        payload={"title": "Uji", "message": "Pesan uji", "link": "/pemberitahuan/"},
+    )
 
 
 def test_deliveries_cannot_be_duplicated(monev):
@@ -267,9 +271,14 @@ def test_deliveries_cannot_be_duplicated(monev):
     original = Delivery.objects.get(event_key="uji:1", recipient=monev.operator_a, channel="inapp")
     with pytest.raises(IntegrityError), transaction.atomic():
         Delivery.objects.create(
-            event_key="uji:1", kind=Kind.LATE, channel="inapp", recipient=monev.operator_a,
-            kecamatan=monev.kecamatan, payload={}, next_attempt_at=timezone.now(),
-        )  # fmt: skip
+            event_key="uji:1",
+            kind=Kind.LATE,
+            channel="inapp",
+            recipient=monev.operator_a,
+            kecamatan=monev.kecamatan,
+            payload={},
+            next_attempt_at=timezone.now(),
+        )
     notify.dispatch_due()
     notify.dispatch_due()
     assert Notification.objects.filter(delivery=original).count() == 1

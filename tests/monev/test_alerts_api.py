@@ -95,9 +95,13 @@ def test_patch_that_makes_it_late_at_once_sends_no_late_notice(alerted):
     # A Perdes recorded today is due in 7 days; moving its promulgation date back makes it late at once.
     # (The Raperdes APBDes used before has a due date from its fallback since "Trustworthy verdicts".)
     o = services.obligation_create_for_event(
-        actor=alerted.operator_a, desa=alerted.desa_a, document_type=DocumentType.objects.get(code="PERDES"),
-        year=2026, label="Perdes No. 3 Tahun 2026", trigger_date=NOW.date(),
-    )  # fmt: skip
+        actor=alerted.operator_a,
+        desa=alerted.desa_a,
+        document_type=DocumentType.objects.get(code="PERDES"),
+        year=2026,
+        label="Perdes No. 3 Tahun 2026",
+        trigger_date=NOW.date(),
+    )
     assert o.state == "belum"
     url = reverse("api:obligation-detail", args=[o.pk])
     response = alerted.client(alerted.operator_a).patch(url, {"trigger_date": "2026-06-01"}, format="json")
@@ -133,9 +137,13 @@ def test_retry_rearms_a_failed_delivery(alerted):
     user.notify_webhook, user.phone = True, "081234567890"
     user.save()
     notify.deliveries_create(
-        event_key="uji:webhook", kind="late", recipients=[user], kecamatan_id=alerted.kecamatan.pk,
-        desa_id=alerted.desa_a.pk, payload={"title": "Uji", "message": "Pesan uji"},
-    )  # fmt: skip
+        event_key="uji:webhook",
+        kind="late",
+        recipients=[user],
+        kecamatan_id=alerted.kecamatan.pk,
+        desa_id=alerted.desa_a.pk,
+        payload={"title": "Uji", "message": "Pesan uji"},
+    )
     d = Delivery.objects.get(event_key="uji:webhook", channel="webhook")
     assert notify.deliver(d.pk) == "failed"  # no webhook configured
     d.refresh_from_db()
@@ -161,8 +169,11 @@ def test_kasi_records_a_written_teguran_with_a_pdf_letter(monev):
     assert response.status_code == 201, response.content
     body = response.json()
     assert (body["desa"], body["obligation"], body["level"], body["letter_number"]) == (
-        DESA_A, o.pk, "tertulis_1", "140/12/2026"
-    )  # fmt: skip
+        DESA_A,
+        o.pk,
+        "tertulis_1",
+        "140/12/2026",
+    )
     assert body["letter_url"] == reverse("api:sanction-letter", args=[body["id"]])
     letter = monev.client(monev.kasi_tapem).get(body["letter_url"])
     assert letter.status_code == 200

@@ -93,8 +93,11 @@ def test_obligation_fields(monev):
     row = rows[0]
     assert row["id"] == obligation(monev.desa_a, "LPPD").pk
     assert (row["desa"], row["kecamatan"], row["document_type"], row["year"]) == (
-        "35.24.13.2001", "35.24.13", "LPPD", 2026,
-    )  # fmt: skip
+        "35.24.13.2001",
+        "35.24.13",
+        "LPPD",
+        2026,
+    )
     assert (row["due_date"], row["state"], row["days_until_due"]) == ("2027-03-31", "belum", 240)
     for name in ("first_submitted_at", "accepted_at", "on_time", "days_late", "correction_due_date"):
         assert row[name] is None
@@ -106,8 +109,9 @@ def test_obligation_filters_by_codes(monev):
     rows = obligations(kasi, desa="35.24.13.2002")
     assert rows and {r["desa"] for r in rows} == {"35.24.13.2002"}
     assert {(r["desa"], r["document_type"]) for r in obligations(kasi, document_type="LPPD", year=YEAR)} == {
-        ("35.24.13.2001", "LPPD"), ("35.24.13.2002", "LPPD"),
-    }  # fmt: skip
+        ("35.24.13.2001", "LPPD"),
+        ("35.24.13.2002", "LPPD"),
+    }
     this_year = obligations(kasi, year=YEAR)
     assert {r["year"] for r in this_year} == {YEAR}
     assert len(this_year) == Obligation.objects.filter(year=YEAR, desa__kecamatan=monev.kecamatan).count()
@@ -118,8 +122,9 @@ def test_obligation_filters_by_codes(monev):
     assert obligations(monev.client(monev.operator_a), desa="35.24.13.2002") == []
     july = obligations(kasi, due_after="2026-07-01", due_before="2026-07-31")
     assert {(r["document_type"], r["due_date"]) for r in july} == {
-        ("LAP_SEMESTER_1", "2026-07-14"), ("SPJ_DD", "2026-07-31"),
-    }  # fmt: skip
+        ("LAP_SEMESTER_1", "2026-07-14"),
+        ("SPJ_DD", "2026-07-31"),
+    }
     assert len(july) == 4
 
 
@@ -217,11 +222,15 @@ def test_business_dates_outside_2000_2100_are_a_400_not_a_500(monev, day):
     before = snapshot_dates(raperdes, lppd)
     kasi = monev.client(monev.kasi_tapem)
     for response, field in [
-        (kasi.post(reverse("api:obligation-extend", args=[lppd.pk]), {"new_due_date": day, "reason": "x"}),
-         "new_due_date"),
-        (kasi.patch(reverse("api:obligation-detail", args=[raperdes.pk]), {"trigger_date": day}, format="json"),
-         "trigger_date"),
-    ]:  # fmt: skip
+        (
+            kasi.post(reverse("api:obligation-extend", args=[lppd.pk]), {"new_due_date": day, "reason": "x"}),
+            "new_due_date",
+        ),
+        (
+            kasi.patch(reverse("api:obligation-detail", args=[raperdes.pk]), {"trigger_date": day}, format="json"),
+            "trigger_date",
+        ),
+    ]:
         assert response.status_code == 400
         assert response.json()["fields"] == {field: ["Tanggal harus di antara tahun 2000 dan 2100."]}
     assert snapshot_dates(raperdes, lppd) == before and not Extension.objects.exists()

@@ -50,9 +50,13 @@ def test_offset_waits_for_its_trigger():
 
 def test_raperdes_without_a_recorded_bpd_agreement_falls_back_to_the_end_of_october():
     raperdes = DocumentType(
-        rule_kind=RuleKind.OFFSET, offset_days=3, offset_unit=OffsetUnit.CALENDAR, fixed_month=10, fixed_day=31,
+        rule_kind=RuleKind.OFFSET,
+        offset_days=3,
+        offset_unit=OffsetUnit.CALENDAR,
+        fixed_month=10,
+        fixed_day=31,
         year_offset=-1,
-    )  # fmt: skip
+    )
     assert rules.fallback_trigger(raperdes, 2027) == D(2026, 10, 31)
     assert rules.legal_due_date(raperdes, 2027, rules.Period("", ""), None, CAL) == D(2026, 11, 3)
     # A recorded agreement date replaces the fallback.

@@ -77,8 +77,11 @@ def test_submit_return_resubmit_accept_on_time(monev):
     assert o.first_submitted_at.astimezone(WIB).date() == D(2026, 7, 10)
     assert o.accepted_at.astimezone(WIB).date() == D(2026, 7, 22)
     assert transitions(o) == [
-        ("belum", "dikirim"), ("dikirim", "dikembalikan"), ("dikembalikan", "dikirim"), ("dikirim", "diterima"),
-    ]  # fmt: skip
+        ("belum", "dikirim"),
+        ("dikirim", "dikembalikan"),
+        ("dikembalikan", "dikirim"),
+        ("dikirim", "diterima"),
+    ]
     assert [s.status for s in o.submissions.order_by("version")] == [
         SubmissionStatus.DIKEMBALIKAN,
         SubmissionStatus.DITERIMA,
@@ -191,13 +194,21 @@ def test_the_kecamatan_evaluation_is_accepted_when_uploaded(monev):
 def test_a_perdes_is_recorded_per_event(monev):
     perdes_type = obligation(monev.desa_a, "LPPD").document_type.__class__.objects.get(code="PERDES")
     first = services.obligation_create_for_event(
-        actor=monev.operator_a, desa=monev.desa_a, document_type=perdes_type, year=YEAR,
-        label="Perdes No. 3 Tahun 2026 tentang Pungutan Desa", trigger_date=D(2026, 8, 3),
-    )  # fmt: skip
+        actor=monev.operator_a,
+        desa=monev.desa_a,
+        document_type=perdes_type,
+        year=YEAR,
+        label="Perdes No. 3 Tahun 2026 tentang Pungutan Desa",
+        trigger_date=D(2026, 8, 3),
+    )
     second = services.obligation_create_for_event(
-        actor=monev.operator_a, desa=monev.desa_a, document_type=perdes_type, year=YEAR, label="Perdes No. 4",
+        actor=monev.operator_a,
+        desa=monev.desa_a,
+        document_type=perdes_type,
+        year=YEAR,
+        label="Perdes No. 4",
         trigger_date=D(2026, 9, 1),
-    )  # fmt: skip
+    )
     assert (first.period, first.due_date) == ("E001", D(2026, 8, 10))
     assert (second.period, second.due_date) == ("E002", D(2026, 9, 8))
 

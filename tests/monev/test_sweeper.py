@@ -14,9 +14,13 @@ pytestmark = pytest.mark.django_db
 
 def test_sweeper_leaves_fresh_deliveries_and_picks_up_stale_ones(tenancy, django_capture_on_commit_callbacks):
     notify.deliveries_create(
-        event_key="test:sweep", kind="reminder", recipients=[tenancy.operator_a], kecamatan_id=tenancy.kecamatan.pk,
-        desa_id=tenancy.desa_a.pk, payload={"title": "Uji", "message": "Pesan uji"},
-    )  # fmt: skip
+        event_key="test:sweep",
+        kind="reminder",
+        recipients=[tenancy.operator_a],
+        kecamatan_id=tenancy.kecamatan.pk,
+        desa_id=tenancy.desa_a.pk,
+        payload={"title": "Uji", "message": "Pesan uji"},
+    )
     now = timezone.now()
     assert alerts_enqueue_due(now=now) == 0  # just created: its own on-commit hand-over covers it
     with django_capture_on_commit_callbacks(execute=True):

@@ -248,8 +248,11 @@ def test_evaluation_perlu_perbaikan_opens_the_desa_revision_window(fresh):
     assert (revision.trigger_date, revision.due_date, revision.state) == (D(2026, 11, 16), D(2026, 12, 14), "belum")
     chain = chain_of(fresh, year=2027)
     assert [o.document_type.code for o in chain.steps] == [
-        "RAPERDES_APBDES", "EVALUASI_APBDES", "PERBAIKAN_APBDES", "APBDES",
-    ]  # fmt: skip
+        "RAPERDES_APBDES",
+        "EVALUASI_APBDES",
+        "PERBAIKAN_APBDES",
+        "APBDES",
+    ]
     assert chain.warnings == []
 
 
@@ -257,23 +260,47 @@ def test_evaluation_perlu_perbaikan_opens_the_desa_revision_window(fresh):
     ("evaluasi", "revision", "apbdes", "today", "expected"),
     [
         # In order: evaluated 20/11, APBDes 20/12.
-        (rules.ChainDoc("diterima", D(2026, 11, 27), D(2026, 11, 20), D(2026, 11, 20), "sesuai"), None,
-         rules.ChainDoc("dikirim", D(2026, 12, 31), D(2026, 12, 20)), D(2026, 12, 21), []),
+        (
+            rules.ChainDoc("diterima", D(2026, 11, 27), D(2026, 11, 20), D(2026, 11, 20), "sesuai"),
+            None,
+            rules.ChainDoc("dikirim", D(2026, 12, 31), D(2026, 12, 20)),
+            D(2026, 12, 21),
+            [],
+        ),
         # APBDes before the evaluation while its 20 HK still ran.
-        (rules.ChainDoc("belum", D(2026, 12, 1)), None, rules.ChainDoc("diterima", D(2026, 12, 31), D(2026, 11, 25)),
-         D(2026, 11, 26), ["Perdes APBDes dikirim 25/11/2026 sebelum hasil evaluasi kecamatan (batas evaluasi 01/12/2026)."]),
+        (
+            rules.ChainDoc("belum", D(2026, 12, 1)),
+            None,
+            rules.ChainDoc("diterima", D(2026, 12, 31), D(2026, 11, 25)),
+            D(2026, 11, 26),
+            ["Perdes APBDes dikirim 25/11/2026 sebelum hasil evaluasi kecamatan (batas evaluasi 01/12/2026)."],
+        ),
         # The evaluation lapsed: the draft took effect by itself, so an APBDes after that is in order.
-        (rules.ChainDoc("belum", D(2026, 12, 1)), None, rules.ChainDoc("dikirim", D(2026, 12, 31), D(2026, 12, 10)),
-         D(2026, 12, 11), ["Evaluasi melewati 20 hari kerja (batas 01/12/2026): Raperdes APBDes berlaku dengan sendirinya."]),
+        (
+            rules.ChainDoc("belum", D(2026, 12, 1)),
+            None,
+            rules.ChainDoc("dikirim", D(2026, 12, 31), D(2026, 12, 10)),
+            D(2026, 12, 11),
+            ["Evaluasi melewati 20 hari kerja (batas 01/12/2026): Raperdes APBDes berlaku dengan sendirinya."],
+        ),
         # Perlu perbaikan, and the APBDes came before the revision.
-        (rules.ChainDoc("diterima", D(2026, 12, 1), D(2026, 11, 20), D(2026, 11, 20), "perlu_perbaikan"),
-         rules.ChainDoc("belum", D(2026, 12, 18)), rules.ChainDoc("dikirim", D(2026, 12, 31), D(2026, 11, 25)),
-         D(2026, 11, 26), ["Perdes APBDes dikirim sebelum perbaikan hasil evaluasi diserahkan."]),
+        (
+            rules.ChainDoc("diterima", D(2026, 12, 1), D(2026, 11, 20), D(2026, 11, 20), "perlu_perbaikan"),
+            rules.ChainDoc("belum", D(2026, 12, 18)),
+            rules.ChainDoc("dikirim", D(2026, 12, 31), D(2026, 11, 25)),
+            D(2026, 11, 26),
+            ["Perdes APBDes dikirim sebelum perbaikan hasil evaluasi diserahkan."],
+        ),
         # Evaluation issued after its 20 HK.
-        (rules.ChainDoc("diterima", D(2026, 12, 1), D(2026, 12, 3), D(2026, 12, 3), "sesuai"), None, None,
-         D(2026, 12, 4), ["Hasil evaluasi terbit 03/12/2026, sesudah batas 20 hari kerja 01/12/2026."]),
+        (
+            rules.ChainDoc("diterima", D(2026, 12, 1), D(2026, 12, 3), D(2026, 12, 3), "sesuai"),
+            None,
+            None,
+            D(2026, 12, 4),
+            ["Hasil evaluasi terbit 03/12/2026, sesudah batas 20 hari kerja 01/12/2026."],
+        ),
     ],
-)  # fmt: skip
+)
 def test_budget_chain_warnings(evaluasi, revision, apbdes, today, expected):
     raperdes = rules.ChainDoc("diterima", D(2026, 11, 3), D(2026, 11, 1), D(2026, 11, 2))
     assert rules.budget_chain_warnings(raperdes, evaluasi, revision, apbdes, today) == expected
@@ -300,9 +327,13 @@ def test_the_revision_is_opened_by_the_evaluation_never_by_hand(fresh, client):
     perbaikan = DocumentType.objects.get(code="PERBAIKAN_APBDES")
     with pytest.raises(ValidationError, match="otomatis"):
         services.obligation_create_for_event(
-            actor=fresh.operator_a, desa=fresh.desa_a, document_type=perbaikan, year=2027, label="x",
+            actor=fresh.operator_a,
+            desa=fresh.desa_a,
+            document_type=perbaikan,
+            year=2027,
+            label="x",
             trigger_date=D(2026, 11, 16),
-        )  # fmt: skip
+        )
     services.obligations_generate(year=2027)
     client.force_login(fresh.operator_a)
     html = client.get(reverse("monev-desa", args=[fresh.desa_a.kode]), {"tahun": 2027}).content.decode()

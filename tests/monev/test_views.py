@@ -42,10 +42,16 @@ def texts(response) -> list[str]:
 def snapshot():
     """Everything an action could change."""
     return (
-        list(Obligation.objects.order_by("id").values_list("id", "state", "trigger_date", "due_date", "not_applicable_reason")),
+        list(
+            Obligation.objects.order_by("id").values_list(
+                "id", "state", "trigger_date", "due_date", "not_applicable_reason"
+            )
+        ),
         list(Submission.objects.order_by("id").values_list("id", "status", "review_note")),
-        Extension.objects.count(), SubmissionFile.objects.count(), Transition.objects.count(),
-    )  # fmt: skip
+        Extension.objects.count(),
+        SubmissionFile.objects.count(),
+        Transition.objects.count(),
+    )
 
 
 # Board and desa page -----------------------------------------------------------------------------------
@@ -239,9 +245,12 @@ def test_web_dates_outside_2000_2100_are_a_form_error_not_a_500(client, monev, d
     for url, data, label in [
         (reverse("monev-extend", args=[lppd.pk]), {"new_due_date": day, "reason": "x"}, "Tenggat baru"),
         (reverse("monev-trigger", args=[raperdes.pk]), {"trigger_date": day}, "Tanggal pemicu"),
-        (reverse("monev-event-create", args=["35.24.13.2001", "PERDES"]), {"label": "Perdes 1", "trigger_date": day},
-         "Tanggal diundangkan"),
-    ]:  # fmt: skip
+        (
+            reverse("monev-event-create", args=["35.24.13.2001", "PERDES"]),
+            {"label": "Perdes 1", "trigger_date": day},
+            "Tanggal diundangkan",
+        ),
+    ]:
         response = client.post(url, data, follow=True)
         assert response.status_code == 200
         assert texts(response) == [f"{label}: Tanggal harus di antara tahun 2000 dan 2100."]
@@ -251,8 +260,9 @@ def test_web_dates_outside_2000_2100_are_a_form_error_not_a_500(client, monev, d
 def test_web_dates_are_checked_by_the_services_too(monev):
     lppd = obligation(monev.desa_a, "LPPD")
     with pytest.raises(ValidationError) as refused:
-        services.obligation_extend(actor=monev.kasi_tapem, obligation=lppd, new_due_date=dt.date(9999, 12, 31),
-                                   reason="x")  # fmt: skip
+        services.obligation_extend(
+            actor=monev.kasi_tapem, obligation=lppd, new_due_date=dt.date(9999, 12, 31), reason="x"
+        )
     assert refused.value.message_dict == {"new_due_date": ["Tanggal harus di antara tahun 2000 dan 2100."]}
     assert not Obligation.objects.filter(desa=monev.desa_b, document_type__code="PERDES").exists()
 

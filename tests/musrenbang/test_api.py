@@ -67,9 +67,14 @@ def upload(name: str, data: bytes) -> SimpleUploadedFile:
 
 
 FIELDS = {
-    "bidang": "2", "activity": "Pembangunan jalan rabat beton", "volume": Decimal("250"), "unit": "m",
-    "estimated_cost": Decimal("185000000"), "fund_source": "dd", "desa_rank": 1,
-}  # fmt: skip
+    "bidang": "2",
+    "activity": "Pembangunan jalan rabat beton",
+    "volume": Decimal("250"),
+    "unit": "m",
+    "estimated_cost": Decimal("185000000"),
+    "fund_source": "dd",
+    "desa_rank": 1,
+}
 BODY = {**FIELDS, "volume": "250", "estimated_cost": "185000000"}
 
 
@@ -81,8 +86,10 @@ def make_proposal(tenancy, desa=None, year: int = Y, **fields) -> Proposal:
 
 def move(tenancy, proposal: Proposal, *steps: str, **extra) -> Proposal:
     """Walk ``proposal`` through ``steps`` as the Kasi Tapem (with what each step needs)."""
-    needs = {ProposalStatus.DIAKOMODASI: {"program": "Dinas PU"},
-             ProposalStatus.TIDAK_DIAKOMODASI: {"outcome_reason": "Anggaran tidak cukup"}}  # fmt: skip
+    needs = {
+        ProposalStatus.DIAKOMODASI: {"program": "Dinas PU"},
+        ProposalStatus.TIDAK_DIAKOMODASI: {"outcome_reason": "Anggaran tidak cukup"},
+    }
     for step in steps:
         kwargs = {**needs.get(step, {}), **(extra if step == steps[-1] else {})}
         proposal = services.proposal_move(actor=tenancy.kasi_tapem, proposal=proposal, to_status=step, **kwargs)
@@ -112,8 +119,9 @@ def add_berita_acara(tenancy, meeting: Meeting):
 def hold_musdes(tenancy, desa=None, year=Y) -> Meeting:
     """The desa's Musdes of the cycle held (a date recorded, no berita acara): what comes before a lawful
     Musrenbangdes."""
-    musdes = services.meeting_ensure(kecamatan=tenancy.kecamatan, desa=desa or tenancy.desa_a, year=year,
-                                     kind=MeetingKind.MUSDES)  # fmt: skip
+    musdes = services.meeting_ensure(
+        kecamatan=tenancy.kecamatan, desa=desa or tenancy.desa_a, year=year, kind=MeetingKind.MUSDES
+    )
     return services.meeting_record(actor=tenancy.kasi_tapem, meeting=musdes, held_date=dt.date(year - 1, 5, 20))
 
 
@@ -160,8 +168,11 @@ def test_meeting_detail_fields(tenancy, held):
     assert (body["planned_date"], body["held_date"]) == (f"{Y - 1}-08-10", f"{Y - 1}-08-10")
     assert (body["state"], body["state_label"], body["state_reasons"]) == (rules.HELD, "Terlaksana", [])
     [document] = body["documents"]
-    assert (document["role"], document["original_name"], document["uploaded_by"]) == ("berita_acara", "ba.pdf",
-                                                                                     "kasitapem")  # fmt: skip
+    assert (document["role"], document["original_name"], document["uploaded_by"]) == (
+        "berita_acara",
+        "ba.pdf",
+        "kasitapem",
+    )
     assert document["size"] == len(blank_pdf())
     assert document["download_url"] == url("meeting-document-download", held.pk, document["id"])
     summary = body["participation"]
@@ -187,11 +198,15 @@ def test_meeting_filters(tenancy, held, next_cycle):
     api = tenancy.client(tenancy.kasi_tapem)
     b_this = meeting_of(tenancy, tenancy.desa_b)
     assert {r["id"] for r in rows(api, url("meeting-list"), year=Y)} == {held.pk, b_this.pk, tenancy.musdes_a.pk}
-    assert {r["desa"] for r in rows(api, url("meeting-list"), year=NEXT, kind="musdes")} == {"35.24.13.2001",
-                                                                                       "35.24.13.2002"}  # fmt: skip
+    assert {r["desa"] for r in rows(api, url("meeting-list"), year=NEXT, kind="musdes")} == {
+        "35.24.13.2001",
+        "35.24.13.2002",
+    }
     assert [r["kind"] for r in rows(api, url("meeting-list"), kind="kecamatan")] == ["kecamatan"]
     assert {r["id"] for r in rows(api, url("meeting-list"), desa=tenancy.desa_b.kode)} == {
-        b_this.pk, meeting_of(tenancy, tenancy.desa_b, MeetingKind.MUSDES, NEXT).pk}  # fmt: skip
+        b_this.pk,
+        meeting_of(tenancy, tenancy.desa_b, MeetingKind.MUSDES, NEXT).pk,
+    }
     assert [r["id"] for r in rows(api, url("meeting-list"), state=rules.HELD)] == [held.pk]
     # Desa A's Musdes was held but has no berita acara; desa B held nothing.
     assert {r["id"] for r in rows(api, url("meeting-list"), state=rules.NOT_HELD)} == {b_this.pk, tenancy.musdes_a.pk}
@@ -210,8 +225,9 @@ def test_meeting_held_out_of_schedule_says_why(tenancy, held, rkpdes_dates):
     assert response.status_code == 200, response.content
     body = response.json()
     assert (body["state"], body["state_label"]) == (rules.OFF_SCHEDULE, "Di luar jadwal")
-    assert body["state_reasons"] == [{"code": "sebelum_jendela",
-                                      "text": f"Diadakan 12/06/{Y - 1}, sebelum jendela 01/07/{Y - 1}–30/09/{Y - 1}"}]  # fmt: skip
+    assert body["state_reasons"] == [
+        {"code": "sebelum_jendela", "text": f"Diadakan 12/06/{Y - 1}, sebelum jendela 01/07/{Y - 1}–30/09/{Y - 1}"}
+    ]
     api.patch(url("meeting-detail", held.pk), {"held_date": f"{Y - 1}-08-20"}, format="json")
     rkpdes_dates[tenancy.desa_a.pk] = dt.date(Y - 1, 8, 10)
     body = api.get(url("meeting-detail", held.pk)).json()
@@ -227,7 +243,10 @@ def test_meeting_held_out_of_schedule_says_why(tenancy, held, rkpdes_dates):
     board = kasi.get(url("board"), {"year": Y}).json()
     cell = board["rows"][0]["cells"]["musrenbangdes"]
     assert (cell["state"], cell["state_label"], cell["state_reasons"]) == (
-        rules.OFF_SCHEDULE, "Di luar jadwal", body["state_reasons"])  # fmt: skip
+        rules.OFF_SCHEDULE,
+        "Di luar jadwal",
+        body["state_reasons"],
+    )
     assert board["totals"]["musrenbangdes"] == {rules.NOT_HELD: 1, rules.OFF_SCHEDULE: 1}
     assert board["totals"]["musdes"] == {rules.NOT_HELD: 2}
     assert (board["participating"], board["rows"][0]["participates"]) == (0, False)  # not a lawful Musrenbangdes
@@ -257,8 +276,11 @@ def test_foreign_users_cannot_reach_desa_a_meeting(tenancy, held, who):
     imported = api.post(url("meeting-participants-import", held.pk), {"file": upload("h.xlsx", xlsx_bytes())})
     assert imported.status_code == 404
     assert not any(r["id"] == held.pk for r in rows(api, url("meeting-list")))
-    assert (Meeting.objects.get(pk=held.pk).held_date, MeetingDocument.objects.count(),
-            Participation.objects.count()) == before  # fmt: skip
+    assert (
+        Meeting.objects.get(pk=held.pk).held_date,
+        MeetingDocument.objects.count(),
+        Participation.objects.count(),
+    ) == before
     assert Meeting.objects.get(pk=held.pk).place == "Balai"
 
 
@@ -291,24 +313,35 @@ def test_kasi_schedules_a_kind_of_meeting_for_every_desa(tenancy):
 def test_schedule_for_listed_desa_with_its_own_window(tenancy):
     api = tenancy.client(tenancy.kasi_tapem)
     later = NEXT - 1
-    body = {"year": NEXT, "kind": "musrenbangdes", "planned_date": f"{later}-10-05", "desa": [tenancy.desa_b.kode],
-            "window_start": f"{later}-10-01", "window_end": f"{later}-10-31"}  # fmt: skip
+    body = {
+        "year": NEXT,
+        "kind": "musrenbangdes",
+        "planned_date": f"{later}-10-05",
+        "desa": [tenancy.desa_b.kode],
+        "window_start": f"{later}-10-01",
+        "window_end": f"{later}-10-31",
+    }
     response = api.post(url("meeting-schedule"), body, format="json")
     assert response.status_code == 200, response.content
     [row] = response.json()
-    assert (row["desa"], row["window_start"], row["window_end"]) == ("35.24.13.2002", f"{later}-10-01",
-                                                                     f"{later}-10-31")  # fmt: skip
+    assert (row["desa"], row["window_start"], row["window_end"]) == (
+        "35.24.13.2002",
+        f"{later}-10-01",
+        f"{later}-10-31",
+    )
     assert list(Meeting.objects.values_list("desa__kode", flat=True)) == ["35.24.13.2002"]
 
 
 def test_schedule_with_a_planned_date_outside_the_window_is_refused(tenancy):
     api = tenancy.client(tenancy.kasi_tapem)
-    response = api.post(url("meeting-schedule"), {"year": NEXT, "kind": "musdes", "planned_date": f"{NEXT - 1}-08-01"},
-                        format="json")  # fmt: skip
+    response = api.post(
+        url("meeting-schedule"), {"year": NEXT, "kind": "musdes", "planned_date": f"{NEXT - 1}-08-01"}, format="json"
+    )
     assert response.status_code == 400
     assert "harus di dalam jendela" in response.json()["fields"]["planned_date"][0]
-    half = api.post(url("meeting-schedule"), {"year": NEXT, "kind": "musdes", "window_start": f"{NEXT - 1}-02-01"},
-                    format="json")  # fmt: skip
+    half = api.post(
+        url("meeting-schedule"), {"year": NEXT, "kind": "musdes", "window_start": f"{NEXT - 1}-02-01"}, format="json"
+    )
     assert half.status_code == 400 and "window_end" in half.json()["fields"]
     assert not Meeting.objects.exists()
 
@@ -339,8 +372,9 @@ def test_desa_records_its_own_meeting_but_not_the_forum(tenancy, next_cycle):
     forum = next(m for m in next_cycle if m.desa_id is None)
     api = tenancy.client(tenancy.operator_a)
     yesterday = timezone.localdate() - dt.timedelta(days=1)
-    response = api.patch(url("meeting-detail", own.pk), {"held_date": str(yesterday), "place": "Balai desa"},
-                         format="json")  # fmt: skip
+    response = api.patch(
+        url("meeting-detail", own.pk), {"held_date": str(yesterday), "place": "Balai desa"}, format="json"
+    )
     assert response.status_code == 200, response.content
     assert (response.json()["held_date"], response.json()["place"]) == (str(yesterday), "Balai desa")
     notes = api.patch(url("meeting-detail", own.pk), {"notes": "Dihadiri 40 orang"}, format="json")
@@ -350,16 +384,18 @@ def test_desa_records_its_own_meeting_but_not_the_forum(tenancy, next_cycle):
     assert api.patch(url("meeting-detail", forum.pk), {"place": "Balai desa"}, format="json").status_code == 403
     forum.refresh_from_db()
     assert forum.place == ""
-    kasi = tenancy.client(tenancy.kasi_tapem).patch(url("meeting-detail", forum.pk), {"place": "Pendopo"},
-                                                    format="json")  # fmt: skip
+    kasi = tenancy.client(tenancy.kasi_tapem).patch(
+        url("meeting-detail", forum.pk), {"place": "Pendopo"}, format="json"
+    )
     assert kasi.status_code == 200 and Meeting.objects.get(pk=forum.pk).place == "Pendopo"
 
 
 def test_held_date_in_the_future_is_refused(tenancy, next_cycle):
     own = meeting_of(tenancy, kind=MeetingKind.MUSDES, year=NEXT)
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
-    response = tenancy.client(tenancy.operator_a).patch(url("meeting-detail", own.pk), {"held_date": str(tomorrow)},
-                                                        format="json")  # fmt: skip
+    response = tenancy.client(tenancy.operator_a).patch(
+        url("meeting-detail", own.pk), {"held_date": str(tomorrow)}, format="json"
+    )
     assert response.status_code == 400 and "masa depan" in response.json()["fields"]["held_date"][0]
     assert Meeting.objects.get(pk=own.pk).held_date is None
 
@@ -393,15 +429,20 @@ def test_documents_upload_list_and_download(tenancy, next_cycle):
     assert response.status_code == 201, response.content
     body = response.json()
     assert (body["role"], body["role_display"], body["size"], body["uploaded_by"]) == (
-        "berita_acara", "Berita acara", len(pdf), "op_a")  # fmt: skip
+        "berita_acara",
+        "Berita acara",
+        len(pdf),
+        "op_a",
+    )
     photo = api.post(url("meeting-documents", meeting.pk), {"role": "foto", "file": upload("foto.png", png_bytes())})
     assert photo.status_code == 201, photo.content
     listed = api.get(url("meeting-documents", meeting.pk)).json()
     assert sorted(d["role"] for d in listed) == ["berita_acara", "foto"]
     download = api.get(body["download_url"], HTTP_ACCEPT="application/pdf")
     assert download.status_code == 200 and content(download) == pdf and download["Content-Type"] == "application/pdf"
-    other = schedule(tenancy, kind=MeetingKind.MUSDES, year=NEXT + 1, planned=dt.date(NEXT, 4, 1),
-                     desa=[tenancy.desa_a])[0]  # fmt: skip
+    other = schedule(
+        tenancy, kind=MeetingKind.MUSDES, year=NEXT + 1, planned=dt.date(NEXT, 4, 1), desa=[tenancy.desa_a]
+    )[0]
     # A document id of another meeting does not open through this one.
     assert api.get(url("meeting-document-download", other.pk, body["id"])).status_code == 404
 
@@ -436,16 +477,20 @@ def test_participants_put_then_get_shows_the_womens_share(tenancy, next_cycle):
     put = api.put(url("meeting-participants", meeting.pk), {"counts": counts}, format="json")
     assert put.status_code == 200, put.content
     body = api.get(url("meeting-participants", meeting.pk)).json()
-    assert body["counts"] == {"bpd": {"men": 3, "women": 1}, "perangkat": {"men": 2, "women": 0},
-                              "perempuan": {"men": 0, "women": 4}}  # fmt: skip
+    assert body["counts"] == {
+        "bpd": {"men": 3, "women": 1},
+        "perangkat": {"men": 2, "women": 0},
+        "perempuan": {"men": 0, "women": 4},
+    }
     summary = body["summary"]
     assert (summary["total"], summary["men"], summary["women"], summary["women_share"]) == (10, 5, 5, 50.0)
     assert summary["groups_present"] == ["bpd", "perangkat", "perempuan"] and summary["source"] == "counts"
     assert {"key": "kelompok_rentan", "label": "Kelompok rentan"} in body["groups"]
     detail = api.get(url("meeting-detail", meeting.pk)).json()
     assert detail["participation"]["women_share"] == 50.0
-    replaced = api.put(url("meeting-participants", meeting.pk), {"counts": {"pemuda": {"men": 1, "women": 3}}},
-                       format="json")  # fmt: skip
+    replaced = api.put(
+        url("meeting-participants", meeting.pk), {"counts": {"pemuda": {"men": 1, "women": 3}}}, format="json"
+    )
     assert replaced.json()["summary"]["women_share"] == 75.0
     assert list(Participation.objects.values_list("group", "men", "women")) == [("pemuda", 1, 3)]
 
@@ -516,8 +561,11 @@ def test_participants_import_of_the_template(tenancy, next_cycle):
 
     meeting = meeting_of(tenancy, kind=MeetingKind.MUSDES, year=NEXT)
     api = tenancy.client(tenancy.operator_a)
-    sheet = filled(imports.participants_template_xlsx(), ["Siti Aminah", "perempuan", "P", "PKK"],
-                   ["Budi", "bpd", "L", "Ketua BPD"])  # fmt: skip
+    sheet = filled(
+        imports.participants_template_xlsx(),
+        ["Siti Aminah", "perempuan", "P", "PKK"],
+        ["Budi", "bpd", "L", "Ketua BPD"],
+    )
     response = api.post(url("meeting-participants-import", meeting.pk), {"file": sheet})
     assert response.status_code == 200, response.content
     body = response.json()
@@ -553,12 +601,27 @@ def test_board_states_and_the_participating_count(tenancy):
     assert (before["year"], before["total"], before["participating"]) == (Y, 2, 0)
     a, b = before["rows"]
     assert (a["desa"], a["cells"]["musrenbangdes"]["state"], a["cells"]["musrenbangdes"]["meeting"]) == (
-        "35.24.13.2001", rules.NOT_HELD, meeting.pk)  # fmt: skip
+        "35.24.13.2001",
+        rules.NOT_HELD,
+        meeting.pk,
+    )
     assert a["cells"]["musrenbangdes"]["state_label"] == "Tidak terlaksana"
-    assert a["cells"]["musdes"] == {"state": rules.NOT_HELD, "state_label": "Tidak terlaksana", "state_reasons": [],
-                                    "meeting": musdes.pk, "planned_date": None, "held_date": f"{Y - 1}-05-20"}  # fmt: skip
-    assert b["cells"]["musdes"] == {"state": rules.NOT_HELD, "state_label": "Tidak terlaksana", "state_reasons": [],
-                                    "meeting": None, "planned_date": None, "held_date": None}  # fmt: skip
+    assert a["cells"]["musdes"] == {
+        "state": rules.NOT_HELD,
+        "state_label": "Tidak terlaksana",
+        "state_reasons": [],
+        "meeting": musdes.pk,
+        "planned_date": None,
+        "held_date": f"{Y - 1}-05-20",
+    }
+    assert b["cells"]["musdes"] == {
+        "state": rules.NOT_HELD,
+        "state_label": "Tidak terlaksana",
+        "state_reasons": [],
+        "meeting": None,
+        "planned_date": None,
+        "held_date": None,
+    }
     # The berita acara makes it held; without a proposal the desa does not take part yet.
     uploaded = tenancy.client(tenancy.operator_a).post(
         url("meeting-documents", meeting.pk), {"role": "berita_acara", "file": upload("ba.pdf", blank_pdf())}
@@ -566,14 +629,18 @@ def test_board_states_and_the_participating_count(tenancy):
     assert uploaded.status_code == 201
     after_ba = board()
     assert after_ba["rows"][0]["cells"]["musrenbangdes"]["state"] == rules.HELD and after_ba["participating"] == 0
-    created = tenancy.client(tenancy.operator_a).post(url("proposal-list"), {**BODY, "desa": tenancy.desa_a.kode,
-                                                                            "year": Y}, format="json")  # fmt: skip
+    created = tenancy.client(tenancy.operator_a).post(
+        url("proposal-list"), {**BODY, "desa": tenancy.desa_a.kode, "year": Y}, format="json"
+    )
     assert created.status_code == 201
     final = board()
     assert final["participating"] == 1 and final["total"] == 2
     assert (final["rows"][0]["proposals"], final["rows"][0]["participates"]) == (1, True)
     assert (final["rows"][1]["desa"], final["rows"][1]["participates"], final["rows"][1]["proposals"]) == (
-        "35.24.13.2002", False, 0)  # fmt: skip
+        "35.24.13.2002",
+        False,
+        0,
+    )
     assert api.get(url("board")).status_code == 400
 
 
@@ -596,9 +663,17 @@ def test_operator_creates_a_proposal_for_its_own_desa_only(tenancy):
     assert response.status_code == 201, response.content
     body = response.json()
     assert (body["desa"], body["year"], body["status"], body["status_display"]) == (
-        "35.24.13.2001", Y, "diusulkan", "Diusulkan desa")  # fmt: skip
+        "35.24.13.2001",
+        Y,
+        "diusulkan",
+        "Diusulkan desa",
+    )
     assert (body["bidang"], body["bidang_display"], body["volume"], body["estimated_cost"]) == (
-        "2", "Pelaksanaan Pembangunan Desa", "250.00", "185000000")  # fmt: skip
+        "2",
+        "Pelaksanaan Pembangunan Desa",
+        "250.00",
+        "185000000",
+    )
     assert (body["carried_from"], body["carried_to"], body["created_by"]) == (None, None, "op_a")
     assert [(t["from"], t["to"], t["by"]) for t in body["transitions"]] == [("", "diusulkan", "op_a")]
     other = api.post(url("proposal-list"), {**BODY, "desa": tenancy.desa_b.kode, "year": Y}, format="json")
@@ -618,8 +693,11 @@ def test_kecamatan_staff_may_create_and_invalid_input_is_refused(tenancy):
     api = tenancy.client(tenancy.kasi_tapem)
     response = api.post(url("proposal-list"), {**BODY, "desa": tenancy.desa_b.kode, "year": Y}, format="json")
     assert response.status_code == 201 and response.json()["created_by"] == "kasitapem"
-    bad = api.post(url("proposal-list"), {**BODY, "desa": tenancy.desa_b.kode, "year": Y, "bidang": "9",
-                                          "desa_rank": 0}, format="json")  # fmt: skip
+    bad = api.post(
+        url("proposal-list"),
+        {**BODY, "desa": tenancy.desa_b.kode, "year": Y, "bidang": "9", "desa_rank": 0},
+        format="json",
+    )
     assert bad.status_code == 400 and {"bidang", "desa_rank"} <= set(bad.json()["fields"])
     assert Proposal.objects.count() == 1
 
@@ -645,8 +723,9 @@ def test_proposal_list_is_scoped_and_filtered(tenancy):
 def test_desa_edits_its_proposal_until_it_is_discussed(tenancy):
     proposal = make_proposal(tenancy)
     api = tenancy.client(tenancy.operator_a)
-    response = api.patch(url("proposal-detail", proposal.pk), {"activity": "Jalan paving", "desa_rank": 2},
-                         format="json")  # fmt: skip
+    response = api.patch(
+        url("proposal-detail", proposal.pk), {"activity": "Jalan paving", "desa_rank": 2}, format="json"
+    )
     assert response.status_code == 200, response.content
     assert (response.json()["activity"], response.json()["desa_rank"]) == ("Jalan paving", 2)
     moved = api.patch(url("proposal-detail", proposal.pk), {"desa": tenancy.desa_b.kode}, format="json")
@@ -665,8 +744,7 @@ def test_foreign_users_cannot_read_or_edit_desa_a_proposal(tenancy, who):
     api = tenancy.client(getattr(tenancy, who))
     assert api.get(url("proposal-detail", proposal.pk)).status_code == 404
     assert api.patch(url("proposal-detail", proposal.pk), {"activity": "Dibajak"}, format="json").status_code == 404
-    put = api.put(url("proposal-detail", proposal.pk), {**BODY, "desa": tenancy.desa_a.kode, "year": Y},
-                  format="json")  # fmt: skip
+    put = api.put(url("proposal-detail", proposal.pk), {**BODY, "desa": tenancy.desa_a.kode, "year": Y}, format="json")
     assert put.status_code == 404
     assert api.get(url("proposal-chain", proposal.pk)).status_code == 404
     assert Proposal.objects.get(pk=proposal.pk).activity == FIELDS["activity"]
@@ -678,15 +756,22 @@ def test_foreign_users_cannot_read_or_edit_desa_a_proposal(tenancy, who):
 def test_kasi_walks_a_proposal_to_accommodated_and_every_step_is_recorded(tenancy):
     proposal = make_proposal(tenancy)
     api = tenancy.client(tenancy.kasi_tapem)
-    discussed = api.post(url("proposal-discuss", proposal.pk), {"kecamatan_priority": 2, "score": "75.5",
-                                                                "note": "Prioritas"}, format="json")  # fmt: skip
+    discussed = api.post(
+        url("proposal-discuss", proposal.pk),
+        {"kecamatan_priority": 2, "score": "75.5", "note": "Prioritas"},
+        format="json",
+    )
     assert discussed.status_code == 200, discussed.content
     assert (discussed.json()["status"], discussed.json()["score"], discussed.json()["kecamatan_priority"]) == (
-        "dibahas", "75.50", 2)  # fmt: skip
+        "dibahas",
+        "75.50",
+        2,
+    )
     forwarded = api.post(url("proposal-forward", proposal.pk), {}, format="json")
     assert forwarded.status_code == 200 and forwarded.json()["status"] == "diteruskan"
-    accommodated = tenancy.client(tenancy.camat).post(url("proposal-accommodate", proposal.pk),
-                                                      {"program": "Dinas PU"}, format="json")  # fmt: skip
+    accommodated = tenancy.client(tenancy.camat).post(
+        url("proposal-accommodate", proposal.pk), {"program": "Dinas PU"}, format="json"
+    )
     assert accommodated.status_code == 200, accommodated.content
     body = accommodated.json()
     assert (body["status"], body["program"], body["accommodated_cost"]) == ("diakomodasi", "Dinas PU", "185000000")
@@ -730,7 +815,9 @@ def test_reject_requires_a_reason(tenancy):
     assert Proposal.objects.get(pk=proposal.pk).status == ProposalStatus.DIBAHAS
     done = api.post(url("proposal-reject", proposal.pk), {"outcome_reason": "Bukan kewenangan"}, format="json")
     assert done.status_code == 200 and (done.json()["status"], done.json()["outcome_reason"]) == (
-        "tidak_diakomodasi", "Bukan kewenangan")  # fmt: skip
+        "tidak_diakomodasi",
+        "Bukan kewenangan",
+    )
 
 
 def test_illegal_step_is_refused(tenancy):
@@ -749,20 +836,27 @@ def test_illegal_step_is_refused(tenancy):
 
 def test_return_sends_a_discussed_proposal_back_to_the_desa(tenancy):
     proposal = move(tenancy, make_proposal(tenancy), ProposalStatus.DIBAHAS)
-    response = tenancy.client(tenancy.kasi_tapem).post(url("proposal-return", proposal.pk), {"note": "Lengkapi RAB"},
-                                                       format="json")  # fmt: skip
+    response = tenancy.client(tenancy.kasi_tapem).post(
+        url("proposal-return", proposal.pk), {"note": "Lengkapi RAB"}, format="json"
+    )
     assert response.status_code == 200 and response.json()["status"] == "diusulkan"
-    assert response.json()["transitions"][-1] == {**response.json()["transitions"][-1], "from": "dibahas",
-                                                  "to": "diusulkan", "note": "Lengkapi RAB"}  # fmt: skip
-    edit = tenancy.client(tenancy.operator_a).patch(url("proposal-detail", proposal.pk), {"volume": "300"},
-                                                    format="json")  # fmt: skip
+    assert response.json()["transitions"][-1] == {
+        **response.json()["transitions"][-1],
+        "from": "dibahas",
+        "to": "diusulkan",
+        "note": "Lengkapi RAB",
+    }
+    edit = tenancy.client(tenancy.operator_a).patch(
+        url("proposal-detail", proposal.pk), {"volume": "300"}, format="json"
+    )
     assert edit.status_code == 200 and edit.json()["volume"] == "300.00"
 
 
 def test_score_outside_0_to_100_is_refused(tenancy):
     proposal = make_proposal(tenancy)
-    response = tenancy.client(tenancy.kasi_tapem).post(url("proposal-discuss", proposal.pk), {"score": "150"},
-                                                       format="json")  # fmt: skip
+    response = tenancy.client(tenancy.kasi_tapem).post(
+        url("proposal-discuss", proposal.pk), {"score": "150"}, format="json"
+    )
     assert response.status_code == 400 and Proposal.objects.get(pk=proposal.pk).status == ProposalStatus.DIUSULKAN
 
 
@@ -784,8 +878,11 @@ def test_foreign_users_get_404_on_every_action_and_nothing_changes(tenancy, who,
     before = (proposal.status, ProposalTransition.objects.count(), Proposal.objects.count())
     response = tenancy.client(getattr(tenancy, who)).post(url(f"proposal-{name}", proposal.pk), body, format="json")
     assert response.status_code == 404
-    assert (Proposal.objects.get(pk=proposal.pk).status, ProposalTransition.objects.count(),
-            Proposal.objects.count()) == before  # fmt: skip
+    assert (
+        Proposal.objects.get(pk=proposal.pk).status,
+        ProposalTransition.objects.count(),
+        Proposal.objects.count(),
+    ) == before
     # The same request by the rightful user succeeds: the 404 came from the scope, not from the state.
     rightful_response = tenancy.client(getattr(tenancy, rightful)).post(
         url(f"proposal-{name}", proposal.pk), body, format="json"
@@ -803,7 +900,11 @@ def test_carry_over_links_both_ways_once_and_the_chain_shows_both(tenancy):
     assert response.status_code == 201, response.content
     follow = response.json()
     assert (follow["year"], follow["status"], follow["carried_from"], follow["activity"]) == (
-        Y + 1, "diusulkan", proposal.pk, FIELDS["activity"])  # fmt: skip
+        Y + 1,
+        "diusulkan",
+        proposal.pk,
+        FIELDS["activity"],
+    )
     assert follow["transitions"][0]["note"] == f"Lanjutan usulan tahun {Y}"
     assert api.get(url("proposal-detail", proposal.pk)).json()["carried_to"] == follow["id"]
     again = api.post(url("proposal-carry-over", proposal.pk))
@@ -879,11 +980,15 @@ def test_ranking_is_scoped(tenancy, ranked):
 def test_ranking_rule_read_and_write(tenancy):
     body = tenancy.client(tenancy.operator_a).get(url("ranking-rule")).json()
     assert (body["kecamatan"], body["tie_breakers"], body["is_default"]) == (
-        "35.24.13", rules.DEFAULT_TIE_BREAKERS, True)  # fmt: skip
+        "35.24.13",
+        rules.DEFAULT_TIE_BREAKERS,
+        True,
+    )
     assert {c["key"]: c["label"] for c in body["choices"]} == {k: v[0] for k, v in rules.TIE_BREAKERS.items()}
     for who in ("operator_a", "kades_a"):
-        refused = tenancy.client(getattr(tenancy, who)).put(url("ranking-rule"), {"tie_breakers": ["bidang"]},
-                                                            format="json")  # fmt: skip
+        refused = tenancy.client(getattr(tenancy, who)).put(
+            url("ranking-rule"), {"tie_breakers": ["bidang"]}, format="json"
+        )
         assert refused.status_code == 403
     api = tenancy.client(tenancy.kasi_tapem)
     bad = api.put(url("ranking-rule"), {"tie_breakers": ["desa_rank", "nope"]}, format="json")
@@ -915,8 +1020,14 @@ def decided(tenancy):
     desa B: one open (10). The rejected one carried over to next year."""
     million = Decimal(1_000_000)
     accommodated = make_proposal(tenancy, estimated_cost=100 * million)
-    move(tenancy, accommodated, ProposalStatus.DIBAHAS, ProposalStatus.DITERUSKAN, ProposalStatus.DIAKOMODASI,
-         accommodated_cost=80 * million)  # fmt: skip
+    move(
+        tenancy,
+        accommodated,
+        ProposalStatus.DIBAHAS,
+        ProposalStatus.DITERUSKAN,
+        ProposalStatus.DIAKOMODASI,
+        accommodated_cost=80 * million,
+    )
     rejected = move(tenancy, make_proposal(tenancy, estimated_cost=50 * million), *REJECTED)
     make_proposal(tenancy, estimated_cost=20 * million, bidang="3")
     make_proposal(tenancy, tenancy.desa_b, estimated_cost=10 * million)
@@ -929,7 +1040,14 @@ def test_totals_by_desa_and_by_bidang(tenancy, decided):
     assert by_desa["by"] == "desa"
     a, b = by_desa["rows"]
     assert (a["key"], a["label"], a["count"], a["cost"], a["accommodated"], a["accommodated_cost"], a["decided"]) == (
-        "35.24.13.2001", "Pucuk", 3, "170000000", 1, "80000000", 2)  # fmt: skip
+        "35.24.13.2001",
+        "Pucuk",
+        3,
+        "170000000",
+        1,
+        "80000000",
+        2,
+    )
     assert (a["share"], a["money_share"]) == (50.0, 47.1)
     assert (b["key"], b["count"], b["decided"], b["share"]) == ("35.24.13.2002", 1, 0, None)
     assert (by_desa["total"]["count"], by_desa["total"]["cost"], by_desa["total"]["share"]) == (4, "180000000", 50.0)
@@ -960,7 +1078,9 @@ def test_coverage_per_desa_per_year(tenancy, decided):
     a, b = body["rows"]
     assert a["desa"] == "35.24.13.2001"
     assert [(y["year"], y["count"], y["decided"], y["share"], y["money_share"]) for y in a["years"]] == [
-        (Y, 3, 2, 50.0, 47.1), (Y + 1, 1, 0, None, 0.0)]  # fmt: skip
+        (Y, 3, 2, 50.0, 47.1),
+        (Y + 1, 1, 0, None, 0.0),
+    ]
     assert [(y["year"], y["count"], y["share"]) for y in b["years"]] == [(Y, 1, None), (Y + 1, 0, None)]
     for bad in ("", "2025,abc", ",".join(str(2000 + i) for i in range(11))):
         assert api.get(url("proposal-coverage"), {"years": bad}).status_code == 400
@@ -1005,14 +1125,16 @@ def test_meeting_list_query_count_does_not_grow_with_rows(tenancy, held):
 def test_proposal_import_hands_the_checked_workbook_to_the_reader(tenancy, fake_imports):
     api = tenancy.client(tenancy.operator_a)
     data = xlsx_bytes()
-    response = api.post(url("proposal-import"), {"desa": tenancy.desa_a.kode, "year": Y,
-                                                 "file": upload("usulan.xlsx", data)})  # fmt: skip
+    response = api.post(
+        url("proposal-import"), {"desa": tenancy.desa_a.kode, "year": Y, "file": upload("usulan.xlsx", data)}
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["imported"] == 1 and body["results"][0]["desa"] == "35.24.13.2001"
     assert fake_imports == [{"actor": tenancy.operator_a, "desa": tenancy.desa_a, "year": Y, "data": data}]
-    renamed = api.post(url("proposal-import"), {"desa": tenancy.desa_a.kode, "year": Y,
-                                                "file": upload("usulan.xlsx", blank_pdf())})  # fmt: skip
+    renamed = api.post(
+        url("proposal-import"), {"desa": tenancy.desa_a.kode, "year": Y, "file": upload("usulan.xlsx", blank_pdf())}
+    )
     assert renamed.status_code == 400 and "file" in renamed.json()["fields"] and len(fake_imports) == 1
     missing = api.post(url("proposal-import"), {"desa": tenancy.desa_a.kode, "file": upload("u.xlsx", data)})
     assert missing.status_code == 400 and "year" in missing.json()["fields"]
@@ -1030,15 +1152,19 @@ def test_proposal_import_of_the_template(tenancy):
     from musrenbang import imports
 
     api = tenancy.client(tenancy.operator_a)
-    sheet = filled(imports.proposals_template_xlsx(),
-                   ["2", "Jalan", "Rabat beton Dusun Krajan", "RT 01", 250, "m", 185000000, "dd", "Warga", 1],
-                   ["4", "", "Pelatihan UMKM", "", 30, "orang", 25000000, "add", "", 2])  # fmt: skip
+    sheet = filled(
+        imports.proposals_template_xlsx(),
+        ["2", "Jalan", "Rabat beton Dusun Krajan", "RT 01", 250, "m", 185000000, "dd", "Warga", 1],
+        ["4", "", "Pelatihan UMKM", "", 30, "orang", 25000000, "add", "", 2],
+    )
     response = api.post(url("proposal-import"), {"desa": tenancy.desa_a.kode, "year": Y, "file": sheet})
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["imported"] == 2
     assert sorted((r["activity"], r["desa"], r["year"]) for r in body["results"]) == [
-        ("Pelatihan UMKM", "35.24.13.2001", Y), ("Rabat beton Dusun Krajan", "35.24.13.2001", Y)]  # fmt: skip
+        ("Pelatihan UMKM", "35.24.13.2001", Y),
+        ("Rabat beton Dusun Krajan", "35.24.13.2001", Y),
+    ]
     bad = filled(imports.proposals_template_xlsx(), ["9", "", "", "", "banyak", "", "mahal", "entah", "", 0])
     refused = api.post(url("proposal-import"), {"desa": tenancy.desa_a.kode, "year": Y, "file": bad})
     assert refused.status_code == 400, refused.content
@@ -1057,8 +1183,13 @@ def test_foreign_export_of_desa_a_is_404(tenancy, who):
 
 def _workbook_text(data: bytes) -> str:
     workbook = load_workbook(io.BytesIO(data), read_only=True)
-    return " ".join(str(c) for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True)
-                    for c in row if c is not None)  # fmt: skip
+    return " ".join(
+        str(c)
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for c in row
+        if c is not None
+    )
 
 
 def test_export_xlsx_lists_only_the_proposals_in_scope(tenancy):
@@ -1102,8 +1233,9 @@ def test_outsiders_cannot_get_our_berita_acara(tenancy, who):
 
 def test_berita_acara_pdf(tenancy):
     move(tenancy, make_proposal(tenancy), ProposalStatus.DIBAHAS, score=Decimal(80))
-    response = tenancy.client(tenancy.kasi_tapem).get(url("berita-acara-pdf"), {"year": Y},
-                                                      HTTP_ACCEPT="application/pdf")  # fmt: skip
+    response = tenancy.client(tenancy.kasi_tapem).get(
+        url("berita-acara-pdf"), {"year": Y}, HTTP_ACCEPT="application/pdf"
+    )
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert f"berita-acara-musrenbang-35.24.13-{Y}.pdf" in response["Content-Disposition"]

@@ -52,9 +52,15 @@ MUSDES_HELD = D(2026, 5, 20)
 )
 def test_board_state_across_dates(planned, held, ba, today, state):
     verdict = rules.meeting_verdict(
-        kind=MeetingKind.MUSRENBANGDES, planned=planned, held=held, window_start=START, window_end=END,
-        has_berita_acara=ba, today=today, musdes_held=MUSDES_HELD,
-    )  # fmt: skip
+        kind=MeetingKind.MUSRENBANGDES,
+        planned=planned,
+        held=held,
+        window_start=START,
+        window_end=END,
+        has_berita_acara=ba,
+        today=today,
+        musdes_held=MUSDES_HELD,
+    )
     assert verdict.state == state
 
 
@@ -99,22 +105,42 @@ EVERY_REASON = [rules.BEFORE_WINDOW, rules.WITHOUT_MUSDES]  # held before the wi
 def test_out_of_window_and_out_of_order_across_dates(kind, held, musdes, rkpdes, ba, today, state, codes):
     start, end = WINDOWS[kind]
     verdict = rules.meeting_verdict(
-        kind=kind, planned=None, held=held, window_start=start, window_end=end, has_berita_acara=ba, today=today,
-        musdes_held=musdes, rkpdes_set=rkpdes,
-    )  # fmt: skip
+        kind=kind,
+        planned=None,
+        held=held,
+        window_start=start,
+        window_end=end,
+        has_berita_acara=ba,
+        today=today,
+        musdes_held=musdes,
+        rkpdes_set=rkpdes,
+    )
     assert (verdict.state, [issue.code for issue in verdict.issues]) == (state, codes)
 
 
 def test_reasons_name_the_dates():
     before = rules.meeting_verdict(
-        kind=MUS, planned=None, held=D(2025, 5, 12), window_start=D(2025, 7, 1), window_end=D(2025, 9, 30),
-        has_berita_acara=True, today=D(2025, 10, 1), musdes_held=D(2025, 4, 2),
-    )  # fmt: skip
+        kind=MUS,
+        planned=None,
+        held=D(2025, 5, 12),
+        window_start=D(2025, 7, 1),
+        window_end=D(2025, 9, 30),
+        has_berita_acara=True,
+        today=D(2025, 10, 1),
+        musdes_held=D(2025, 4, 2),
+    )
     assert before.reason == "Diadakan 12/05/2025, sebelum jendela 01/07/2025–30/09/2025"
     out_of_order = rules.meeting_verdict(
-        kind=MUS, planned=None, held=D(2025, 8, 20), window_start=D(2025, 7, 1), window_end=D(2025, 9, 30),
-        has_berita_acara=True, today=D(2025, 10, 1), musdes_held=D(2025, 8, 25), rkpdes_set=D(2025, 8, 10),
-    )  # fmt: skip
+        kind=MUS,
+        planned=None,
+        held=D(2025, 8, 20),
+        window_start=D(2025, 7, 1),
+        window_end=D(2025, 9, 30),
+        has_berita_acara=True,
+        today=D(2025, 10, 1),
+        musdes_held=D(2025, 8, 25),
+        rkpdes_set=D(2025, 8, 10),
+    )
     assert [issue.text() for issue in out_of_order.issues] == [
         "Musrenbangdes diadakan 20/08/2025, sebelum Musdes 25/08/2025",
         "RKPDes ditetapkan 10/08/2025 sebelum Musrenbangdes 20/08/2025",
@@ -125,9 +151,13 @@ def test_reasons_name_the_dates():
 def test_flow_allows_only_the_listed_steps():
     steps = {(a, b) for a in ProposalStatus.values for b in ProposalStatus.values if rules.can_move(a, b)}
     assert steps == {
-        ("diusulkan", "dibahas"), ("dibahas", "diteruskan"), ("dibahas", "tidak_diakomodasi"),
-        ("dibahas", "diusulkan"), ("diteruskan", "diakomodasi"), ("diteruskan", "tidak_diakomodasi"),
-    }  # fmt: skip
+        ("diusulkan", "dibahas"),
+        ("dibahas", "diteruskan"),
+        ("dibahas", "tidak_diakomodasi"),
+        ("dibahas", "diusulkan"),
+        ("diteruskan", "diakomodasi"),
+        ("diteruskan", "tidak_diakomodasi"),
+    }
 
 
 # Services and selectors ---------------------------------------------------------------------------------
@@ -140,9 +170,17 @@ def pdf(title="Berita acara") -> SimpleUploadedFile:
 
 
 def new_proposal(tenancy, desa=None, **extra) -> Proposal:
-    fields = dict(bidang=Bidang.PEMBANGUNAN, activity="Jalan rabat beton Dusun I", location="Dusun I",
-                  volume=Decimal(200), unit="m", estimated_cost=Decimal(150_000_000), fund_source=FundSource.APBD_KAB,
-                  beneficiaries="Warga", desa_rank=1)  # fmt: skip
+    fields = dict(
+        bidang=Bidang.PEMBANGUNAN,
+        activity="Jalan rabat beton Dusun I",
+        location="Dusun I",
+        volume=Decimal(200),
+        unit="m",
+        estimated_cost=Decimal(150_000_000),
+        fund_source=FundSource.APBD_KAB,
+        beneficiaries="Warga",
+        desa_rank=1,
+    )
     fields.update(extra)
     desa = desa or tenancy.desa_a
     actor = tenancy.operator_a if desa == tenancy.desa_a else tenancy.operator_b
@@ -152,21 +190,37 @@ def new_proposal(tenancy, desa=None, **extra) -> Proposal:
 @pytest.fixture
 def scheduled(tenancy):
     with time_machine.travel(dt.datetime(2026, 7, 1, 9, 0), tick=False):
-        return services.meetings_schedule(actor=tenancy.kasi_tapem, kecamatan=tenancy.kecamatan, year=YEAR,
-                                          kind=MeetingKind.MUSRENBANGDES, planned_date=PLANNED)  # fmt: skip
+        return services.meetings_schedule(
+            actor=tenancy.kasi_tapem,
+            kecamatan=tenancy.kecamatan,
+            year=YEAR,
+            kind=MeetingKind.MUSRENBANGDES,
+            planned_date=PLANNED,
+        )
 
 
 def test_schedule_creates_one_meeting_per_desa_of_the_kecamatan_only(tenancy, scheduled):
     assert {m.desa for m in scheduled} == {tenancy.desa_a, tenancy.desa_b}
-    again = services.meetings_schedule(actor=tenancy.kasi_tapem, kecamatan=tenancy.kecamatan, year=YEAR,
-                                       kind=MeetingKind.MUSRENBANGDES, planned_date=D(2026, 8, 12))  # fmt: skip
+    again = services.meetings_schedule(
+        actor=tenancy.kasi_tapem,
+        kecamatan=tenancy.kecamatan,
+        year=YEAR,
+        kind=MeetingKind.MUSRENBANGDES,
+        planned_date=D(2026, 8, 12),
+    )
     assert Meeting.objects.count() == 2 and {m.pk for m in again} == {m.pk for m in scheduled}
     with pytest.raises(ValidationError):
-        services.meetings_schedule(actor=tenancy.kasi_tapem, kecamatan=tenancy.kecamatan, year=YEAR,
-                                   kind=MeetingKind.MUSRENBANGDES, planned_date=D(2026, 11, 1))  # fmt: skip
+        services.meetings_schedule(
+            actor=tenancy.kasi_tapem,
+            kecamatan=tenancy.kecamatan,
+            year=YEAR,
+            kind=MeetingKind.MUSRENBANGDES,
+            planned_date=D(2026, 11, 1),
+        )
     with pytest.raises(PermissionDenied):
-        services.meetings_schedule(actor=tenancy.operator_a, kecamatan=tenancy.kecamatan, year=YEAR,
-                                   kind=MeetingKind.MUSDES, planned_date=None)  # fmt: skip
+        services.meetings_schedule(
+            actor=tenancy.operator_a, kecamatan=tenancy.kecamatan, year=YEAR, kind=MeetingKind.MUSDES, planned_date=None
+        )
 
 
 def musdes_held(tenancy, desa, held=MUSDES_HELD) -> Meeting:
@@ -183,8 +237,9 @@ def test_board_and_the_participation_indicator(tenancy, scheduled):
         cells = {r.desa.kode: r.cells[MeetingKind.MUSRENBANGDES][0] for r in board.rows}
         assert cells == {tenancy.desa_a.kode: rules.LATE, tenancy.desa_b.kode: rules.LATE}
         services.meeting_record(actor=tenancy.operator_a, meeting=meeting_a, held_date=PLANNED, place="Balai Desa")
-        services.meeting_document_add(actor=tenancy.operator_a, meeting=meeting_a, role=DocumentRole.BERITA_ACARA,
-                                      upload=pdf())  # fmt: skip
+        services.meeting_document_add(
+            actor=tenancy.operator_a, meeting=meeting_a, role=DocumentRole.BERITA_ACARA, upload=pdf()
+        )
         assert selectors.board(user=tenancy.camat, year=YEAR).participating == 0  # held, but proposed nothing
         new_proposal(tenancy)
         board = selectors.board(user=tenancy.camat, year=YEAR)
@@ -220,9 +275,13 @@ def test_board_out_of_schedule_state_reasons_totals_and_indicator(tenancy, sched
     board = selectors.board(user=tenancy.camat, year=YEAR)
     cell_a, cell_b = (row.cells[MeetingKind.MUSRENBANGDES] for row in board.rows)
     assert (cell_a.state, cell_a.reason) == (
-        rules.OFF_SCHEDULE, "RKPDes ditetapkan 10/08/2026 sebelum Musrenbangdes 20/08/2026")  # fmt: skip
+        rules.OFF_SCHEDULE,
+        "RKPDes ditetapkan 10/08/2026 sebelum Musrenbangdes 20/08/2026",
+    )
     assert (cell_b.state, cell_b.reason) == (
-        rules.OFF_SCHEDULE, "Musrenbangdes diadakan 10/08/2026, tetapi Musdes perencanaan belum diadakan")  # fmt: skip
+        rules.OFF_SCHEDULE,
+        "Musrenbangdes diadakan 10/08/2026, tetapi Musdes perencanaan belum diadakan",
+    )
     assert board.totals[MeetingKind.MUSRENBANGDES] == {rules.OFF_SCHEDULE: 2}
     assert (board.participating, [r.participates for r in board.rows]) == (0, [False, False])
     # The RKPDes of budget year 2027 is the one set in 2026, which this cycle's Musrenbangdes agrees.
@@ -232,7 +291,9 @@ def test_board_out_of_schedule_state_reasons_totals_and_indicator(tenancy, sched
     board = selectors.board(user=tenancy.camat, year=YEAR)
     assert board.rows[0].cells[MeetingKind.MUSRENBANGDES] == (rules.HELD_LATE, meeting_a, ())  # after 10/08
     assert board.participating == 1 and board.totals[MeetingKind.MUSRENBANGDES] == {
-        rules.HELD_LATE: 1, rules.OFF_SCHEDULE: 1}  # fmt: skip
+        rules.HELD_LATE: 1,
+        rules.OFF_SCHEDULE: 1,
+    }
     assert selectors.verdict_of(Meeting.objects.get(pk=meeting_a.pk)).state == rules.HELD_LATE  # no annotations
 
 
@@ -255,8 +316,12 @@ def test_desa_cannot_record_another_desas_meeting(tenancy, scheduled):
 def test_photo_role_refuses_a_pdf_by_content(tenancy, scheduled):
     meeting_a = next(m for m in scheduled if m.desa == tenancy.desa_a)
     with pytest.raises(ValidationError):
-        services.meeting_document_add(actor=tenancy.operator_a, meeting=meeting_a, role=DocumentRole.FOTO,
-                                      upload=SimpleUploadedFile("foto.jpg", pdf().read()))  # fmt: skip
+        services.meeting_document_add(
+            actor=tenancy.operator_a,
+            meeting=meeting_a,
+            role=DocumentRole.FOTO,
+            upload=SimpleUploadedFile("foto.jpg", pdf().read()),
+        )
 
 
 def test_participation_totals_from_counts_or_from_names(tenancy, scheduled):
@@ -266,8 +331,11 @@ def test_participation_totals_from_counts_or_from_names(tenancy, scheduled):
     Participant.objects.create(meeting=meeting, name="Budi", group=ParticipantGroup.BPD, gender="L")
     named = selectors.participation(meeting)
     assert (named.source, named.total, named.women_share) == ("names", 2, 50.0)
-    services.participation_set(actor=tenancy.kasi_tapem, meeting=meeting, counts={
-        ParticipantGroup.BPD: (5, 2), ParticipantGroup.PEREMPUAN: (0, 6), ParticipantGroup.PEMUDA: (4, 3)})  # fmt: skip
+    services.participation_set(
+        actor=tenancy.kasi_tapem,
+        meeting=meeting,
+        counts={ParticipantGroup.BPD: (5, 2), ParticipantGroup.PEREMPUAN: (0, 6), ParticipantGroup.PEMUDA: (4, 3)},
+    )
     summary = selectors.participation(meeting)
     assert (summary.source, summary.men, summary.women, summary.total) == ("counts", 9, 11, 20)
     assert summary.women_share == 55.0
@@ -300,10 +368,13 @@ def test_every_transition_is_kept_with_who_and_history(tenancy):
     assert (p.status, p.program, p.accommodated_cost) == ("diakomodasi", "DPUPR — jalan desa", Decimal(140_000_000))
     steps = list(ProposalTransition.objects.filter(proposal=p).values_list("from_status", "to_status", "by__username"))
     assert steps == [
-        ("", "diusulkan", "op_a"), ("diusulkan", "dibahas", "kasitapem"), ("dibahas", "diusulkan", "kasitapem"),
-        ("diusulkan", "dibahas", "kasitapem"), ("dibahas", "diteruskan", "kasitapem"),
+        ("", "diusulkan", "op_a"),
+        ("diusulkan", "dibahas", "kasitapem"),
+        ("dibahas", "diusulkan", "kasitapem"),
+        ("diusulkan", "dibahas", "kasitapem"),
+        ("dibahas", "diteruskan", "kasitapem"),
         ("diteruskan", "diakomodasi", "kasitapem"),
-    ]  # fmt: skip
+    ]
     assert Decimal(150_000_000) in set(p.history.values_list("estimated_cost", flat=True))  # the old value is kept
     with pytest.raises(ValidationError):  # final
         services.proposal_move(actor=kasi, proposal=p, to_status=ProposalStatus.TIDAK_DIAKOMODASI, outcome_reason="x")
@@ -345,8 +416,18 @@ def test_ranking_uses_score_then_the_kecamatans_tie_breakers(tenancy):
     cheap = new_proposal(tenancy, activity="Murah", estimated_cost=Decimal(10_000_000), desa_rank=3)
     dear = new_proposal(tenancy, activity="Mahal", estimated_cost=Decimal(90_000_000), desa_rank=1)
     best = new_proposal(tenancy, desa=tenancy.desa_b, activity="Terbaik", desa_rank=2)
-    services.proposal_create(actor=tenancy.outsider_operator, desa=tenancy.other_desa, year=YEAR, bidang="2",
-                             activity="Lain", volume=1, unit="m", estimated_cost=1, fund_source="dd", desa_rank=1)  # fmt: skip
+    services.proposal_create(
+        actor=tenancy.outsider_operator,
+        desa=tenancy.other_desa,
+        year=YEAR,
+        bidang="2",
+        activity="Lain",
+        volume=1,
+        unit="m",
+        estimated_cost=1,
+        fund_source="dd",
+        desa_rank=1,
+    )
     for p, score in ((cheap, 70), (dear, 70), (best, 90)):
         services.proposal_move(actor=kasi, proposal=p, to_status=ProposalStatus.DIBAHAS, score=Decimal(score))
     names = lambda: [p.activity for p in selectors.ranking(user=kasi, year=YEAR)]  # noqa: E731
@@ -390,8 +471,9 @@ def test_alerts_remind_then_flag_late_once(tenancy, scheduled):
     assert late > 0 and "kasitapem" in set(deliveries(":late:").values_list("recipient__username", flat=True))
     assert services.musrenbang_alerts(today=PLANNED + dt.timedelta(days=1)) == 0  # twice: nothing more
     meeting_a = next(m for m in scheduled if m.desa == tenancy.desa_a)
-    services.meeting_document_add(actor=tenancy.kasi_tapem, meeting=meeting_a, role=DocumentRole.BERITA_ACARA,
-                                  upload=pdf())  # fmt: skip
+    services.meeting_document_add(
+        actor=tenancy.kasi_tapem, meeting=meeting_a, role=DocumentRole.BERITA_ACARA, upload=pdf()
+    )
     before = deliveries(":late:").count()
     services.musrenbang_alerts(today=PLANNED + dt.timedelta(days=2))
     late_desa = set(deliveries(":late:").values_list("desa_id", flat=True))
@@ -409,12 +491,18 @@ def test_the_rkpdes_date_comes_from_monev_through_the_registry(tenancy, schedule
     rkpdes = DocumentType.objects.get(code="RKPDES")
     for budget_year, set_on in ((YEAR, D(2026, 8, 10)), (YEAR - 1, D(2025, 9, 1))):  # last cycle's: not asked
         obligation = Obligation.objects.create(desa=tenancy.desa_a, document_type=rkpdes, year=budget_year)
-        Submission.objects.create(obligation=obligation, version=1, submitted_by=tenancy.operator_a,
-                                  submitted_at=dt.datetime(set_on.year, set_on.month, set_on.day, 9, tzinfo=dt.UTC),
-                                  document_date=set_on)  # fmt: skip
+        Submission.objects.create(
+            obligation=obligation,
+            version=1,
+            submitted_by=tenancy.operator_a,
+            submitted_at=dt.datetime(set_on.year, set_on.month, set_on.day, 9, tzinfo=dt.UTC),
+            document_date=set_on,
+        )
     with time_machine.travel(dt.datetime(2026, 10, 5, 9, 0), tick=False):
         musdes_held(tenancy, tenancy.desa_a)
         hold(tenancy, meeting_a, D(2026, 8, 20))
         verdict = selectors.verdict_of(meeting_a)
     assert (verdict.state, verdict.reason) == (
-        rules.OFF_SCHEDULE, "RKPDes ditetapkan 10/08/2026 sebelum Musrenbangdes 20/08/2026")  # fmt: skip
+        rules.OFF_SCHEDULE,
+        "RKPDes ditetapkan 10/08/2026 sebelum Musrenbangdes 20/08/2026",
+    )

@@ -54,10 +54,20 @@ def good_row(activity="Rabat beton jalan Dusun Krajan", cost=1_250_000, rank=1, 
 
 def make(actor, desa, activity, cost, rank=1, bidang=Bidang.PEMBANGUNAN, year=YEAR):
     return services.proposal_create(
-        actor=actor, desa=desa, year=year, bidang=bidang, sub_bidang="", activity=activity, location="Dusun I",
-        volume=Decimal("100"), unit="m", estimated_cost=Decimal(cost), fund_source=FundSource.APBD_KAB,
-        beneficiaries="Warga", desa_rank=rank,
-    )  # fmt: skip
+        actor=actor,
+        desa=desa,
+        year=year,
+        bidang=bidang,
+        sub_bidang="",
+        activity=activity,
+        location="Dusun I",
+        volume=Decimal("100"),
+        unit="m",
+        estimated_cost=Decimal(cost),
+        fund_source=FundSource.APBD_KAB,
+        beneficiaries="Warga",
+        desa_rank=rank,
+    )
 
 
 def move(actor, proposal, *steps):
@@ -78,9 +88,16 @@ def messages_of(excinfo) -> list[str]:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(1250000, 1250000), (1250000.0, 1250000), ("1.250.000", 1250000), ("Rp 1.250.000,-", 1250000),
-     ("Rp. 1.250.000,00", 1250000), ("750000", 750000), (Decimal("42"), 42)],
-)  # fmt: skip
+    [
+        (1250000, 1250000),
+        (1250000.0, 1250000),
+        ("1.250.000", 1250000),
+        ("Rp 1.250.000,-", 1250000),
+        ("Rp. 1.250.000,00", 1250000),
+        ("750000", 750000),
+        (Decimal("42"), 42),
+    ],
+)
 def test_parse_rupiah_accepts_numbers_and_indonesian_text(value, expected):
     assert imports.parse_rupiah(value) == Decimal(expected)
 
@@ -101,9 +118,16 @@ def test_parse_volume(value, expected):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("1", "1"), (5, "5"), (2.0, "2"), ("Pelaksanaan Pembangunan Desa", "2"), ("pemberdayaan masyarakat desa", "4"),
-     ("3. Pembinaan Kemasyarakatan Desa", "3"), ("Bencana", "5")],
-)  # fmt: skip
+    [
+        ("1", "1"),
+        (5, "5"),
+        (2.0, "2"),
+        ("Pelaksanaan Pembangunan Desa", "2"),
+        ("pemberdayaan masyarakat desa", "4"),
+        ("3. Pembinaan Kemasyarakatan Desa", "3"),
+        ("Bencana", "5"),
+    ],
+)
 def test_parse_bidang(value, expected):
     assert imports.parse_bidang(value) == expected
 
@@ -139,13 +163,33 @@ def test_good_import_creates_the_proposals(tenancy):
     data = from_template(
         imports.proposals_template_xlsx(),
         [
-            ["2", "Jalan desa", "Rabat beton jalan Dusun Krajan", "Dusun Krajan", 250, "m", "1.250.000", "DD",
-             "Warga Dusun Krajan", 1],
+            [
+                "2",
+                "Jalan desa",
+                "Rabat beton jalan Dusun Krajan",
+                "Dusun Krajan",
+                250,
+                "m",
+                "1.250.000",
+                "DD",
+                "Warga Dusun Krajan",
+                1,
+            ],
             None,  # an empty row in the middle is skipped
-            ["Pemberdayaan Masyarakat Desa", "", "Pelatihan menjahit", "", "12,5", "orang", 25_000_000,
-             "APBD Kabupaten", "Ibu-ibu PKK", "2"],
+            [
+                "Pemberdayaan Masyarakat Desa",
+                "",
+                "Pelatihan menjahit",
+                "",
+                "12,5",
+                "orang",
+                25_000_000,
+                "APBD Kabupaten",
+                "Ibu-ibu PKK",
+                "2",
+            ],
         ],
-    )  # fmt: skip
+    )
     created = imports.proposals_import_xlsx(actor=tenancy.operator_a, desa=tenancy.desa_a, year=YEAR, data=data)
 
     assert len(created) == 2
@@ -367,12 +411,25 @@ def cycle(tenancy):
     b1 = make(tenancy.operator_b, tenancy.desa_b, "Tanggul penahan banjir", 150_000_000, rank=1, bidang=Bidang.BENCANA)
     b2 = make(tenancy.operator_b, tenancy.desa_b, "Normalisasi saluran", 95_000_000, rank=2)
     other = make(tenancy.outsider_operator, tenancy.other_desa, "Kegiatan kecamatan lain", 7_000_000)
-    a1 = move(staff, a1, (ProposalStatus.DIBAHAS, {"score": Decimal("70")}), ProposalStatus.DITERUSKAN,
-              (ProposalStatus.DIAKOMODASI, {"program": "Dinas PU", "accommodated_cost": Decimal(1_000_000)}))  # fmt: skip
-    b1 = move(staff, b1, (ProposalStatus.DIBAHAS, {"score": Decimal("90.5"), "kecamatan_priority": 1}),
-              ProposalStatus.DITERUSKAN)  # fmt: skip
-    b2 = move(staff, b2, (ProposalStatus.DIBAHAS, {"score": Decimal("40")}),
-              (ProposalStatus.TIDAK_DIAKOMODASI, {"outcome_reason": "Pagu tidak cukup"}))  # fmt: skip
+    a1 = move(
+        staff,
+        a1,
+        (ProposalStatus.DIBAHAS, {"score": Decimal("70")}),
+        ProposalStatus.DITERUSKAN,
+        (ProposalStatus.DIAKOMODASI, {"program": "Dinas PU", "accommodated_cost": Decimal(1_000_000)}),
+    )
+    b1 = move(
+        staff,
+        b1,
+        (ProposalStatus.DIBAHAS, {"score": Decimal("90.5"), "kecamatan_priority": 1}),
+        ProposalStatus.DITERUSKAN,
+    )
+    b2 = move(
+        staff,
+        b2,
+        (ProposalStatus.DIBAHAS, {"score": Decimal("40")}),
+        (ProposalStatus.TIDAK_DIAKOMODASI, {"outcome_reason": "Pagu tidak cukup"}),
+    )
     return {"a1": a1, "a2": a2, "a3": a3, "b1": b1, "b2": b2, "other": other}
 
 
@@ -390,9 +447,12 @@ def test_workbook_has_the_usulan_layout_and_money_as_numbers(tenancy, cycle):
     assert header == [label for label, _w in exports.USULAN_COLUMNS]
     # Ranked first (score: b1 90.5, a1 70, b2 40), then the proposed ones by desa and desa priority.
     assert [r["Kegiatan"].value for r in rows] == [
-        "Tanggul penahan banjir", "Rabat beton jalan Dusun Krajan", "Normalisasi saluran", "Pelatihan menjahit",
+        "Tanggul penahan banjir",
+        "Rabat beton jalan Dusun Krajan",
+        "Normalisasi saluran",
+        "Pelatihan menjahit",
         "Pengadaan komputer",
-    ]  # fmt: skip
+    ]
     assert [r["No"].value for r in rows] == [1, 2, 3, 4, 5]
     a1 = rows[1]
     assert a1["Kode desa"].value == tenancy.desa_a.kode and a1["Desa"].value == tenancy.desa_a.nama
@@ -410,8 +470,12 @@ def test_workbook_has_the_usulan_layout_and_money_as_numbers(tenancy, cycle):
 
 def test_workbook_shows_the_year_a_proposal_was_carried_over_from(tenancy):
     old = make(tenancy.operator_a, tenancy.desa_a, "Sumur bor", 30_000_000, year=YEAR - 1)
-    old = move(tenancy.kasi_tapem, old, ProposalStatus.DIBAHAS,
-               (ProposalStatus.TIDAK_DIAKOMODASI, {"outcome_reason": "Belum prioritas"}))  # fmt: skip
+    old = move(
+        tenancy.kasi_tapem,
+        old,
+        ProposalStatus.DIBAHAS,
+        (ProposalStatus.TIDAK_DIAKOMODASI, {"outcome_reason": "Belum prioritas"}),
+    )
     services.proposal_carry_over(actor=tenancy.operator_a, proposal=old)
     _header, rows = _sheet_rows(exports.proposals_workbook(user=tenancy.operator_a, year=YEAR), "Usulan")
     assert [(r["Kegiatan"].value, r["Lanjutan dari tahun"].value) for r in rows] == [("Sumur bor", YEAR - 1)]
@@ -480,21 +544,37 @@ def test_berita_acara_pdf(tenancy, cycle):
     camat = tenancy.camat
     camat.first_name, camat.last_name = "Budi", "Santoso"
     camat.save()
-    forum = services.meetings_schedule(actor=tenancy.kasi_tapem, kecamatan=tenancy.kecamatan, year=YEAR,
-                                       kind=MeetingKind.KECAMATAN, planned_date=dt.date(YEAR, 2, 5))[0]  # fmt: skip
-    services.meeting_record(actor=tenancy.kasi_tapem, meeting=forum, held_date=dt.date(YEAR, 2, 10),
-                            place="Pendopo Kecamatan Pucuk")  # fmt: skip
-    services.participation_set(actor=tenancy.kasi_tapem, meeting=forum, counts={
-        ParticipantGroup.PERANGKAT: (6, 2), ParticipantGroup.PEREMPUAN: (0, 4)})  # fmt: skip
-    musdes_a = services.meeting_ensure(kecamatan=tenancy.kecamatan, desa=tenancy.desa_a, year=YEAR,
-                                       kind=MeetingKind.MUSDES)  # fmt: skip
+    forum = services.meetings_schedule(
+        actor=tenancy.kasi_tapem,
+        kecamatan=tenancy.kecamatan,
+        year=YEAR,
+        kind=MeetingKind.KECAMATAN,
+        planned_date=dt.date(YEAR, 2, 5),
+    )[0]
+    services.meeting_record(
+        actor=tenancy.kasi_tapem, meeting=forum, held_date=dt.date(YEAR, 2, 10), place="Pendopo Kecamatan Pucuk"
+    )
+    services.participation_set(
+        actor=tenancy.kasi_tapem,
+        meeting=forum,
+        counts={ParticipantGroup.PERANGKAT: (6, 2), ParticipantGroup.PEREMPUAN: (0, 4)},
+    )
+    musdes_a = services.meeting_ensure(
+        kecamatan=tenancy.kecamatan, desa=tenancy.desa_a, year=YEAR, kind=MeetingKind.MUSDES
+    )
     services.meeting_record(actor=tenancy.operator_a, meeting=musdes_a, held_date=dt.date(YEAR - 1, 5, 20))
     musren_a = _musrenbangdes(tenancy)
     services.meeting_record(actor=tenancy.operator_a, meeting=musren_a, held_date=dt.date(YEAR - 1, 8, 1))
     MeetingDocument.objects.create(
-        meeting=musren_a, role=DocumentRole.BERITA_ACARA, original_name="ba.pdf", stored_path="musrenbang/t/ba.pdf",
-        kind="pdf", size=1, sha256="0" * 64, uploaded_by=tenancy.operator_a,
-    )  # fmt: skip
+        meeting=musren_a,
+        role=DocumentRole.BERITA_ACARA,
+        original_name="ba.pdf",
+        stored_path="musrenbang/t/ba.pdf",
+        kind="pdf",
+        size=1,
+        sha256="0" * 64,
+        uploaded_by=tenancy.operator_a,
+    )
 
     data = exports.berita_acara_pdf(user=camat, kecamatan=tenancy.kecamatan, year=YEAR)
     assert data.startswith(b"%PDF")

@@ -47,10 +47,19 @@ def meeting_of(desa, kind=MeetingKind.MUSRENBANGDES) -> Meeting:
 
 def make_proposal(tenancy, desa, activity: str, *, rank: int = 1, cost: int = 185_000_000, actor=None) -> Proposal:
     return services.proposal_create(
-        actor=actor or tenancy.kasi_tapem, desa=desa, year=YEAR, bidang="2", activity=activity, location="Dusun I",
-        volume=Decimal(250), unit="m", estimated_cost=Decimal(cost), fund_source=FundSource.APBD_KAB,
-        beneficiaries="Petani", desa_rank=rank,
-    )  # fmt: skip
+        actor=actor or tenancy.kasi_tapem,
+        desa=desa,
+        year=YEAR,
+        bidang="2",
+        activity=activity,
+        location="Dusun I",
+        volume=Decimal(250),
+        unit="m",
+        estimated_cost=Decimal(cost),
+        fund_source=FundSource.APBD_KAB,
+        beneficiaries="Petani",
+        desa_rank=rank,
+    )
 
 
 @pytest.fixture
@@ -70,9 +79,10 @@ def world(tenancy):
         actor=tenancy.operator_a, meeting=meeting, role=DocumentRole.BERITA_ACARA, upload=pdf_upload()
     )
     services.participation_set(
-        actor=tenancy.operator_a, meeting=meeting,
+        actor=tenancy.operator_a,
+        meeting=meeting,
         counts={ParticipantGroup.BPD: (4, 1), ParticipantGroup.PEREMPUAN: (0, 5)},
-    )  # fmt: skip
+    )
     tenancy.meeting_a = meeting
     tenancy.document_a = meeting.documents.get()
     tenancy.proposal_a = make_proposal(
@@ -80,9 +90,12 @@ def world(tenancy):
     )
     tenancy.proposal_b = make_proposal(tenancy, tenancy.desa_b, "Normalisasi saluran Gempolpading", cost=95_000_000)
     services.proposal_move(
-        actor=tenancy.kasi_tapem, proposal=tenancy.proposal_a, to_status=ProposalStatus.DIBAHAS,
-        score=Decimal("87.5"), kecamatan_priority=1,
-    )  # fmt: skip
+        actor=tenancy.kasi_tapem,
+        proposal=tenancy.proposal_a,
+        to_status=ProposalStatus.DIBAHAS,
+        score=Decimal("87.5"),
+        kecamatan_priority=1,
+    )
     services.proposal_move(
         actor=tenancy.kasi_tapem, proposal=tenancy.proposal_b, to_status=ProposalStatus.DIBAHAS, score=Decimal(70)
     )
@@ -229,9 +242,11 @@ def test_kecamatan_staff_filter_the_list(client, world):
     only_b = client.get(url, {"tahun": YEAR, "desa": world.desa_b.kode})
     assert [p.pk for p in only_b.context["page"]] == [world.proposal_b.pk]
     services.proposal_move(
-        actor=world.kasi_tapem, proposal=world.proposal_b, to_status=ProposalStatus.TIDAK_DIAKOMODASI,
+        actor=world.kasi_tapem,
+        proposal=world.proposal_b,
+        to_status=ProposalStatus.TIDAK_DIAKOMODASI,
         outcome_reason="Bukan kewenangan kabupaten",
-    )  # fmt: skip
+    )
     rejected = client.get(url, {"tahun": YEAR, "status": ProposalStatus.TIDAK_DIAKOMODASI})
     assert [p.pk for p in rejected.context["page"]] == [world.proposal_b.pk]
     assert [p.pk for p in client.get(url, {"tahun": YEAR, "bidang": "5"}).context["page"]] == []
@@ -278,8 +293,9 @@ def test_outsiders_get_404_on_desa_a_and_nothing_changes(client, world, who):
     assert (meeting.held_date, meeting.place) == (HELD, "Balai Desa Pucuk")
     assert MeetingDocument.objects.filter(meeting=meeting).count() == 1
     assert list(Participation.objects.filter(meeting=meeting).values_list("group", "men", "women")) == [
-        ("bpd", 4, 1), ("perempuan", 0, 5),
-    ]  # fmt: skip
+        ("bpd", 4, 1),
+        ("perempuan", 0, 5),
+    ]
     assert not Participant.objects.exists()
     assert proposal.status == ProposalStatus.DIBAHAS and proposal.activity == "Rabat beton jalan Dusun Krajan"
     assert Proposal.objects.filter(year=YEAR + 1).count() == 0
@@ -365,8 +381,9 @@ def test_schedule_form_creates_meetings_for_every_desa(client, tenancy):
 def test_berita_acara_upload_turns_the_board_cell_to_terlaksana(client, tenancy):
     schedule(tenancy)
     meeting = meeting_of(tenancy.desa_b)
-    musdes = services.meeting_ensure(kecamatan=tenancy.kecamatan, desa=tenancy.desa_b, year=YEAR,
-                                     kind=MeetingKind.MUSDES)  # fmt: skip
+    musdes = services.meeting_ensure(
+        kecamatan=tenancy.kecamatan, desa=tenancy.desa_b, year=YEAR, kind=MeetingKind.MUSDES
+    )
     services.meeting_record(actor=tenancy.operator_b, meeting=musdes, held_date=MUSDES_HELD)  # in order
     login(client, tenancy.operator_b)
     board_url = reverse("musrenbang-board")
@@ -470,8 +487,14 @@ def test_participants_import_from_excel(client, world):
     assert not_excel.context["import_form"].errors["berkas"]
     assert not Participant.objects.exists()
 
-    good = client.post(url, {"berkas": participants_xlsx([["Siti Rahayu", "bpd", "P", "Ketua BPD"],
-                                                          ["Budi", "pemuda", "L", "Karang Taruna"]])})  # fmt: skip
+    good = client.post(
+        url,
+        {
+            "berkas": participants_xlsx(
+                [["Siti Rahayu", "bpd", "P", "Ketua BPD"], ["Budi", "pemuda", "L", "Karang Taruna"]]
+            )
+        },
+    )
     assert good.status_code == 302
     page = client.get(reverse("musrenbang-meeting", args=[world.meeting_a.pk]))
     assert [p.name for p in page.context["participants"]] == ["Siti Rahayu", "Budi"]
@@ -483,10 +506,19 @@ def test_participants_import_from_excel(client, world):
 
 def proposal_data(**overrides) -> dict:
     return {
-        "year": YEAR, "bidang": "2", "sub_bidang": "Jalan", "activity": "Paving jalan lingkungan RT 03",
-        "location": "Dusun Krajan", "volume": "120", "unit": "m2", "estimated_cost": "65000000",
-        "fund_source": FundSource.APBD_KAB, "beneficiaries": "Warga RT 03", "desa_rank": "3", **overrides,
-    }  # fmt: skip
+        "year": YEAR,
+        "bidang": "2",
+        "sub_bidang": "Jalan",
+        "activity": "Paving jalan lingkungan RT 03",
+        "location": "Dusun Krajan",
+        "volume": "120",
+        "unit": "m2",
+        "estimated_cost": "65000000",
+        "fund_source": FundSource.APBD_KAB,
+        "beneficiaries": "Warga RT 03",
+        "desa_rank": "3",
+        **overrides,
+    }
 
 
 def test_operator_adds_and_edits_a_proposal_through_the_form(client, world):
@@ -558,8 +590,10 @@ def test_kasi_discusses_forwards_and_accommodates(client, world):
     client.post(move, {"to_status": ProposalStatus.DIAKOMODASI, "program": "Dinas PU Sumber Daya Air"})
     fresh.refresh_from_db()
     assert (fresh.status, fresh.program, fresh.accommodated_cost) == (
-        ProposalStatus.DIAKOMODASI, "Dinas PU Sumber Daya Air", fresh.estimated_cost,
-    )  # fmt: skip
+        ProposalStatus.DIAKOMODASI,
+        "Dinas PU Sumber Daya Air",
+        fresh.estimated_cost,
+    )
 
     # The desa sees the outcome and the whole history, with who did what.
     login(client, world.operator_a)
@@ -568,17 +602,22 @@ def test_kasi_discusses_forwards_and_accommodates(client, world):
     assert "Dinas PU Sumber Daya Air" in html and "Diakomodasi" in html
     transitions = [(t.to_status, t.by.username) for t in page.context["transitions"]]
     assert transitions == [
-        ("diusulkan", "op_a"), ("dibahas", "kasitapem"), ("diteruskan", "kasitapem"), ("diakomodasi", "kasitapem"),
-    ]  # fmt: skip
+        ("diusulkan", "op_a"),
+        ("dibahas", "kasitapem"),
+        ("diteruskan", "kasitapem"),
+        ("diakomodasi", "kasitapem"),
+    ]
     assert page.context["can_carry"] is False and page.context["actions"] == []
 
 
 def test_carry_over_via_post_creates_next_years_linked_proposal(client, world):
     proposal = world.proposal_a
     services.proposal_move(
-        actor=world.kasi_tapem, proposal=proposal, to_status=ProposalStatus.TIDAK_DIAKOMODASI,
+        actor=world.kasi_tapem,
+        proposal=proposal,
+        to_status=ProposalStatus.TIDAK_DIAKOMODASI,
         outcome_reason="Pagu kabupaten tidak cukup",
-    )  # fmt: skip
+    )
     url = reverse("musrenbang-proposal-carry-over", args=[proposal.pk])
     login(client, world.kasi_tapem)
     assert client.post(url).status_code == 403  # the desa decides to propose again
@@ -592,8 +631,11 @@ def test_carry_over_via_post_creates_next_years_linked_proposal(client, world):
     follow = Proposal.objects.get(carried_from=proposal)
     assert response["Location"] == reverse("musrenbang-proposal", args=[follow.pk])
     assert (follow.year, follow.desa, follow.status, follow.activity) == (
-        YEAR + 1, world.desa_a, ProposalStatus.DIUSULKAN, proposal.activity,
-    )  # fmt: skip
+        YEAR + 1,
+        world.desa_a,
+        ProposalStatus.DIUSULKAN,
+        proposal.activity,
+    )
     chain = client.get(response["Location"]).context["chain"]
     assert [p.pk for p in chain] == [proposal.pk, follow.pk]
     # Only once.

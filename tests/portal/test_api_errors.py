@@ -113,8 +113,12 @@ def test_schema_documents_the_common_error_body(schema):
     assert sorted(_responses(schema, "/api/v1/holidays/{id}/", "delete")) == ["204", "401", "403", "404"]
     # What only the view knows: a kecamatan named in the query, a role checked inside a read.
     assert sorted(_responses(schema, "/api/v1/musrenbang/berita-acara.pdf", "get")) == [
-        "200", "400", "401", "403", "404"
-    ]  # fmt: skip
+        "200",
+        "400",
+        "401",
+        "403",
+        "404",
+    ]
     assert "404" in _responses(schema, "/api/v1/sanctions/", "post")
     assert sorted(_responses(schema, "/api/v1/attendance/policy/", "get")) == ["200", "400", "401", "404"]
     assert sorted(_responses(schema, "/api/v1/attendance/recap/export.pdf", "get")) == ["200", "400", "401", "404"]
@@ -150,8 +154,9 @@ def test_schema_marks_what_can_be_null_as_nullable(schema):
 def test_schema_documents_plain_lists_and_created_statuses_as_answered(schema):
     versions = schema["paths"]["/api/v1/obligations/{id}/submissions/"]
     assert versions["get"]["responses"]["200"]["content"]["application/json"]["schema"] == {
-        "type": "array", "items": {"$ref": "#/components/schemas/Submission"}
-    }  # fmt: skip
+        "type": "array",
+        "items": {"$ref": "#/components/schemas/Submission"},
+    }
     assert not {p["name"] for p in versions["get"].get("parameters", [])} - {"id"}  # no paging, no filters
     assert "201" in versions["post"]["responses"] and "200" not in versions["post"]["responses"]
     holidays = schema["paths"]["/api/v1/holidays/"]["get"]["responses"]["200"]["content"]["application/json"]
