@@ -5,6 +5,7 @@ from attendance.models import (
     AttendancePolicy,
     AttendanceWarning,
     DailyStatus,
+    DecidedRequest,
     Device,
     DeviceAudit,
     DeviceUser,
@@ -52,18 +53,27 @@ class WorkScheduleAdmin(SimpleHistoryAdmin):
         return False
 
 
-@admin.register(Leave)
-class LeaveAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
-    list_display = ["perangkat", "kind", "date_from", "date_to", "state", "decided_by"]
+class DecidedRequestAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
+    """Leave and koreksi absen are decided on their pages (the conditional decision, the recompute)."""
+
     list_filter = ["kind", "state"]
+
+    def get_fields(self, request, obj=None):
+        # What the request is about first, then its decision: the fields of the abstract DecidedRequest would
+        # otherwise lead, as they were declared first.
+        shared = {field.name for field in DecidedRequest._meta.fields}
+        fields = super().get_fields(request, obj)
+        return [name for name in fields if name not in shared] + [name for name in fields if name in shared]
+
+
+@admin.register(Leave)
+class LeaveAdmin(DecidedRequestAdmin):
+    list_display = ["perangkat", "kind", "date_from", "date_to", "state", "decided_by"]
 
 
 @admin.register(PunchCorrection)
-class PunchCorrectionAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
-    """Koreksi absen are decided on /absensi/koreksi/ (the conditional decision, the recompute)."""
-
+class PunchCorrectionAdmin(DecidedRequestAdmin):
     list_display = ["perangkat", "date", "kind", "punched_at", "state", "decided_by"]
-    list_filter = ["kind", "state"]
 
 
 @admin.register(AttendancePolicy)

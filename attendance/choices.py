@@ -43,3 +43,12 @@ class MissingPunchPolicy(models.TextChoices):
 class PunchKind(models.TextChoices):
     IN = "in", pgettext_lazy("absen", "Masuk")  # not the login button's "Masuk"
     OUT = "out", _("Pulang")
+
+
+class RequestState(models.TextChoices):
+    """The states of a request someone decides (leave, koreksi absen): ``attendance.decisions``."""
+
+    REQUESTED = "diajukan", _("Diajukan")
+    APPROVED = "disetujui", _("Disetujui")
+    REJECTED = "ditolak", _("Ditolak")
+    CANCELLED = "dibatalkan", _("Dibatalkan")

@@ -1,7 +1,8 @@
 """Koreksi absen: a forgotten arrival or departure punch, requested for a perangkat by the desa (Operator Desa
-or Kepala Desa) or the kecamatan, and decided exactly like leave (``attendance.leave``): the Kepala Desa for
-his perangkat, kecamatan staff for anyone (the Kepala Desa's own correction included), a conditional UPDATE
-on the state so two clicks cannot both win, who and when kept, every change in the history.
+or Kepala Desa) or the kecamatan, and decided exactly like leave, through the decision every request shares
+(``attendance.decisions``): the Kepala Desa for his perangkat, kecamatan staff for anyone (the Kepala Desa's
+own correction included), a conditional UPDATE on the state so two clicks cannot both win, who and when kept,
+every change in the history.
 
 Raw punches are never touched (they are immutable, in the database too). An approved correction is its own
 row, which the daily status reads as one more punch of its kind; approving or revoking one marks its
@@ -12,36 +13,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from attendance import daily, dirty
+from attendance import daily, decisions
 from attendance.choices import PunchKind
-from attendance.leave import ATTACHMENT_KINDS, can_decide_for, can_request, cancel_refusal, cancellable_states
 from attendance.models import DeviceUser, Punch, PunchCorrection
 from attendance.status import windows
-from portal import files
 from portal.models import Perangkat, User
-from portal.scoping import in_scope
 from portal.validators import validate_business_date
 
-OPEN_STATES = (PunchCorrection.State.REQUESTED, PunchCorrection.State.APPROVED)
-ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
-
-__all__ = ["can_cancel", "can_decide", "can_request", "correction_cancel", "correction_decide", "correction_request"]
-
-
-def can_decide(user: User, correction: PunchCorrection) -> bool:
-    return can_decide_for(user, correction.perangkat)
-
-
-def can_cancel(user: User, correction: PunchCorrection) -> bool:
-    """The same rule as leave: the Operator Desa withdraws only a request still waiting; an approved correction
-    is revoked by the Kepala Desa (for his perangkat, not his own) or kecamatan staff."""
-    return correction.state in cancellable_states(user, correction.perangkat)
+__all__ = ["correction_cancel", "correction_decide", "correction_request"]
 
 
 def _hhmm(moment: dt.datetime) -> str:
@@ -95,8 +80,7 @@ def _refuse_if_the_machine_has_it(perangkat: Perangkat, kind: str, start: dt.dat
 def correction_request(
     *, actor: User, perangkat: Perangkat, date: dt.date, kind: str, time: dt.time, reason: str, attachment=None
 ) -> PunchCorrection:
-    if not can_request(actor) or not in_scope(perangkat, actor):
-        raise PermissionDenied
+    decisions.require_can_request(actor=actor, perangkat=perangkat)
     if kind not in PunchKind.values:
         raise ValidationError({"kind": _("Pilih absen masuk atau pulang.")})
     if not reason.strip():
@@ -108,11 +92,11 @@ def correction_request(
         perangkat.tanggal_selesai and date > perangkat.tanggal_selesai
     ):
         raise ValidationError({"date": _("Tanggal di luar masa jabatan perangkat ini.")})
-    # The lock serialises requests for one perangkat: the checks and the insert are one step (the partial
-    # unique constraint backs it in the database).
-    Perangkat.objects.select_for_update().get(pk=perangkat.pk)
+    # The checks and the insert are one step (the partial unique constraint backs it in the database).
+    decisions.request_lock(perangkat)
     moment = _moment(perangkat=perangkat, day=date, kind=kind, at=time)
-    clash = PunchCorrection.objects.filter(perangkat=perangkat, date=date, kind=kind, state__in=OPEN_STATES).first()
+    open_states = decisions.OPEN_STATES
+    clash = PunchCorrection.objects.filter(perangkat=perangkat, date=date, kind=kind, state__in=open_states).first()
     if clash is not None:
         raise ValidationError(
             _("Sudah ada koreksi absen %(kind)s %(day)s yang %(state)s.")
@@ -126,57 +110,16 @@ def correction_request(
         perangkat=perangkat, date=date, kind=kind, punched_at=moment, reason=reason.strip(), requested_by=actor
     )
     try:
-        # Also the savepoint that keeps the outer transaction usable after the IntegrityError below.
-        with files.atomic_storage() as stored:
-            if attachment is not None:
-                checked = files.check_upload(attachment, allowed_kinds=ATTACHMENT_KINDS, max_bytes=ATTACHMENT_MAX_BYTES)
-                path = stored.store_upload(attachment, checked, subdir=f"koreksi/{date.year}")
-                correction.attachment_path, correction.attachment_sha256 = path, checked.sha256
-                correction.attachment_name, correction.attachment_kind = checked.safe_name, checked.kind
-            correction.save()
+        # request_save is also the savepoint that keeps the outer transaction usable after the IntegrityError.
+        return decisions.request_save(correction, attachment=attachment, subdir=f"koreksi/{date.year}")
     except IntegrityError:
         raise ValidationError(_("Sudah ada koreksi absen untuk hari dan jenis absen ini.")) from None
-    return correction
 
 
-@transaction.atomic
 def correction_decide(*, actor: User, correction: PunchCorrection, approve: bool, note: str = "") -> PunchCorrection:
-    if not in_scope(correction, actor) or not can_decide(actor, correction):
-        raise PermissionDenied
-    # Conditional UPDATE: only a request still waiting can be decided, whoever clicks first wins.
-    state = PunchCorrection.State.APPROVED if approve else PunchCorrection.State.REJECTED
-    changed = PunchCorrection.objects.filter(pk=correction.pk, state=PunchCorrection.State.REQUESTED).update(
-        state=state, decided_by=actor, decided_at=timezone.now(), decision_note=note
-    )
-    if not changed:
-        raise ValidationError(_("Pengajuan ini sudah diputuskan."))
-    correction.refresh_from_db()
-    correction.save()  # a history row for the decision: update() writes none
-    if approve:
-        _mark(correction)
-    return correction
+    return decisions.request_decide(actor=actor, row=correction, approve=approve, note=note)
 
 
-@transaction.atomic
 def correction_cancel(*, actor: User, correction: PunchCorrection, note: str = "") -> PunchCorrection:
     """Withdraw a request, or revoke an approved correction (the day is recomputed without it)."""
-    states = cancellable_states(actor, correction.perangkat)
-    approved = correction.state == PunchCorrection.State.APPROVED
-    if not in_scope(correction, actor) or not states or (approved and correction.state not in states):
-        raise PermissionDenied
-    # Only the states this actor may cancel: an approval landing after the page was shown stays in force.
-    changed = PunchCorrection.objects.filter(pk=correction.pk, state__in=states).update(
-        state=PunchCorrection.State.CANCELLED, decided_by=actor, decided_at=timezone.now(), decision_note=note
-    )
-    correction.refresh_from_db()
-    if not changed:
-        raise ValidationError(cancel_refusal(correction.state))
-    correction.save()
-    if approved:
-        _mark(correction)
-    return correction
-
-
-def _mark(correction: PunchCorrection) -> None:
-    """The day was (perhaps) computed already: mark it, so the incremental recompute picks up the change."""
-    dirty.status_mark_dirty([(correction.perangkat.desa_id, correction.date)])
+    return decisions.request_cancel(actor=actor, row=correction, note=note)

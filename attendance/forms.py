@@ -38,6 +38,14 @@ def _time() -> forms.TimeInput:
     return forms.TimeInput(format="%H:%M", attrs={"class": "form-control form-control-sm", "placeholder": "hh:mm"})
 
 
+def _attachment(label: str) -> forms.FileField:
+    return forms.FileField(
+        label=label,
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".pdf,.jpg,.jpeg,.png"}),
+    )
+
+
 class ScheduleForm(forms.Form):
     """A schedule's header fields and, per weekday, "hari kerja" + jam masuk + jam pulang (a weekday left
     unchecked is a day off)."""
@@ -180,10 +188,23 @@ class ScheduleForm(forms.Form):
         return schedule
 
 
-class LeaveForm(forms.Form):
+class RequestForm(forms.Form):
+    """What the leave and koreksi absen forms share: the perangkat in the user's scope (active ones), first.
+    Each form's fields are named as its service's arguments (``attendance.views_requests``)."""
+
     perangkat = forms.ModelChoiceField(
         label=_("Perangkat"), queryset=Perangkat.objects.none(), widget=forms.Select(attrs={"class": "form-select"})
     )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["perangkat"].queryset = restrict(
+            Perangkat.objects.filter(aktif=True).select_related("desa"), user
+        ).order_by("desa__kode", "nama")
+        self.fields["perangkat"].label_from_instance = lambda p: f"{p.nama} — {p.get_jabatan_display()} ({p.desa.nama})"
+
+
+class LeaveForm(RequestForm):
     kind = forms.ChoiceField(
         label=_("Jenis"), choices=Leave.Kind.choices, widget=forms.Select(attrs={"class": "form-select"})
     )
@@ -192,21 +213,13 @@ class LeaveForm(forms.Form):
     reason = forms.CharField(
         label=_("Keterangan"), required=False, widget=forms.Textarea(attrs={"class": "form-control", "rows": 2})
     )
-    attachment = forms.FileField(
-        label=_("Lampiran (PDF/JPEG/PNG, boleh kosong)"),
-        required=False,
-        widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".pdf,.jpg,.jpeg,.png"}),
-    )
+    attachment = _attachment(_("Lampiran (PDF/JPEG/PNG, boleh kosong)"))
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["perangkat"].queryset = restrict(
-            Perangkat.objects.filter(aktif=True).select_related("desa"), user
-        ).order_by("desa__kode", "nama")
         self.fields["attachment"].help_text = _("Surat keterangan dokter wajib untuk sakit lebih dari %(n)d hari.") % {
             "n": settings.ATTENDANCE_SICK_NOTE_AFTER_DAYS
         }
-        self.fields["perangkat"].label_from_instance = lambda p: f"{p.nama} — {p.get_jabatan_display()} ({p.desa.nama})"
 
     def clean(self):
         data = super().clean()
@@ -215,7 +228,9 @@ class LeaveForm(forms.Form):
         return data
 
 
-class LeaveDecisionForm(forms.Form):
+class DecisionForm(forms.Form):
+    """The note of an approve, reject or cancel (leave, koreksi absen)."""
+
     note = forms.CharField(
         label=_("Catatan"),
         required=False,
@@ -256,12 +271,9 @@ class WarningForm(forms.Form):
         self.fields["perangkat"].queryset = restrict(Perangkat.objects.filter(desa=desa), user)
 
 
-class CorrectionForm(forms.Form):
+class CorrectionForm(RequestForm):
     """Koreksi absen: one forgotten punch of one working day."""
 
-    perangkat = forms.ModelChoiceField(
-        label=_("Perangkat"), queryset=Perangkat.objects.none(), widget=forms.Select(attrs={"class": "form-select"})
-    )
     date = forms.DateField(label=_("Tanggal"), widget=DateInput(), validators=[validate_business_date])
     kind = forms.ChoiceField(
         label=_("Absen yang terlewat"), choices=PunchKind.choices, widget=forms.Select(attrs={"class": "form-select"})
@@ -277,18 +289,7 @@ class CorrectionForm(forms.Form):
         widget=forms.Textarea(attrs={"class": "form-control", "rows": 2}),
         help_text=_("Mengapa absen tidak tercatat di mesin (mis. lupa absen, jari tidak terbaca)."),
     )
-    attachment = forms.FileField(
-        label=_("Bukti (PDF/JPEG/PNG, boleh kosong)"),
-        required=False,
-        widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".pdf,.jpg,.jpeg,.png"}),
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["perangkat"].queryset = restrict(
-            Perangkat.objects.filter(aktif=True).select_related("desa"), user
-        ).order_by("desa__kode", "nama")
-        self.fields["perangkat"].label_from_instance = lambda p: f"{p.nama} — {p.get_jabatan_display()} ({p.desa.nama})"
+    attachment = _attachment(_("Bukti (PDF/JPEG/PNG, boleh kosong)"))
 
 
 class PolicyForm(forms.Form):

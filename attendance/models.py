@@ -3,6 +3,7 @@ sync runs."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import zoneinfo
 
@@ -13,7 +14,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from attendance.choices import MissingPunchPolicy, Protocol, PunchKind, PunchSource, RunOutcome, Transport
+from attendance.choices import (
+    MissingPunchPolicy,
+    Protocol,
+    PunchKind,
+    PunchSource,
+    RequestState,
+    RunOutcome,
+    Transport,
+)
+from portal import files
 from portal.models import Desa, Perangkat
 
 
@@ -309,30 +319,19 @@ class ScheduleDay(models.Model):
         return f"{self.weekday} {self.start:%H:%M}-{self.end:%H:%M}"
 
 
-class Leave(models.Model):
-    """Izin, sakit, cuti or dinas luar for a perangkat: requested by the desa, decided by the Kepala Desa or
-    the kecamatan. Every decision keeps who and when; the history keeps every change."""
+class DecidedRequest(models.Model):
+    """What leave and koreksi absen share: a request about a perangkat, with an optional attachment, decided
+    by the Kepala Desa or the kecamatan (``attendance.decisions``). Every decision keeps who, when and why.
+    Abstract: each kind keeps its own table and adds what it is about."""
 
     SCOPE_DESA = "perangkat__desa"
     SCOPE_KECAMATAN = "perangkat__desa__kecamatan"
+    # Each kind names it: the download name of an attachment stored without a name of its own is
+    # "<stem>-<id>.<extension>".
+    ATTACHMENT_STEM: str
 
-    class Kind(models.TextChoices):
-        IZIN = "I", _("Izin")
-        SAKIT = "S", _("Sakit")
-        CUTI = "C", _("Cuti")
-        DINAS_LUAR = "DL", _("Dinas luar")
+    State = RequestState
 
-    class State(models.TextChoices):
-        REQUESTED = "diajukan", _("Diajukan")
-        APPROVED = "disetujui", _("Disetujui")
-        REJECTED = "ditolak", _("Ditolak")
-        CANCELLED = "dibatalkan", _("Dibatalkan")
-
-    perangkat = models.ForeignKey(Perangkat, on_delete=models.PROTECT, related_name="leaves")
-    kind = models.CharField(_("jenis"), max_length=2, choices=Kind)
-    date_from = models.DateField(_("dari tanggal"))
-    date_to = models.DateField(_("sampai tanggal"))
-    reason = models.TextField(_("keterangan"), blank=True)
     attachment_path = models.CharField(max_length=255, blank=True)
     attachment_name = models.CharField(_("lampiran"), max_length=255, blank=True)
     attachment_sha256 = models.CharField(max_length=64, blank=True)
@@ -345,6 +344,37 @@ class Leave(models.Model):
     )
     decided_at = models.DateTimeField(_("diputuskan pada"), null=True, blank=True)
     decision_note = models.TextField(_("catatan keputusan"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def attachment_filename(self) -> str:
+        extension = files.EXTENSIONS.get(self.attachment_kind, "")
+        return self.attachment_name or f"{self.ATTACHMENT_STEM}-{self.pk}{extension}"
+
+    def covered_days(self) -> list[dt.date]:
+        """The days whose status a decision about this request changes (they are marked for recompute)."""
+        raise NotImplementedError
+
+
+class Leave(DecidedRequest):
+    """Izin, sakit, cuti or dinas luar for a perangkat: requested by the desa, decided by the Kepala Desa or
+    the kecamatan. Every decision keeps who and when; the history keeps every change."""
+
+    ATTACHMENT_STEM = "lampiran-izin"
+
+    class Kind(models.TextChoices):
+        IZIN = "I", _("Izin")
+        SAKIT = "S", _("Sakit")
+        CUTI = "C", _("Cuti")
+        DINAS_LUAR = "DL", _("Dinas luar")
+
+    perangkat = models.ForeignKey(Perangkat, on_delete=models.PROTECT, related_name="leaves")
+    kind = models.CharField(_("jenis"), max_length=2, choices=Kind)
+    date_from = models.DateField(_("dari tanggal"))
+    date_to = models.DateField(_("sampai tanggal"))
+    reason = models.TextField(_("keterangan"), blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -362,6 +392,9 @@ class Leave(models.Model):
     @property
     def days(self) -> int:
         return (self.date_to - self.date_from).days + 1
+
+    def covered_days(self) -> list[dt.date]:
+        return [self.date_from + dt.timedelta(days=i) for i in range(self.days)]
 
 
 class DailyStatus(models.Model):
@@ -524,19 +557,12 @@ class AttendancePolicy(models.Model):
         return f"{self.kecamatan} {self.get_missing_punch_display()}"
 
 
-class PunchCorrection(models.Model):
+class PunchCorrection(DecidedRequest):
     """Koreksi absen: a forgotten arrival or departure punch entered by the desa and decided by the Kepala Desa
     (or the kecamatan). The raw punches never change: an approved correction is read by the daily status as
     one more punch of its kind (``attendance.status``), and the day is marked corrected."""
 
-    SCOPE_DESA = "perangkat__desa"
-    SCOPE_KECAMATAN = "perangkat__desa__kecamatan"
-
-    class State(models.TextChoices):
-        REQUESTED = "diajukan", _("Diajukan")
-        APPROVED = "disetujui", _("Disetujui")
-        REJECTED = "ditolak", _("Ditolak")
-        CANCELLED = "dibatalkan", _("Dibatalkan")
+    ATTACHMENT_STEM = "bukti-koreksi"
 
     perangkat = models.ForeignKey(Perangkat, on_delete=models.PROTECT, related_name="punch_corrections")
     date = models.DateField(_("tanggal"))
@@ -545,18 +571,6 @@ class PunchCorrection(models.Model):
     # midnight lies on the next calendar day but belongs to ``date``.
     punched_at = models.DateTimeField(_("waktu"))
     reason = models.TextField(_("alasan"))
-    attachment_path = models.CharField(max_length=255, blank=True)
-    attachment_name = models.CharField(_("lampiran"), max_length=255, blank=True)
-    attachment_sha256 = models.CharField(max_length=64, blank=True)
-    attachment_kind = models.CharField(max_length=10, blank=True)
-    state = models.CharField(_("status"), max_length=12, choices=State, default=State.REQUESTED)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField(_("diajukan pada"), auto_now_add=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    decided_at = models.DateTimeField(_("diputuskan pada"), null=True, blank=True)
-    decision_note = models.TextField(_("catatan keputusan"), blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -575,3 +589,6 @@ class PunchCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.perangkat} {self.date:%d/%m/%Y}"
+
+    def covered_days(self) -> list[dt.date]:
+        return [self.date]  # a departure after midnight still belongs to its working day

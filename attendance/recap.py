@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from attendance.choices import MissingPunchPolicy
 from attendance.models import AttendancePolicy, DailyStatus, Device, DeviceDay, WorkSchedule
-from attendance.status import PRESENT, reported, windows
+from attendance.status import LEAVE_CODES, PRESENT, reported, windows
 from portal.models import Desa, Perangkat
 from portal.scoping import restrict
 
@@ -203,6 +203,7 @@ class GridRow:
     cells: list[str]
     totals: Totals = field(default_factory=Totals)
     corrected: list[bool] = field(default_factory=list)  # per day: an approved koreksi absen made the cell
+    nd_reasons: list[str] = field(default_factory=list)  # per ND day: unlinked | silent | empty | pending
 
 
 @dataclass
@@ -251,12 +252,65 @@ def desa_grid(*, user, desa: Desa, month: dt.date) -> Grid:
     desa_totals = Totals()
     for row in rows:
         desa_totals += row.totals
-    day_off = [bool(off_votes.get(day)) and all(off_votes[day]) for day in days]
+    planned = _planned_days_off(desa, days)
+    # A day with statuses is off when everyone's is L; a day without any (not computed, nobody linked) is off
+    # when the schedule and the calendar say so — Saturdays and Sundays then read alike.
+    day_off = [all(off_votes[day]) if off_votes.get(day) else off for day, off in zip(days, planned, strict=True)]
+    for row in rows:
+        row.cells = ["L" if off and not code else code for code, off in zip(row.cells, day_off, strict=True)]
+    _explain_no_data(desa, days, rows)
     return Grid(desa, days, rows, day_off, desa_totals, policy)
+
+
+def _explain_no_data(desa: Desa, days: list[dt.date], rows: list[GridRow]) -> None:
+    """Why a day is ND, as far as the stored evidence tells (two queries): the perangkat has no linked PIN;
+    no machine of the desa reported the day; a machine reported it without any punch; or not yet known."""
+    from attendance.models import DeviceUser
+
+    linked = set(
+        DeviceUser.objects.filter(device__desa=desa, perangkat__isnull=False).values_list("perangkat_id", flat=True)
+    )
+    evidence: dict[dt.date, str] = {}
+    for day, punched, pulled in DeviceDay.objects.filter(
+        device__desa=desa, date__range=(days[0], days[-1])
+    ).values_list("date", "punched", "pulled_at"):
+        if punched:
+            evidence[day] = "pending"
+        elif pulled is not None and evidence.get(day) != "pending":
+            evidence[day] = "empty"
+    for row in rows:
+        row.nd_reasons = [
+            "" if code != "ND" else "unlinked" if row.perangkat.pk not in linked else evidence.get(day, "silent")
+            for code, day in zip(row.cells, days, strict=True)
+        ]
+
+
+def _planned_days_off(desa: Desa, days: list[dt.date]) -> list[bool]:
+    """Per day, whether the calendar or the schedule in force makes it a day off (two queries)."""
+    from attendance import schedules
+    from portal.calendar import holiday_rows
+
+    holidays = holiday_rows(kecamatan_id=desa.kecamatan_id, start=days[0], end=days[-1])
+    specs = [
+        schedules.spec_of(s)
+        for s in WorkSchedule.objects.filter(kecamatan_id=desa.kecamatan_id).prefetch_related("days")
+    ]
+    result = []
+    for day in days:
+        row = holidays.get(day)
+        if row is not None and row.libur:
+            result.append(True)
+            continue
+        spec = schedules.schedule_for(specs, desa_id=desa.pk, kecamatan_id=desa.kecamatan_id, day=day)
+        result.append(spec.rule(day) is None)
+    return result
 
 
 @dataclass
 class TodayRow:
+    """One desa's day. ``present`` counts every present code (late included); the page shows the disjoint parts
+    ``on_time + late + missing_in + on_leave + absent + no_data + day_off == perangkat``."""
+
     desa: Desa
     present: int = 0
     late: int = 0
@@ -264,7 +318,14 @@ class TodayRow:
     on_leave: int = 0
     no_data: int = 0
     day_off: int = 0
+    on_time: int = 0
+    missing_in: int = 0
+    perangkat: int = 0
     devices: list = field(default_factory=list)
+
+    @property
+    def parts(self) -> int:
+        return self.on_time + self.late + self.missing_in + self.on_leave + self.absent + self.no_data + self.day_off
 
 
 def today(*, user, day: dt.date | None = None) -> list[TodayRow]:
@@ -278,9 +339,12 @@ def today(*, user, day: dt.date | None = None) -> list[TodayRow]:
         .values("desa_id")
         .annotate(
             present=Count("id", filter=Q(status__in=sorted(PRESENT))),
-            late=Count("id", filter=Q(codes__contains="TL")),
+            # The parts are disjoint: a late day is not also on time, DL is leave here (present in the rate).
+            on_time=Count("id", filter=Q(status__in=["H", "PSW", "TAP"]) & ~Q(codes__contains="TL")),
+            late=Count("id", filter=Q(status="TL") | Q(status__in=["H", "PSW", "TAP"], codes__contains="TL")),
+            missing_in=Count("id", filter=Q(status="TAM")),
             absent=Count("id", filter=Q(status="TK")),
-            on_leave=Count("id", filter=Q(status__in=["I", "S", "C", "DL"])),
+            on_leave=Count("id", filter=Q(status__in=LEAVE_CODES)),
             no_data=Count("id", filter=Q(status="ND")),
             day_off=Count("id", filter=Q(status="L")),
         )
@@ -288,8 +352,16 @@ def today(*, user, day: dt.date | None = None) -> list[TodayRow]:
     for c in counts:
         row = rows.get(c["desa_id"])
         if row:
-            for key in ("present", "late", "absent", "on_leave", "no_data", "day_off"):
+            for key in ("present", "on_time", "late", "missing_in", "absent", "on_leave", "no_data", "day_off"):
                 setattr(row, key, c[key])
+    people = restrict(Perangkat.objects.filter(aktif=True), user).values("desa_id").annotate(n=Count("id"))
+    for c in people:
+        if c["desa_id"] in rows:
+            rows[c["desa_id"]].perangkat = c["n"]
+    for row in rows.values():
+        # An active perangkat whose day is not computed yet is "no data", as the daily status would say.
+        row.no_data += max(0, row.perangkat - row.parts)
+        row.perangkat = max(row.perangkat, row.parts)
     now = timezone.now()
     for device in restrict(Device.objects.all(), user):
         if device.desa_id in rows:

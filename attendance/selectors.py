@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from attendance.choices import Health
 from attendance.models import Device, DeviceUser, Punch, SyncRun
@@ -41,18 +43,80 @@ def device_users(*, user: User) -> QuerySet[DeviceUser]:
 def unmapped_pins(*, user: User) -> QuerySet[DeviceUser]:
     """Device users with punches but no perangkat: their punches are kept and wait here for a link."""
     has_punches = Punch.objects.filter(device=OuterRef("device"), pin=OuterRef("pin"))
-    return device_users(user=user).filter(perangkat__isnull=True).filter(Exists(has_punches))
+    return (
+        device_users(user=user)
+        .filter(perangkat__isnull=True)
+        .filter(Exists(has_punches))
+        .annotate(punch_count=punch_count())
+    )
+
+
+def punch_count() -> Coalesce:
+    """The punches a device user's PIN has made (to annotate ``DeviceUser``): what a link re-attributes."""
+    counted = (
+        Punch.objects.filter(device=OuterRef("device"), pin=OuterRef("pin"))
+        .order_by()
+        .values("device")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def punches_of(device_user: DeviceUser) -> int:
+    return Punch.objects.filter(device_id=device_user.device_id, pin=device_user.pin).count()
+
+
+def linked_pins(device_ids: set[int]) -> dict[tuple[int, int], str]:
+    """(device id, perangkat id) → the PIN already linked to that perangkat on that device. One query."""
+    rows = DeviceUser.objects.filter(device_id__in=device_ids, perangkat__isnull=False)
+    return {(d, p): pin for d, p, pin in rows.values_list("device_id", "perangkat_id", "pin")}
 
 
 def punch_list(*, user: User) -> QuerySet[Punch]:
     return restrict(Punch.objects.select_related("device", "device__desa"), user)
 
 
-def suggest_perangkat(device_user: DeviceUser, candidates: list[Perangkat]) -> Perangkat | None:
-    """The perangkat of the device's desa whose name is closest to the name on the device (≥ 0.6 similar)."""
-    name = device_user.name.lower().strip()
+@dataclass(frozen=True)
+class LinkSuggestion:
+    perangkat: Perangkat
+    preselect: bool
+    """Only an exact full-name match, unique in the desa and not linked to another PIN of the device, is
+    chosen in advance: one hurried click re-attributes every past punch of the PIN."""
+    linked_pin: str = ""
+    """The PIN of the same device this perangkat is already linked to, if any."""
+
+
+def _normal(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def suggest_perangkat(
+    device_user: DeviceUser, candidates: list[Perangkat], linked: dict[tuple[int, int], str] | None = None
+) -> LinkSuggestion | None:
+    """The perangkat of the device's desa whose name matches the name on the device: an exact full name, else
+    the closest name (≥ 0.6 similar) or one sharing a whole word (a surname) — offered, never pre-selected."""
+    linked = linked or {}
+    name = _normal(device_user.name)
     if not name:
         return None
-    scored = [(difflib.SequenceMatcher(None, name, p.nama.lower()).ratio(), p) for p in candidates]
-    best = max(scored, default=(0.0, None), key=lambda pair: pair[0])
-    return best[1] if best[0] >= 0.6 else None
+
+    def pin_of(p: Perangkat) -> str:
+        pin = linked.get((device_user.device_id, p.pk), "")
+        return "" if pin == device_user.pin else pin
+
+    exact = [p for p in candidates if _normal(p.nama) == name]
+    if exact:
+        p = exact[0]
+        return LinkSuggestion(p, preselect=len(exact) == 1 and not pin_of(p), linked_pin=pin_of(p))
+    words = {w for w in name.split() if len(w) >= 3}
+    scored = []
+    for p in candidates:
+        ratio = difflib.SequenceMatcher(None, name, _normal(p.nama)).ratio()
+        shared = bool(words & set(_normal(p.nama).split()))
+        if ratio >= 0.6 or shared:
+            scored.append((ratio + shared, p))
+    if not scored:
+        return None
+    best = max(scored, key=lambda pair: pair[0])[1]
+    return LinkSuggestion(best, preselect=False, linked_pin=pin_of(best))

@@ -52,6 +52,7 @@ def device_detail(request, pk: int):
 @login_required
 def unmapped(request):
     rows = list(selectors.unmapped_pins(user=request.user))
+    linked = selectors.linked_pins({row.device_id for row in rows})
     perangkat_by_desa: dict[int, list[Perangkat]] = {}
     for row in rows:
         desa_id = row.device.desa_id
@@ -60,7 +61,7 @@ def unmapped(request):
                 restrict(Perangkat.objects.filter(desa_id=desa_id, aktif=True), request.user)
             )
         row.choices = perangkat_by_desa[desa_id]
-        row.suggestion = selectors.suggest_perangkat(row, row.choices)
+        row.suggestion = selectors.suggest_perangkat(row, row.choices, linked)
     return render(request, "attendance/unmapped.html", {"rows": rows})
 
 
@@ -77,6 +78,18 @@ def link(request, pk: int):
         if not is_db_int(request.POST["perangkat"]):
             raise Http404
         perangkat = get_in_scope_or_404(Perangkat.objects.all(), request.user, pk=int(request.POST["perangkat"]))
+    if perangkat is not None:
+        # Every past punch of the PIN goes to the perangkat: the user confirms having seen how many (at least as
+        # many as there are now, so punches pulled since the page was shown are asked about again).
+        punches = selectors.punches_of(device_user)
+        confirmed = request.POST.get("confirm_punches", "")
+        if punches and not (is_db_int(confirmed) and int(confirmed) >= punches):
+            messages.error(
+                request,
+                _("PIN %(pin)s belum ditautkan: centang dulu bahwa %(n)s absen lamanya ikut dihitung untuk %(nama)s.")
+                % {"pin": device_user.pin, "n": punches, "nama": perangkat.nama},
+            )
+            return redirect(web.safe_next(request, reverse("attendance-unmapped")))
     try:
         services.device_user_link(actor=request.user, device_user=device_user, perangkat=perangkat)
     except ValidationError as exc:

@@ -70,7 +70,9 @@ def today(request):
 
 # Month ranking ---------------------------------------------------------------------------------------------
 
-CHART_W, CHART_H, CHART_PAD = 240, 64, 4
+# The trend chart's box: a left margin for the % axis, room for values on top and month initials below.
+CHART_W, CHART_H, CHART_PAD = 260, 110, 4
+CHART_LEFT, CHART_TOP, CHART_BOTTOM = 24, 10, 12
 FLAG_LABELS = {
     "chronic_late": _l("Sering terlambat"),
     "tk_streak": _l("TK berturut-turut"),
@@ -84,40 +86,70 @@ def _n(value: float) -> str:
 
 
 def _trend_charts(rows: list[recap.DesaMonth], series: dict, months: list[dt.date]) -> dict[int, dict]:
-    """Per desa, an SVG chart (server-rendered, no JavaScript): the attendance rate as a line on 0–100 %,
-    late minutes as bars on a scale shared by all desa, so the charts can be compared side by side."""
+    """Per desa, an SVG chart (server-rendered, no JavaScript): the attendance rate as a line on a 0–100 % axis
+    with its value over each month, late minutes as bars on a scale shared by all desa (the value in the bar's
+    title), so the charts can be compared side by side; month initials along the bottom."""
     by_desa = {desa_id: dict(items) for desa_id, items in series.items()}
     top = max((t.tl_minutes for items in by_desa.values() for t in items.values()), default=0) or 1
-    step = (CHART_W - 2 * CHART_PAD) / max(len(months), 1)
-    inner_h = CHART_H - 2 * CHART_PAD
+    step = (CHART_W - CHART_LEFT - CHART_PAD) / max(len(months), 1)
+    plot_top, plot_bottom = CHART_TOP, CHART_H - CHART_BOTTOM
+    inner_h = plot_bottom - plot_top
     charts = {}
     for row in rows:
         totals = by_desa.get(row.desa.pk, {})
-        points, dots, bars = [], [], []
+        points, dots, bars, labels = [], [], [], []
         for i, month in enumerate(months):
+            x = CHART_LEFT + step * i + step / 2
+            labels.append({"x": _n(x), "y": _n(CHART_H - 3), "text": date_format(month, "M")[:3]})
             t = totals.get(month)
             if t is None:
                 continue
-            x = CHART_PAD + step * i + step / 2
             label = date_format(month, "M Y")
             if t.tl_minutes:
                 height = max(inner_h * t.tl_minutes / top, 1)
                 bars.append(
                     {
                         "x": _n(x - step * 0.3),
-                        "y": _n(CHART_H - CHART_PAD - height),
+                        "y": _n(plot_bottom - height),
                         "w": _n(step * 0.6),
                         "h": _n(height),
                         "title": _("%(m)s: %(n)s menit terlambat") % {"m": label, "n": t.tl_minutes},
                     }
                 )
             if t.rate is not None:
-                y = CHART_PAD + inner_h * (1 - t.rate / 100)
+                y = plot_top + inner_h * (1 - t.rate / 100)
                 points.append(f"{_n(x)},{_n(y)}")
                 rate = number_format(t.rate, 1)
-                dots.append({"x": _n(x), "y": _n(y), "title": _("%(m)s: kehadiran %(r)s%%") % {"m": label, "r": rate}})
-        charts[row.desa.pk] = {"points": " ".join(points), "dots": dots, "bars": bars, "empty": not totals}
+                dots.append(
+                    {
+                        "x": _n(x),
+                        "y": _n(y),
+                        "value": f"{t.rate:.0f}",
+                        "value_y": _n(y - 3),
+                        "title": _("%(m)s: kehadiran %(r)s%%") % {"m": label, "r": rate},
+                    }
+                )
+        charts[row.desa.pk] = {
+            "points": " ".join(points),
+            "dots": dots,
+            "bars": bars,
+            "labels": labels,
+            "empty": not totals,
+        }
     return charts
+
+
+def _chart_axis() -> list[dict]:
+    """The y axis of every trend chart: 0, 50 and 100 % with a grid line each."""
+    inner_h = CHART_H - CHART_BOTTOM - CHART_TOP
+    return [
+        {
+            "y": _n(CHART_TOP + inner_h * (1 - value / 100)),
+            "text_y": _n(CHART_TOP + inner_h * (1 - value / 100) + 2.5),
+            "text": f"{value}%",
+        }
+        for value in (0, 50, 100)
+    ]
 
 
 @login_required
@@ -142,7 +174,9 @@ def month(request):
         "policy_texts": policy_texts,
         "chart_first": date_format(months[0], "M Y"),
         "chart_last": date_format(months[-1], "M Y"),
-        "chart_mid": CHART_H // 2,
+        "chart_axis": _chart_axis(),
+        "chart_left": CHART_LEFT,
+        "chart_right": CHART_W - CHART_PAD,
     }
     return render(request, "attendance/month.html", context)
 
@@ -162,6 +196,14 @@ def month_xlsx(request):
 
 # Two letters each, distinct (Senin and Selasa would both be "Se" from the locale's abbreviations).
 WEEKDAY_SHORT = [_l("Sn"), _l("Sl"), _l("Rb"), _l("Km"), _l("Jm"), _l("Sb"), _l("Mg")]
+
+
+ND_REASONS = {
+    "unlinked": _l("Tidak ada data: PIN perangkat ini belum ditautkan"),
+    "silent": _l("Tidak ada data: mesin tidak melapor hari ini"),
+    "empty": _l("Tidak ada data: mesin melapor tanpa satu pun absen"),
+    "pending": _l("Tidak ada data: hari ini belum dapat dipastikan (tarikan belum mencakup jam masuk)"),
+}
 
 
 def _cell_class(code: str, off: bool) -> str:
@@ -191,8 +233,8 @@ def desa_month(request, kode: str):
     grid = recap.desa_grid(user=request.user, desa=desa, month=month)
     for row in grid.rows:
         row.display = [
-            (code, _cell_class(code, off), fixed)
-            for code, off, fixed in zip(row.cells, grid.day_off, row.corrected, strict=True)
+            (code, _cell_class(code, off), fixed, ND_REASONS.get(reason, ""))
+            for code, off, fixed, reason in zip(row.cells, grid.day_off, row.corrected, row.nd_reasons, strict=True)
         ]
     user = request.user
     notes = restrict(ReviewNote.objects.filter(desa=desa, month=month).select_related("author", "perangkat"), user)

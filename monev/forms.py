@@ -23,6 +23,17 @@ class MultipleFileField(forms.FileField):
         return [super().clean(data, initial)] if data else []
 
 
+class _Ids:
+    """Several forms share one page (the obligation page) and field names ("reason", "note"): each form class
+    gets its own id prefix so that every <label for> points at exactly one field."""
+
+    id_prefix = "id"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
 class SubmissionForm(forms.Form):
     document = forms.FileField(
         label=_("Dokumen (PDF)"), widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".pdf"})
@@ -44,6 +55,11 @@ class SubmissionForm(forms.Form):
         required=False,
         widget=forms.Select(attrs={"class": "form-select"}),
     )
+    confirm_duplicate = forms.BooleanField(
+        label=_("Tetap kirim berkas yang sama"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
 
     def __init__(self, *args, outcome_required: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,7 +67,9 @@ class SubmissionForm(forms.Form):
             del self.fields["outcome"]  # only evaluations record a result
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(_Ids, forms.Form):
+    id_prefix = "review"
+
     decision = forms.ChoiceField(
         label=_("Keputusan"),
         choices=[("accept", _("Terima")), ("return", _("Kembalikan untuk perbaikan"))],
@@ -62,16 +80,22 @@ class ReviewForm(forms.Form):
     )
 
 
-class TriggerForm(forms.Form):
+class TriggerForm(_Ids, forms.Form):
+    id_prefix = "trigger"
+
     trigger_date = forms.DateField(label=_("Tanggal pemicu"), widget=DateInput(), validators=[validate_business_date])
 
 
-class ExtensionForm(forms.Form):
+class ExtensionForm(_Ids, forms.Form):
+    id_prefix = "extension"
+
     new_due_date = forms.DateField(label=_("Tenggat baru"), widget=DateInput(), validators=[validate_business_date])
     reason = forms.CharField(label=_("Alasan"), widget=forms.Textarea(attrs={"class": "form-control", "rows": 2}))
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(_Ids, forms.Form):
+    id_prefix = "reason"
+
     reason = forms.CharField(label=_("Alasan"), widget=forms.Textarea(attrs={"class": "form-control", "rows": 2}))
 
 
@@ -84,7 +108,9 @@ class EventObligationForm(forms.Form):
     )
 
 
-class SanctionForm(forms.Form):
+class SanctionForm(_Ids, forms.Form):
+    id_prefix = "sanction"
+
     level = forms.ChoiceField(
         label=_("Tingkat teguran"),
         choices=[

@@ -108,6 +108,28 @@ CLOSED = frozenset({State.DITERIMA, State.TIDAK_BERLAKU})
 """Nothing more to hand in and no deadline to recompute."""
 
 
+# The short names a column header or a one-line note can carry; the full name and the code go in its title.
+SHORT_NAMES = {
+    "RKPDES": "RKPDes",
+    "RAPERDES_APBDES": "Raperdes APBDes",
+    "EVALUASI_APBDES": "Evaluasi APBDes",
+    "PERBAIKAN_APBDES": "Perbaikan APBDes",
+    "APBDES": "Perdes APBDes",
+    "LAP_SEMESTER_1": "Lap. Semester I",
+    "LPJ_APBDES": "LPJ APBDes",
+    "LPPD": "LPPD",
+    "IPPD": "IPPD",
+    "PERDES": "Perdes",
+    "SPJ_DD": "SPJ DD",
+    "SPJ_ADD": "SPJ ADD",
+}
+
+
+def short_name(code: str, name: str) -> str:
+    """A known type's short name; an admin's new type its name up to a bracket ("RKPDes (…)" → "RKPDes")."""
+    return SHORT_NAMES.get(code) or name.split(" (")[0]
+
+
 def can_extend(state: str) -> bool:
     """A dispensasi moves a deadline that has not been met yet."""
     return state in AWAITING_SUBMISSION
@@ -131,6 +153,14 @@ def display_state(state: str, due_date: dt.date | None, today: dt.date) -> str:
     if state in (State.BELUM, State.DISPENSASI) and due_date is not None and today > due_date:
         return State.TERLAMBAT
     return state
+
+
+def deadline_in_force(state: str, due_date: dt.date | None, correction_due_date: dt.date | None) -> dt.date | None:
+    """The date the desa must meet now: the correction deadline while a returned document waits for its
+    correction, else the obligation's deadline (which then stays the secondary, original date)."""
+    if state == State.DIKEMBALIKAN and correction_due_date is not None:
+        return correction_due_date
+    return due_date
 
 
 def days_until(due_date: dt.date | None, today: dt.date) -> int | None:
@@ -316,3 +346,10 @@ def alert_schedule(o: Obligation, cal: WorkCalendar, *, now: dt.datetime) -> Non
     stage = next_alert_stage(o, cal, now)
     o.next_alert_at = stage.at if stage else None
     o.next_alert_stage = stage.key if stage else ""
+
+
+def first_escalation_day(escalation_days: str) -> int | None:
+    """Days after the due date at which a late obligation is escalated to the Camat (its first stage), or
+    None when the type never escalates."""
+    days = _day_list(escalation_days)
+    return days[0] if days else None

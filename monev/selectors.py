@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, Case, Count, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from monev import rules
@@ -70,6 +70,15 @@ class BoardRow:
 
 
 @dataclass
+class LateElsewhere:
+    """Late obligations of another budget year (RKPDes 2027 is due 30/09/2026), shown on this year's board."""
+
+    year: int
+    document_type: DocumentType
+    desa_count: int
+
+
+@dataclass
 class Board:
     year: int
     types: list[DocumentType]
@@ -77,6 +86,36 @@ class Board:
     page: object
     column_totals: dict[int, Counter]
     grand_totals: Counter
+    hidden: int = 0
+    late_elsewhere: list[LateElsewhere] = field(default_factory=list)
+
+
+def _overdue_q(today: dt.date) -> Q:
+    """The database twin of ``rules.display_state``: open rows past their date show as late."""
+    return Q(state__in=[State.BELUM, State.DISPENSASI], due_date__lt=today)
+
+
+def _shown_state_q(state: str, today: dt.date) -> Q:
+    if state == State.TERLAMBAT:
+        return Q(state=State.TERLAMBAT) | _overdue_q(today)
+    return Q(state=state) & ~_overdue_q(today)
+
+
+def late_elsewhere(*, user: User, year: int, today: dt.date, kecamatan: str | None = None) -> list[LateElsewhere]:
+    """Per other budget year and document type, how many desa in scope are late now. One query."""
+    qs = obligation_list(user=user).filter(_shown_state_q(State.TERLAMBAT, today)).exclude(year=year)
+    if kecamatan:
+        qs = qs.filter(desa__kecamatan__kode=kecamatan)
+    rows = (
+        qs.values("year", "document_type_id")
+        .annotate(n=Count("desa_id", distinct=True))
+        .order_by("year", "document_type__sort_order")
+    )
+    rows = list(rows)
+    types = DocumentType.objects.in_bulk({r["document_type_id"] for r in rows}) if rows else {}
+    for t in types.values():
+        t.short_name = rules.short_name(t.code, t.name)
+    return [LateElsewhere(r["year"], types[r["document_type_id"]], r["n"]) for r in rows]
 
 
 def _state_filter(obligations: list[Obligation], state: str | None, today: dt.date) -> list[Obligation]:
@@ -97,9 +136,20 @@ def board(
     per_page: int = 50,
 ) -> Board:
     types = document_types(code=document_type)
+    for t in types:
+        t.short_name = rules.short_name(t.code, t.name)
     desa_qs = restrict(Desa.objects.select_related("kecamatan").order_by("kode"), user)
     if kecamatan:
         desa_qs = desa_qs.filter(kecamatan__kode=kecamatan)
+    hidden = 0
+    if state or document_type:
+        # A desa with nothing under the filter is no row of dashes: it is left out, and counted.
+        matching = Obligation.objects.filter(year=year, document_type__in=types)
+        if state:
+            matching = matching.filter(_shown_state_q(state, today))
+        everyone = desa_qs.count()
+        desa_qs = desa_qs.filter(id__in=matching.values("desa_id"))
+        hidden = everyone - desa_qs.count()
     desa_page = Paginator(desa_qs, per_page).get_page(page)
     desa_ids = [d.id for d in desa_page]
     obligations = list(
@@ -108,25 +158,32 @@ def board(
         )
     )
     by_cell: dict[tuple[int, int], list[Obligation]] = defaultdict(list)
+    scored: dict[int, list[Obligation]] = defaultdict(list)
     for o in obligations:
         by_cell[(o.desa_id, o.document_type_id)].append(o)
+        scored[o.desa_id].append(o)
     rows = []
     for desa in desa_page:
-        cells, totals, score_rows = [], Counter(), []
+        cells, totals = [], Counter()
         for t in types:
             items = _state_filter(by_cell.get((desa.id, t.id), []), state, today)
             cell_state, days = Cell(items).worst(today)
             cells.append((t, cell_state, days, items))
             for o in items:
                 totals[rules.display_state(o.state, o.due_date, today)] += 1
-                basis = o.basis_submitted_at.date() if o.basis_submitted_at else None
-                score_rows.append((o.state, o.due_date, o.on_time, basis))
+        # The score is the desa's, over all its obligations of the year: a state filter narrows the cells,
+        # not the measure (filtering by "terlambat" would otherwise make every score 0 %).
+        score_rows = [
+            (o.state, o.due_date, o.on_time, o.basis_submitted_at.date() if o.basis_submitted_at else None)
+            for o in scored.get(desa.id, [])
+        ]
         rows.append(BoardRow(desa, cells, totals, rules.timeliness_score(score_rows, today)))
     column_totals = _column_totals(user, year, types, kecamatan, today, state)
     grand = Counter()
     for counter in column_totals.values():
         grand.update(counter)
-    return Board(year, types, rows, desa_page, column_totals, grand)
+    others = late_elsewhere(user=user, year=year, today=today, kecamatan=kecamatan)
+    return Board(year, types, rows, desa_page, column_totals, grand, hidden, others)
 
 
 def _column_totals(user, year, types, kecamatan, today, state) -> dict[int, Counter]:
@@ -158,11 +215,18 @@ def desa_timeline(*, user: User, desa: Desa, year: int) -> list[Obligation]:
 
 
 def upcoming_for_desa(*, user: User, desa: Desa, today: dt.date, limit: int = 10) -> list[Obligation]:
+    """What the desa must send soon, by the deadline in force (``rules.deadline_in_force``): a returned
+    document by its correction deadline, which each row carries as ``deadline``."""
+    in_force = Case(
+        When(state=State.DIKEMBALIKAN, correction_due_date__isnull=False, then=F("correction_due_date")),
+        default=F("due_date"),
+    )
     return list(
         obligation_list(user=user)
         .filter(desa=desa, state__in=rules.OUTSTANDING, due_date__isnull=False)
         .exclude(document_type__responsible=Responsible.KECAMATAN)  # the kecamatan's own duty, not the desa's
-        .order_by("due_date")[:limit]
+        .annotate(deadline=in_force)
+        .order_by("deadline", "pk")[:limit]
     )
 
 

@@ -475,13 +475,26 @@ def submission_create(
     document_date: dt.date | None = None,
     notes: str = "",
     outcome: str = "",
+    confirm_duplicate: bool = False,
 ) -> Submission:
     """Hand in a new version. Files are checked by content before anything is written; the stored files are
-    removed again if the database transaction fails, so a failed submission leaves nothing behind."""
+    removed again if the database transaction fails, so a failed submission leaves nothing behind. A document
+    identical (SHA-256) to an earlier version of the same obligation is refused unless ``confirm_duplicate``:
+    re-sending the old file by mistake would otherwise pass as the correction."""
     with files.atomic_storage() as stored:
-        return _submission_create(
-            actor, obligation, document, list(attachments), document_number, document_date, notes, outcome, stored
+        submission = _submission_create(
+            actor,
+            obligation,
+            document,
+            list(attachments),
+            document_number,
+            document_date,
+            notes,
+            outcome,
+            stored,
+            confirm_duplicate,
         )
+        return submission
 
 
 def _check_outcome(obligation: Obligation, outcome: str) -> None:
@@ -491,13 +504,46 @@ def _check_outcome(obligation: Obligation, outcome: str) -> None:
         raise ValidationError({"outcome": _("Jenis dokumen ini tidak mencatat hasil evaluasi.")})
 
 
+def _check_not_duplicate(obligation: Obligation, sha256: str) -> None:
+    earlier = (
+        SubmissionFile.objects.filter(submission__obligation=obligation, role=FileRole.DOCUMENT, sha256=sha256)
+        .select_related("submission")
+        .order_by("-submission__version")
+        .first()
+    )
+    if earlier is not None:
+        raise ValidationError(
+            {
+                "document": _(
+                    "Berkas ini sama dengan versi %(version)s yang sudah dikirim pada %(date)s. Centang "
+                    "“Tetap kirim berkas yang sama” bila memang ingin mengirimnya lagi."
+                )
+                % {
+                    "version": earlier.submission.version,
+                    "date": f"{timezone.localtime(earlier.submission.submitted_at):%d/%m/%Y}",
+                }
+            }
+        )
+
+
 def _submission_create(
-    actor, obligation, document, attachments, document_number, document_date, notes, outcome, stored
+    actor,
+    obligation,
+    document,
+    attachments,
+    document_number,
+    document_date,
+    notes,
+    outcome,
+    stored,
+    confirm_duplicate=False,
 ):
     obligation = _locked(obligation)
     _check_can_submit(actor, obligation)
     _check_outcome(obligation, outcome)
     checked = _checked_files(obligation, document, attachments)
+    if not confirm_duplicate:
+        _check_not_duplicate(obligation, checked[0][2].sha256)
     now = timezone.now()
     version = (obligation.submissions.order_by("-version").values_list("version", flat=True).first() or 0) + 1
     obligation.submissions.filter(status=SubmissionStatus.MENUNGGU).update(status=SubmissionStatus.DIGANTI)

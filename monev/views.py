@@ -132,7 +132,12 @@ def _obligation(request, pk: int):
 
 @login_required
 def obligation_detail(request, pk: int):
-    obligation = _obligation(request, pk)
+    return _detail(request, _obligation(request, pk))
+
+
+def _detail(request, obligation, *, status: int = 200, **bound_forms):
+    """The obligation page; after a refused form, that form bound to what was typed, its errors under its
+    fields (``bound_forms`` replaces the empty form of the same name) and status 400."""
     today = timezone.localdate()
     user = request.user
     submissions = list(
@@ -142,12 +147,13 @@ def obligation_detail(request, pk: int):
         .order_by("-version")
     )
     shown_state = rules.display_state(obligation.state, obligation.due_date, today)
+    deadline = rules.deadline_in_force(obligation.state, obligation.due_date, obligation.correction_due_date)
     can_grant = permissions.can_grant(user)
     context = {
         "o": obligation,
         "shown_state": shown_state,
         "not_applicable": obligation.state == State.TIDAK_BERLAKU,
-        "days": rules.days_until(obligation.due_date, today),
+        "days": rules.days_until(deadline, today),
         "submissions": submissions,
         "transitions": selectors.transitions_of(user=user, obligation=obligation),
         "extensions": obligation.extensions.select_related("granted_by"),
@@ -166,8 +172,10 @@ def obligation_detail(request, pk: int):
         "sanctions": obligation.sanctions.select_related("issued_by"),
         "is_late": shown_state == State.TERLAMBAT or obligation.on_time is False,
         "trigger_form": TriggerForm(initial={"trigger_date": obligation.trigger_date}),
+        "in_correction": deadline != obligation.due_date,
     }
-    return render(request, "monev/obligation.html", context)
+    context.update(bound_forms)
+    return render(request, "monev/obligation.html", context, status=status)
 
 
 def _back(pk: int):
@@ -180,8 +188,7 @@ def obligation_submit(request, pk: int):
     obligation = _obligation(request, pk)
     form = SubmissionForm(request.POST, request.FILES, outcome_required=obligation.document_type.outcome_required)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-        return _back(pk)
+        return _detail(request, obligation, status=400, submission_form=form)
     data = form.cleaned_data
     try:
         services.submission_create(
@@ -193,11 +200,13 @@ def obligation_submit(request, pk: int):
             document_date=data["document_date"],
             notes=data["notes"],
             outcome=data.get("outcome", ""),
+            confirm_duplicate=data["confirm_duplicate"],
         )
     except ValidationError as exc:
-        messages.error(request, _("Kiriman ditolak, tidak ada yang disimpan: %(e)s") % {"e": web.error_text(exc)})
-    else:
-        messages.success(request, _("Dokumen terkirim. Kecamatan akan memverifikasinya."))
+        form.add_error(None, _("Kiriman ditolak, tidak ada yang disimpan. Periksa isian yang ditandai."))
+        web.form_add_errors(form, exc)
+        return _detail(request, obligation, status=400, submission_form=form)
+    messages.success(request, _("Dokumen terkirim. Kecamatan akan memverifikasinya."))
     return _back(pk)
 
 
@@ -206,36 +215,36 @@ def obligation_submit(request, pk: int):
 def submission_review(request, pk: int):
     submission = get_in_scope_or_404(selectors.submission_list(user=request.user), request.user, pk=pk)
     form = ReviewForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Pilih keputusan: terima atau kembalikan."))
-        return _back(submission.obligation_id)
-    try:
-        services.submission_review(
-            actor=request.user,
-            submission=submission,
-            decision=form.cleaned_data["decision"],
-            note=form.cleaned_data["note"],
-        )
-    except ValidationError as exc:
-        messages.error(request, web.error_text(exc))
-    else:
-        messages.success(request, _("Hasil verifikasi disimpan."))
-    return _back(submission.obligation_id)
+    if form.is_valid():
+        try:
+            services.submission_review(
+                actor=request.user,
+                submission=submission,
+                decision=form.cleaned_data["decision"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            web.form_add_errors(form, exc)
+        else:
+            messages.success(request, _("Hasil verifikasi disimpan."))
+            return _back(submission.obligation_id)
+    return _detail(request, _obligation(request, submission.obligation_id), status=400, review_form=form)
 
 
-def _simple_action(request, pk: int, form_class, action):
+def _simple_action(request, pk: int, form_class, action, *, form_name: str):
+    """A small form of the obligation page: saved and back to the page, or the page again with the form as
+    typed and its errors (``form_name`` is the form's name in the page's context)."""
     obligation = _obligation(request, pk)
     form = form_class(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_error_text(form))
-        return _back(pk)
-    try:
-        action(obligation, form.cleaned_data)
-    except ValidationError as exc:
-        messages.error(request, web.error_text(exc))
-    else:
-        messages.success(request, _("Perubahan disimpan."))
-    return _back(pk)
+    if form.is_valid():
+        try:
+            action(obligation, form.cleaned_data)
+        except ValidationError as exc:
+            web.form_add_errors(form, exc)
+        else:
+            messages.success(request, _("Perubahan disimpan."))
+            return _back(pk)
+    return _detail(request, obligation, status=400, **{form_name: form})
 
 
 @login_required
@@ -248,6 +257,7 @@ def obligation_trigger(request, pk: int):
         pk,
         TriggerForm,
         lambda o, d: services.obligation_set_trigger(actor=request.user, obligation=o, trigger_date=d["trigger_date"]),
+        form_name="trigger_form",
     )
 
 
@@ -261,6 +271,7 @@ def obligation_extend(request, pk: int):
         lambda o, d: services.obligation_extend(
             actor=request.user, obligation=o, new_due_date=d["new_due_date"], reason=d["reason"]
         ),
+        form_name="extension_form",
     )
 
 
@@ -272,6 +283,7 @@ def obligation_not_applicable(request, pk: int):
         pk,
         ReasonForm,
         lambda o, d: services.obligation_mark_not_applicable(actor=request.user, obligation=o, reason=d["reason"]),
+        form_name="reason_form",
     )
 
 
@@ -283,6 +295,7 @@ def obligation_reopen(request, pk: int):
         pk,
         ReasonForm,
         lambda o, d: services.obligation_reopen(actor=request.user, obligation=o, reason=d["reason"]),
+        form_name="reason_form",
     )
 
 
@@ -329,16 +342,15 @@ def export_list(request):
 def sanction_create(request, pk: int):
     obligation = _obligation(request, pk)
     form = SanctionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Pilih tingkat teguran."))
-        return _back(pk)
-    try:
-        sanctions.sanction_create(actor=request.user, obligation=obligation, **form.cleaned_data)
-    except ValidationError as exc:
-        messages.error(request, web.error_text(exc))
-    else:
-        messages.success(request, _("Teguran dicatat."))
-    return _back(pk)
+    if form.is_valid():
+        try:
+            sanctions.sanction_create(actor=request.user, obligation=obligation, **form.cleaned_data)
+        except ValidationError as exc:
+            web.form_add_errors(form, exc)
+        else:
+            messages.success(request, _("Teguran dicatat."))
+            return _back(pk)
+    return _detail(request, obligation, status=400, sanction_form=form)
 
 
 @login_required

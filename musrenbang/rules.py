@@ -205,3 +205,8 @@ def ranked(proposals: Sequence, tie_breakers: Sequence[str]) -> list:
         return (-score, *(k(p) for k in keys), p.pk or 0)
 
     return sorted(proposals, key=key)
+
+
+NEEDS_ACTION = frozenset({NOT_HELD, LATE, AWAITING_BA, OFF_SCHEDULE, UNSCHEDULED})
+"""A desa meeting in these states wants someone to act: schedule it, hold it, upload its berita acara (the
+Kasi PMD's home page and the desa hub)."""

@@ -51,7 +51,10 @@ class PortalUserAdmin(UserAdmin):
         count = sum(tokens_revoke(user=user, actor=request.user, request=request, reason="admin") for user in queryset)
         self.message_user(request, _("%(n)s token API dicabut.") % {"n": count})
 
-    fieldsets = UserAdmin.fieldsets + (("Cakupan", {"fields": ("role", "kecamatan", "desa")}),)
+    fieldsets = UserAdmin.fieldsets + (
+        ("Cakupan", {"fields": ("role", "kecamatan", "desa")}),
+        (_("Kepegawaian"), {"fields": ("nip",)}),  # the NIP printed under the Camat's name on letters
+    )
     autocomplete_fields = ["kecamatan", "desa"]
 
 

@@ -123,7 +123,7 @@ def check_upload(upload: Any, *, allowed_kinds: set[str], max_bytes: int | None 
         # Named .xlsx and zip-shaped but unreadable (typically a cut-off download): say "damaged", not "wrong type".
         raise _xlsx_broken()
     if kind not in allowed_kinds:
-        raise _wrong_type(allowed_kinds)
+        raise _wrong_type(allowed_kinds, name=name, extension=extension)
     if kind == KIND_XLSX:
         # Structural refusals (bomb, macros) come first: they explain the real problem of an .xlsm better than
         # the extension mismatch would, and must happen before openpyxl inflates anything.
@@ -217,10 +217,21 @@ def _human_size(num_bytes: int) -> str:
     return f"{num_bytes} byte"
 
 
-def _wrong_type(allowed_kinds: set[str]) -> UploadRejected:
+def _wrong_type(allowed_kinds: set[str], *, name: str, extension: str) -> UploadRejected:
     labels = ", ".join(KIND_LABELS[kind] for kind in KINDS if kind in allowed_kinds)
+    claimed = next((kind for kind in KINDS if kind in allowed_kinds and extension in ACCEPTED_EXTENSIONS[kind]), None)
+    if claimed:
+        # Named like an accepted kind but something else inside (a renamed .doc, an HTML page saved as .pdf): say
+        # which file and that its content, not its name, is the problem.
+        return UploadRejected(
+            _("Isi berkas “%(name)s” bukan %(kind)s yang sah, walaupun namanya berakhiran %(ext)s."),
+            code="type_not_allowed",
+            params={"name": name, "kind": KIND_LABELS[claimed], "ext": extension},
+        )
     return UploadRejected(
-        _("Jenis berkas tidak diterima. Yang diterima: %(kinds)s."), code="type_not_allowed", params={"kinds": labels}
+        _("Jenis berkas “%(name)s” tidak diterima. Yang diterima: %(kinds)s."),
+        code="type_not_allowed",
+        params={"name": name, "kinds": labels},
     )
 
 

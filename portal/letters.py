@@ -6,7 +6,7 @@ fills ``perihal``, ``kepada`` and ``isi``); this module adds what every letter c
   partial the Musrenbang berita acara prints;
 - the number the reviewer typed, or "-" when there is none yet (the office numbers its letters in its own
   agenda book);
-- place, date and the Camat's signature block;
+- place and date in words ("Pucuk, 1 Desember 2026") and the Camat's signature block with name and NIP;
 - rendering (WeasyPrint, always in Bahasa Indonesia: an official letter does not follow the reader's UI
   language) and storage with the record's transaction (``portal.files.atomic_storage``).
 """
@@ -25,6 +25,21 @@ from portal.choices import Role
 from portal.models import Kecamatan, User
 
 NO_NUMBER = "-"
+# Month names of the letters' date line: Indonesian whatever language is active (gettext would follow the UI).
+MONTHS_ID = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
 
 
 @dataclass(frozen=True)
@@ -60,12 +75,14 @@ def letter_attach(stored: files.TransactionFiles, record, letter: Letter, *, nam
 def _frame(letter: Letter) -> dict[str, Any]:
     """What ``portal/letters/base.html`` prints around the app's text."""
     kecamatan = letter.kecamatan
+    signer = camat(kecamatan)
     return {
         "kecamatan": kecamatan,
         "number": number_text(letter.number),
-        "place_date": f"{kecamatan.nama}, {date_text(timezone.localdate())}",
+        "place_date": f"{kecamatan.nama}, {date_words(timezone.localdate())}",
         "signatory_title": f"CAMAT {kecamatan.nama.upper()}",
-        "signatory_name": camat_name(kecamatan),
+        "signatory_name": (signer.get_full_name() or "") if signer else "",
+        "signatory_nip": signer.nip.strip() if signer else "",
     }
 
 
@@ -78,8 +95,17 @@ def date_text(day: dt.date | None) -> str:
     return f"{day:%d/%m/%Y}" if day else "-"
 
 
+def date_words(day: dt.date) -> str:
+    """The date of a letter's place-and-date line: 1 Desember 2026."""
+    return f"{day.day} {MONTHS_ID[day.month - 1]} {day.year}"
+
+
+def camat(kecamatan: Kecamatan) -> User | None:
+    """The account that signs for the kecamatan: its active Camat (the first one, should there be two)."""
+    return User.objects.filter(kecamatan=kecamatan, role=Role.CAMAT, is_active=True).order_by("pk").first()
+
+
 def camat_name(kecamatan: Kecamatan) -> str:
-    """The name that signs for the kecamatan: its active Camat (the first one, should there be two); empty
-    when none is on file, and the letter leaves a line to sign on."""
-    camat = User.objects.filter(kecamatan=kecamatan, role=Role.CAMAT, is_active=True).order_by("pk").first()
-    return (camat.get_full_name() or "") if camat else ""
+    """The Camat's name; empty when none is on file, and the letter leaves a line to sign on."""
+    signer = camat(kecamatan)
+    return (signer.get_full_name() or "") if signer else ""

@@ -109,6 +109,8 @@ class User(AbstractUser):
     kecamatan = models.ForeignKey(Kecamatan, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
     desa = models.ForeignKey(Desa, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
     phone = models.CharField(_("nomor HP/WhatsApp"), max_length=20, blank=True)
+    # Printed under the signer's name on letters ("NIP. …"); accounts that never sign may leave it empty.
+    nip = models.CharField(_("NIP"), max_length=30, blank=True)
     notify_email = models.BooleanField(_("pemberitahuan lewat email"), default=True)
     notify_webhook = models.BooleanField(_("pemberitahuan lewat WhatsApp/Telegram (webhook)"), default=False)
     history = HistoricalRecords(excluded_fields=["password", "last_login"])

@@ -10,11 +10,12 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.http import require_POST
 
-from portal import files, permissions, selectors, services
+from portal import files, home, permissions, selectors, services
 from portal.choices import Jabatan
 from portal.exports import XLSX_TYPE, perangkat_workbook, workbook_bytes
 from portal.forms import DeactivateForm, ImportForm, PerangkatForm
@@ -61,9 +62,16 @@ def server_error(request):
 
 @login_required
 def dashboard(request):
-    counts = selectors.dashboard_counts(user=request.user)
-    desa = selectors.desa_list_with_counts(user=request.user)[:50]
-    return render(request, "portal/dashboard.html", {"counts": counts, "desa_list": desa})
+    """What needs this user now (``portal.home``: each app adds its sections), then the kecamatan's counts."""
+    today = timezone.localdate()
+    context = {
+        "sections": home.sections(request.user, today),
+        "today": today,
+        "counts": selectors.dashboard_counts(user=request.user),
+    }
+    if not request.user.is_desa_user:
+        context["desa_list"] = selectors.desa_list_with_counts(user=request.user)[:50]
+    return render(request, "portal/dashboard.html", context)
 
 
 @login_required
@@ -80,7 +88,8 @@ def desa_list(request):
 def desa_detail(request, kode: str):
     desa = get_in_scope_or_404(selectors.desa_list(user=request.user), request.user, kode=kode)
     perangkat = selectors.perangkat_list(user=request.user).filter(desa=desa)
-    return render(request, "portal/desa_detail.html", {"desa": desa, "perangkat_list": perangkat})
+    sections = home.desa_sections(request.user, desa, timezone.localdate())
+    return render(request, "portal/desa_detail.html", {"desa": desa, "perangkat_list": perangkat, "sections": sections})
 
 
 def _require_manage(user) -> None:

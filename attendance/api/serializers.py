@@ -309,8 +309,27 @@ class LeaveKindField(serializers.ChoiceField):
         super().__init__(choices=Leave.Kind.choices, **kwargs)
 
 
-class LeaveSerializer(serializers.ModelSerializer):
-    kind = LeaveKindField(read_only=True)
+# The fields every request someone decides shares (leave, koreksi absen): a kind lists its own between these.
+REQUEST_HEAD = ["id", "perangkat", "perangkat_nama", "desa"]
+REQUEST_DECISION = [
+    "reason",
+    "state",
+    "state_display",
+    "requested_by",
+    "requested_at",
+    "decided_by",
+    "decided_at",
+    "decision_note",
+    "attachment_name",
+    "attachment_url",
+]
+
+
+class DecidedRequestSerializer(serializers.ModelSerializer):
+    # What REQUEST_HEAD and REQUEST_DECISION need; a kind names the route of its attachment. A comment, not a
+    # docstring: the schema would show a docstring as the description of every kind's component.
+    attachment_route: str
+
     perangkat = serializers.IntegerField(source="perangkat_id", read_only=True)
     perangkat_nama = serializers.CharField(source="perangkat.nama", read_only=True)
     desa = serializers.CharField(source="perangkat.desa.kode", read_only=True)
@@ -318,42 +337,31 @@ class LeaveSerializer(serializers.ModelSerializer):
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     requested_by = serializers.CharField(source="requested_by.username", read_only=True)
     decided_by = serializers.CharField(source="decided_by.username", read_only=True, allow_null=True)
-    days = serializers.IntegerField(read_only=True)
     attachment_url = serializers.SerializerMethodField()
+
+    def get_attachment_url(self, obj) -> str | None:
+        return reverse(self.attachment_route, args=[obj.pk]) if obj.attachment_path else None
+
+
+class LeaveSerializer(DecidedRequestSerializer):
+    kind = LeaveKindField(read_only=True)
+    days = serializers.IntegerField(read_only=True)
+    attachment_route = "api:leave-attachment"
 
     class Meta:
         model = Leave
-        fields = [
-            "id",
-            "perangkat",
-            "perangkat_nama",
-            "desa",
-            "kind",
-            "kind_display",
-            "date_from",
-            "date_to",
-            "days",
-            "reason",
-            "state",
-            "state_display",
-            "requested_by",
-            "requested_at",
-            "decided_by",
-            "decided_at",
-            "decision_note",
-            "attachment_name",
-            "attachment_url",
-        ]
+        fields = [*REQUEST_HEAD, "kind", "kind_display", "date_from", "date_to", "days", *REQUEST_DECISION]
         read_only_fields = fields
 
-    def get_attachment_url(self, obj) -> str | None:
-        return reverse("api:leave-attachment", args=[obj.pk]) if obj.attachment_path else None
 
-
-class LeaveCreateSerializer(serializers.Serializer):
+class RequestCreateSerializer(serializers.Serializer):
+    # Whom every request is about (leave, koreksi absen); a comment for the reason given above.
     perangkat = ScopedPrimaryKeyRelatedField(
         queryset=Perangkat.objects.select_related("desa"), help_text="Id perangkat"
     )
+
+
+class LeaveCreateSerializer(RequestCreateSerializer):
     kind = LeaveKindField()
     date_from = serializers.DateField(validators=[validate_business_date])
     date_to = serializers.DateField(validators=[validate_business_date])
@@ -545,49 +553,17 @@ class PunchKindField(serializers.ChoiceField):
         super().__init__(choices=PunchKind.choices, **kwargs)
 
 
-class PunchCorrectionSerializer(serializers.ModelSerializer):
-    perangkat = serializers.IntegerField(source="perangkat_id", read_only=True)
-    perangkat_nama = serializers.CharField(source="perangkat.nama", read_only=True)
-    desa = serializers.CharField(source="perangkat.desa.kode", read_only=True)
+class PunchCorrectionSerializer(DecidedRequestSerializer):
     kind = PunchKindField(read_only=True)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
-    requested_by = serializers.CharField(source="requested_by.username", read_only=True)
-    decided_by = serializers.CharField(source="decided_by.username", read_only=True, allow_null=True)
-    attachment_url = serializers.SerializerMethodField()
+    attachment_route = "api:punch-correction-attachment"
 
     class Meta:
         model = PunchCorrection
-        fields = [
-            "id",
-            "perangkat",
-            "perangkat_nama",
-            "desa",
-            "date",
-            "kind",
-            "kind_display",
-            "punched_at",
-            "reason",
-            "state",
-            "state_display",
-            "requested_by",
-            "requested_at",
-            "decided_by",
-            "decided_at",
-            "decision_note",
-            "attachment_name",
-            "attachment_url",
-        ]
+        fields = [*REQUEST_HEAD, "date", "kind", "kind_display", "punched_at", *REQUEST_DECISION]
         read_only_fields = fields
 
-    def get_attachment_url(self, obj) -> str | None:
-        return reverse("api:punch-correction-attachment", args=[obj.pk]) if obj.attachment_path else None
 
-
-class PunchCorrectionCreateSerializer(serializers.Serializer):
-    perangkat = ScopedPrimaryKeyRelatedField(
-        queryset=Perangkat.objects.select_related("desa"), help_text="Id perangkat"
-    )
+class PunchCorrectionCreateSerializer(RequestCreateSerializer):
     date = serializers.DateField(
         help_text="Hari kerja yang dikoreksi (YYYY-MM-DD)", validators=[validate_business_date]
     )

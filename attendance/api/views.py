@@ -1,21 +1,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
-from attendance import corrections, recap, review, schedules, services
-from attendance import leave as leave_service
+from attendance import decisions, recap, review, schedules, services
 from attendance.api.filtersets import (
     AttendanceWarningFilterSet,
     DailyStatusFilterSet,
@@ -49,6 +50,8 @@ from attendance.api.serializers import (
     SyncRunSerializer,
     WorkScheduleSerializer,
 )
+from attendance.corrections import correction_request
+from attendance.leave import leave_request
 from attendance.models import (
     AttendancePolicy,
     AttendanceWarning,
@@ -239,27 +242,25 @@ class WorkScheduleViewSet(ScopedViewSet):
         return Response(EffectiveScheduleSerializer(body).data)
 
 
-class LeaveViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Izin, sakit, cuti and dinas luar. POST (JSON, or multipart with an ``attachment``) requests one for a
-    perangkat in scope; ``approve``/``reject`` (the Kepala Desa for his perangkat, kecamatan staff for anyone,
-    the Kepala Desa's own leave included) and ``cancel`` decide it. Filter ``?date_from=&date_to=`` returns
-    every leave overlapping that range."""
+class RequestDecisionMixin:
+    """What the leave and koreksi absen endpoints share: POST (JSON, or multipart with an ``attachment``)
+    requests one for a perangkat in scope through ``request_service`` with ``create_serializer_class``;
+    ``approve``/``reject`` (the Kepala Desa for his perangkat, kecamatan staff for anyone, the Kepala Desa's own
+    included) and ``cancel`` decide it through ``attendance.decisions``; ``attachment`` downloads the evidence.
+    The viewset names its serializers for the schema in ``extend_schema_view`` (create, cancel)."""
 
-    queryset = Leave.objects.select_related("perangkat", "perangkat__desa", "requested_by", "decided_by")
-    serializer_class = LeaveSerializer
-    filterset_class = LeaveFilterSet
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     search_fields = ["perangkat__nama", "reason"]
-    ordering_fields = ["date_from", "requested_at"]
+    create_serializer_class: type[Serializer]
+    request_service: Callable[..., Any]
 
-    @extend_schema(request=LeaveCreateSerializer, responses={201: LeaveSerializer})
     def create(self, request, *args, **kwargs):
-        if not leave_service.can_request(request.user):
+        if not decisions.can_request(request.user):
             raise PermissionDenied()
-        data = LeaveCreateSerializer(data=request.data, context=self.get_serializer_context())
+        data = self.create_serializer_class(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         try:
-            row = leave_service.leave_request(actor=request.user, **data.validated_data)
+            row = self.request_service(actor=request.user, **data.validated_data)
         except files.UploadRejected as exc:
             raise ValidationError({"attachment": exc.messages}) from exc
         return Response(self.get_serializer(row).data, status=status.HTTP_201_CREATED)
@@ -269,25 +270,24 @@ class LeaveViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOn
         data.is_valid(raise_exception=True)
         row, note = self.get_object(), data.validated_data["note"]
         if approve is None:
-            row = leave_service.leave_cancel(actor=request.user, leave=row, note=note)
+            row = decisions.request_cancel(actor=request.user, row=row, note=note)
         else:
-            row = leave_service.leave_decide(actor=request.user, leave=row, approve=approve, note=note)
+            row = decisions.request_decide(actor=request.user, row=row, approve=approve, note=note)
         return Response(self.get_serializer(row).data)
 
-    @extend_schema(request=DecisionSerializer, responses=LeaveSerializer)
+    @extend_schema(request=DecisionSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         return self._decide(request, approve=True)
 
-    @extend_schema(request=DecisionSerializer, responses=LeaveSerializer)
+    @extend_schema(request=DecisionSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         return self._decide(request, approve=False)
 
-    @extend_schema(request=DecisionSerializer, responses=LeaveSerializer)
+    @extend_schema(request=DecisionSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        """Withdraw a request, or revoke an approved leave (its days are recomputed)."""
         return self._decide(request, approve=None)
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
@@ -298,13 +298,36 @@ class LeaveViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOn
             raise NotFound(_("Pengajuan ini tidak berlampiran."))
         return files.download_response(
             row.attachment_path,
-            download_name=row.attachment_name
-            or f"lampiran-izin-{row.pk}{files.EXTENSIONS.get(row.attachment_kind, '')}",
+            download_name=row.attachment_filename,
             content_type=files.CONTENT_TYPES.get(row.attachment_kind, "application/octet-stream"),
         )
 
 
-class PunchCorrectionViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(
+    create=extend_schema(request=LeaveCreateSerializer, responses={201: LeaveSerializer}),
+    cancel=extend_schema(description="Withdraw a request, or revoke an approved leave (its days are recomputed)."),
+)
+class LeaveViewSet(RequestDecisionMixin, ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Izin, sakit, cuti and dinas luar. POST (JSON, or multipart with an ``attachment``) requests one for a
+    perangkat in scope; ``approve``/``reject`` (the Kepala Desa for his perangkat, kecamatan staff for anyone,
+    the Kepala Desa's own leave included) and ``cancel`` decide it. Filter ``?date_from=&date_to=`` returns
+    every leave overlapping that range."""
+
+    queryset = Leave.objects.select_related("perangkat", "perangkat__desa", "requested_by", "decided_by")
+    serializer_class = LeaveSerializer
+    create_serializer_class = LeaveCreateSerializer
+    request_service = staticmethod(leave_request)
+    filterset_class = LeaveFilterSet
+    ordering_fields = ["date_from", "requested_at"]
+
+
+@extend_schema_view(
+    create=extend_schema(request=PunchCorrectionCreateSerializer, responses={201: PunchCorrectionSerializer}),
+    cancel=extend_schema(description="Withdraw a request, or revoke an approved correction (its day is recomputed)."),
+)
+class PunchCorrectionViewSet(
+    RequestDecisionMixin, ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """Koreksi absen: a forgotten arrival (``in``) or departure (``out``) punch of one working day. POST (JSON, or
     multipart with an ``attachment``) requests one for a perangkat in scope; ``approve``/``reject`` (the Kepala
     Desa for his perangkat, kecamatan staff for anyone, the Kepala Desa's own included) and ``cancel`` decide
@@ -313,61 +336,10 @@ class PunchCorrectionViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, views
 
     queryset = PunchCorrection.objects.select_related("perangkat", "perangkat__desa", "requested_by", "decided_by")
     serializer_class = PunchCorrectionSerializer
+    create_serializer_class = PunchCorrectionCreateSerializer
+    request_service = staticmethod(correction_request)
     filterset_class = PunchCorrectionFilterSet
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
-    search_fields = ["perangkat__nama", "reason"]
     ordering_fields = ["date", "requested_at"]
-
-    @extend_schema(request=PunchCorrectionCreateSerializer, responses={201: PunchCorrectionSerializer})
-    def create(self, request, *args, **kwargs):
-        if not corrections.can_request(request.user):
-            raise PermissionDenied()
-        data = PunchCorrectionCreateSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        try:
-            row = corrections.correction_request(actor=request.user, **data.validated_data)
-        except files.UploadRejected as exc:
-            raise ValidationError({"attachment": exc.messages}) from exc
-        return Response(self.get_serializer(row).data, status=status.HTTP_201_CREATED)
-
-    def _decide(self, request, *, approve: bool | None):
-        data = DecisionSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        row, note = self.get_object(), data.validated_data["note"]
-        if approve is None:
-            row = corrections.correction_cancel(actor=request.user, correction=row, note=note)
-        else:
-            row = corrections.correction_decide(actor=request.user, correction=row, approve=approve, note=note)
-        return Response(self.get_serializer(row).data)
-
-    @extend_schema(request=DecisionSerializer, responses=PunchCorrectionSerializer)
-    @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
-        return self._decide(request, approve=True)
-
-    @extend_schema(request=DecisionSerializer, responses=PunchCorrectionSerializer)
-    @action(detail=True, methods=["post"])
-    def reject(self, request, pk=None):
-        return self._decide(request, approve=False)
-
-    @extend_schema(request=DecisionSerializer, responses=PunchCorrectionSerializer)
-    @action(detail=True, methods=["post"])
-    def cancel(self, request, pk=None):
-        """Withdraw a request, or revoke an approved correction (its day is recomputed)."""
-        return self._decide(request, approve=None)
-
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
-    @action(detail=True, methods=["get"], content_negotiation_class=FileNegotiation)
-    def attachment(self, request, pk=None):
-        row = self.get_object()
-        if not row.attachment_path:
-            raise NotFound(_("Pengajuan ini tidak berlampiran."))
-        return files.download_response(
-            row.attachment_path,
-            download_name=row.attachment_name
-            or f"bukti-koreksi-{row.pk}{files.EXTENSIONS.get(row.attachment_kind, '')}",
-            content_type=files.CONTENT_TYPES.get(row.attachment_kind, "application/octet-stream"),
-        )
 
 
 class AttendancePolicyView(APIView):

@@ -153,6 +153,11 @@ class SubmissionCreateSerializer(serializers.Serializer):
         default="",
         help_text="Hasil evaluasi (wajib untuk jenis yang mencatat hasil, mis. EVALUASI_APBDES)",
     )
+    confirm_duplicate = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Kirim juga bila dokumennya sama persis (SHA-256) dengan versi sebelumnya; tanpa ini ditolak",
+    )
 
 
 class ReviewSerializer(serializers.Serializer):

@@ -609,7 +609,10 @@ def test_recap_desa_grid(tenancy, month, staff_a):
         31,
         "2026-08-01",
     )
-    assert [i for i, off in enumerate(body["day_off"]) if off] == [7]  # 8 August, the shaded Saturday
+    # Every day off by the schedule, Saturdays and Sundays alike, not only the one Saturday that happens to have
+    # stored "L" statuses (#14: Saturdays were blank while Sundays showed L). This test's calendar has no holidays.
+    weekend = [i for i in range(31) if dt.date(2026, 8, i + 1).weekday() >= 5]
+    assert [i for i, off in enumerate(body["day_off"]) if off] == weekend
     by_id = {r["perangkat"]: r for r in body["rows"]}
     assert set(by_id) == {tenancy.perangkat_a.pk, staff_a.pk}
     slamet = by_id[tenancy.perangkat_a.pk]

@@ -107,11 +107,11 @@ def test_unmapped_lists_pin_with_punches_and_suggests_perangkat(client, tenancy,
     response = page(client, tenancy.operator_a, "attendance-unmapped")
     assert response.status_code == 200
     [row] = response.context["rows"]  # PIN 8 has no punches: not in the queue
-    assert (row.pin, row.suggestion) == ("7", tenancy.perangkat_a)
+    assert (row.pin, row.suggestion.perangkat, row.suggestion.preselect) == ("7", tenancy.perangkat_a, True)
     assert row.choices == [tenancy.perangkat_a]  # only desa A's perangkat are offered
     html = response.content.decode()
     assert f'<option value="{tenancy.perangkat_a.pk}" selected>' in html
-    assert "Saran berdasarkan nama: Slamet Riyadi" in html and "Siti Aminah" not in html
+    assert "Nama sama persis: Slamet Riyadi" in html and "Siti Aminah" not in html
     assert reverse("attendance-link", args=[queue.pk]) in html
 
 
@@ -123,7 +123,8 @@ def test_foreign_unmapped_queue_is_empty(client, tenancy, queue, who):
 
 def test_link_takes_pin_out_of_the_queue(client, tenancy, queue):
     client.force_login(tenancy.operator_a)
-    response = client.post(reverse("attendance-link", args=[queue.pk]), {"perangkat": tenancy.perangkat_a.pk})
+    body = {"perangkat": tenancy.perangkat_a.pk, "confirm_punches": "1"}
+    response = client.post(reverse("attendance-link", args=[queue.pk]), body)
     assert response.status_code == 302 and response.url == reverse("attendance-unmapped")
     assert texts(response) == ["PIN 7 ditautkan; absen lamanya ikut terhitung."]
     queue.refresh_from_db()
@@ -156,7 +157,7 @@ def test_link_to_perangkat_of_another_desa_is_refused(client, tenancy, queue):
     url = reverse("attendance-link", args=[queue.pk])
     assert client.post(url, {"perangkat": tenancy.perangkat_b.pk}).status_code == 404
     client.force_login(tenancy.kasi_tapem)  # in the Kasi's scope, but not of the device's desa: an error message
-    response = client.post(url, {"perangkat": tenancy.perangkat_b.pk})
+    response = client.post(url, {"perangkat": tenancy.perangkat_b.pk, "confirm_punches": "1"})
     assert response.status_code == 302
     assert texts(response) == ["Perangkat harus dari desa yang sama dengan mesin."]
     queue.refresh_from_db()

@@ -25,8 +25,18 @@ def test_upload_return_resubmit_accept(monev, new_page, login, live_server, pdf_
     operator.click("text=LPPD akhir tahun anggaran 2026")
     operator.set_input_files("#id_document", str(pdf_file))
     operator.fill("#id_document_number", "140/12/2027")
+    # The upload goes through portal/static/portal/upload.js: its <progress> moves while the file is sent.
+    progress: list[float] = []
+    operator.expose_function("recordProgress", lambda value: progress.append(value))
+    operator.evaluate(
+        """() => {
+          const bar = document.querySelector("[data-testid=submit-form] progress");
+          new MutationObserver(() => window.recordProgress(bar.value)).observe(bar, {attributes: true});
+        }"""
+    )
     operator.click("[data-testid=submit-form] button[type=submit]")
-    assert "Dokumen terkirim" in operator.content()
+    operator.wait_for_selector("text=Dokumen terkirim")
+    assert progress and progress[-1] == 100
     assert operator.get_by_test_id("state").inner_text() == "Dikirim"
 
     kasi = login("kasitapem", on=new_page())
@@ -42,8 +52,17 @@ def test_upload_return_resubmit_accept(monev, new_page, login, live_server, pdf_
     operator.reload()
     assert operator.get_by_test_id("state").inner_text() == "Dikembalikan"
     assert "Tanda tangan Kepala Desa belum ada" in operator.content()
+    # The same file again: refused with the version it repeats, the typed number kept, until confirmed.
     operator.set_input_files("#id_document", str(pdf_file))
+    operator.fill("#id_document_number", "140/12/2027")
     operator.click("[data-testid=submit-form] button[type=submit]")
+    operator.wait_for_selector("[data-testid=error-document]")
+    assert operator.get_by_test_id("error-document").inner_text().startswith("Berkas ini sama dengan versi 1")
+    assert operator.input_value("#id_document_number") == "140/12/2027"
+    operator.set_input_files("#id_document", str(pdf_file))
+    operator.check("#id_confirm_duplicate")
+    operator.click("[data-testid=submit-form] button[type=submit]")
+    operator.wait_for_selector("text=Dokumen terkirim")
     assert operator.get_by_test_id("state").inner_text() == "Dikirim"
     assert operator.get_by_test_id("submission-v2").is_visible()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import io
+import itertools
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -19,11 +20,16 @@ from portal.calendar import holidays_sync
 YEAR = 2026
 
 
-def pdf_bytes(title: str = "Dokumen") -> bytes:
-    return demo_pdf(title)
+_SERIAL = itertools.count(1)
 
 
-def pdf_upload(name: str = "laporan.pdf", title: str = "Dokumen") -> SimpleUploadedFile:
+def pdf_bytes(title: str | None = None) -> bytes:
+    """A valid PDF; without a title each call gives a different document (as a desa's corrected version is),
+    so that a resubmission is not refused as identical to the earlier one."""
+    return demo_pdf(title or f"Dokumen {next(_SERIAL)}")
+
+
+def pdf_upload(name: str = "laporan.pdf", title: str | None = None) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, pdf_bytes(title), content_type="application/pdf")
 
 

@@ -307,7 +307,7 @@ def test_setting_a_trigger_needs_a_role_that_may_record_it(monev):
     [
         ("laporan\u202efdp.exe", None, "karakter tersembunyi"),
         ("a" * 200 + ".pdf", None, "terlalu panjang"),
-        ("laporan.pdf", b"MZ\x90\x00" + b"\x00" * 200, "Jenis berkas tidak diterima"),
+        ("laporan.pdf", b"MZ\x90\x00" + b"\x00" * 200, "Isi berkas “laporan.pdf” bukan PDF yang sah"),
         ("kosong.pdf", b"", "Berkas kosong"),
     ],
 )

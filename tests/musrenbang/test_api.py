@@ -452,7 +452,9 @@ def test_photo_upload_refuses_a_renamed_non_image(tenancy, next_cycle):
     api = tenancy.client(tenancy.operator_a)
     response = api.post(url("meeting-documents", meeting.pk), {"role": "foto", "file": upload("foto.jpg", blank_pdf())})
     assert response.status_code == 400, response.content
-    assert response.json()["fields"]["file"][0].startswith("Jenis berkas")
+    assert response.json()["fields"]["file"][0] == (
+        "Isi berkas “foto.jpg” bukan JPEG yang sah, walaupun namanya berakhiran .jpg."
+    )
     assert not MeetingDocument.objects.exists()
     unknown = api.post(url("meeting-documents", meeting.pk), {"role": "surat", "file": upload("a.pdf", blank_pdf())})
     assert unknown.status_code == 400 and not MeetingDocument.objects.exists()

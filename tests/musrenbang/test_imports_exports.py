@@ -250,7 +250,7 @@ def test_errors_are_capped(tenancy):
     assert messages[-1] == "… dan 10 kesalahan lain."
 
 
-WRONG_TYPE = "Jenis berkas tidak diterima. Yang diterima: Excel (.xlsx)."
+WRONG_TYPE = "Isi berkas “impor.xlsx” bukan Excel (.xlsx) yang sah, walaupun namanya berakhiran .xlsx."
 
 
 @pytest.mark.parametrize(

@@ -401,8 +401,9 @@ def test_berita_acara_upload_turns_the_board_cell_to_terlaksana(client, tenancy)
     add = reverse("musrenbang-document-add", args=[meeting.pk])
     refused = client.post(add, {"role": DocumentRole.BERITA_ACARA, "berkas": fake})
     assert refused.status_code == 200
-    assert "Jenis berkas tidak diterima" in str(refused.context["document_form"].errors["berkas"])
-    assert "Jenis berkas tidak diterima" in refused.content.decode()
+    wrong = "Isi berkas “berita-acara.pdf” bukan PDF yang sah, walaupun namanya berakhiran .pdf."
+    assert wrong in str(refused.context["document_form"].errors["berkas"])
+    assert wrong in refused.content.decode()
     assert not MeetingDocument.objects.exists()
 
     uploaded = client.post(add, {"role": DocumentRole.BERITA_ACARA, "berkas": pdf_upload("BA Musrenbangdes.pdf")})

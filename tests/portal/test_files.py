@@ -251,32 +251,42 @@ def test_size_limit_defaults_to_settings(settings) -> None:
 
 # --- rule 4: type by content ----------------------------------------------------------------------------
 
-WRONG_TYPE = "Jenis berkas tidak diterima. Yang diterima: PDF, Excel (.xlsx), JPEG, PNG."
+NOT_A_PDF = "Isi berkas “laporan.pdf” bukan PDF yang sah, walaupun namanya berakhiran .pdf."
+NOT_AN_XLSX = "Isi berkas “laporan.xlsx” bukan Excel (.xlsx) yang sah, walaupun namanya berakhiran .xlsx."
 
 
 @pytest.mark.parametrize(
-    ("name", "data"),
+    ("name", "data", "message"),
     [
-        ("laporan.pdf", EXECUTABLE),  # renamed Windows executable
-        ("laporan.pdf", b"\x7fELF\x02\x01\x01" + b"\x00" * 100),
-        ("laporan.pdf", b"<!DOCTYPE html><html><script>alert(1)</script></html>"),
-        ("laporan.xlsx", make_zip({"data.txt": b"halo"})),  # a zip, but not a workbook
+        ("laporan.pdf", EXECUTABLE, NOT_A_PDF),  # renamed Windows executable
+        ("laporan.pdf", b"\x7fELF\x02\x01\x01" + b"\x00" * 100, NOT_A_PDF),
+        ("laporan.pdf", b"<!DOCTYPE html><html><script>alert(1)</script></html>", NOT_A_PDF),
+        ("laporan.xlsx", make_zip({"data.txt": b"halo"}), NOT_AN_XLSX),  # a zip, but not a workbook
         (
             "laporan.xlsx",
             make_zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"}),  # a .docx
+            NOT_AN_XLSX,
         ),
-        ("laporan.pdf", b"sekadar teks biasa"),
-        ("laporan.pdf", b" %PDF-1.7 header not at the start"),
+        ("laporan.pdf", b"sekadar teks biasa", NOT_A_PDF),
+        ("laporan.pdf", b" %PDF-1.7 header not at the start", NOT_A_PDF),
+        (
+            "laporan.exe",
+            EXECUTABLE,
+            "Jenis berkas “laporan.exe” tidak diterima. Yang diterima: PDF, Excel (.xlsx), JPEG, PNG.",
+        ),
     ],
 )
-def test_unknown_content_is_rejected_whatever_the_name(name: str, data: bytes) -> None:
-    assert_rejected(rejection(upload(name, data)), "type_not_allowed", WRONG_TYPE)
+def test_unknown_content_is_rejected_whatever_the_name(name: str, data: bytes, message: str) -> None:
+    # The message names the file and, when the name claims an accepted kind, says that the content is not one.
+    assert_rejected(rejection(upload(name, data)), "type_not_allowed", message)
 
 
 def test_detected_kind_must_be_allowed() -> None:
     error = rejection(upload("foto.png", VALID_PNG), allowed={KIND_XLSX, KIND_PDF})
     # Listed in a fixed, friendly order whatever the order of the set.
-    assert_rejected(error, "type_not_allowed", "Jenis berkas tidak diterima. Yang diterima: PDF, Excel (.xlsx).")
+    assert_rejected(
+        error, "type_not_allowed", "Jenis berkas “foto.png” tidak diterima. Yang diterima: PDF, Excel (.xlsx)."
+    )
 
 
 @pytest.mark.parametrize(("allowed", "max_bytes"), [({"docx"}, None), (set(), None), ({KIND_PDF}, 0)])
@@ -354,7 +364,11 @@ def test_truncated_xlsx_is_reported_as_damaged() -> None:
     data = VALID_XLSX[: len(VALID_XLSX) // 2]
     assert_rejected(rejection(upload("anggaran.xlsx", data)), "xlsx_broken", XLSX_BROKEN)
     # Without the .xlsx name there is no reason to call it a damaged workbook: it is simply not accepted.
-    assert_rejected(rejection(upload("anggaran.zip", data)), "type_not_allowed", WRONG_TYPE)
+    assert_rejected(
+        rejection(upload("anggaran.zip", data)),
+        "type_not_allowed",
+        "Jenis berkas “anggaran.zip” tidak diterima. Yang diterima: PDF, Excel (.xlsx), JPEG, PNG.",
+    )
     assert_rejected(rejection(upload("anggaran.xlsx", data), allowed={KIND_PDF}), "type_not_allowed", "PDF.")
 
 

@@ -84,7 +84,9 @@ def test_reimport_updates_by_nik_instead_of_duplicating(tenancy):
 def test_not_an_excel_file_gets_a_clear_error(tenancy):
     with pytest.raises(ImportRejected) as exc:
         perangkat_import_xlsx(actor=tenancy.operator_a, data=b"MZ\x90\x00 not excel")
-    assert exc.value.errors == ["Jenis berkas tidak diterima. Yang diterima: Excel (.xlsx)."]
+    assert exc.value.errors == [
+        "Isi berkas “impor.xlsx” bukan Excel (.xlsx) yang sah, walaupun namanya berakhiran .xlsx."
+    ]
 
 
 def test_wrong_header_is_refused(tenancy):

@@ -9,6 +9,7 @@ import re
 
 import pytest
 import time_machine
+from django.utils import translation
 from pypdf import PdfReader
 
 from attendance import review
@@ -16,8 +17,9 @@ from attendance.models import AttendanceWarning
 from monev import services
 from monev.models import Sanction
 from monev.sanctions import sanction_create
-from portal import files
+from portal import files, letters
 from portal.calendar import holidays_sync
+from portal.models import User
 from tests.factories import UserFactory
 from tests.helpers import WIB
 from tests.monev.conftest import ensure_document_types, obligation
@@ -43,6 +45,7 @@ def kecamatan(tenancy):
         kecamatan=tenancy.kecamatan,
         first_name="Budi",
         last_name="Santoso",
+        nip="197001011990031001",
     )
     tenancy.camat.is_active = False  # the one without a name stays out of the signature
     tenancy.camat.save()
@@ -69,7 +72,9 @@ def assert_letterhead(text: str) -> None:
     assert "KECAMATAN PUCUK" in text
     assert "Jl. Raya Pucuk No. 1" in text
     assert "Nomor : 140/12/2026" in text
-    assert "Pucuk, 15/09/2026" in text and "CAMAT PUCUK" in text and "Budi Santoso" in text
+    # Place and date in words, Indonesian month names whatever the active language.
+    assert "Pucuk, 15 September 2026" in text and "CAMAT PUCUK" in text and "Budi Santoso" in text
+    assert "NIP. 197001011990031001" in text
 
 
 def test_monev_teguran_has_the_letterhead_and_its_own_body(tenancy, kecamatan, late):
@@ -100,3 +105,25 @@ def test_attendance_teguran_has_the_letterhead_and_its_own_body(tenancy, kecamat
 def test_a_letter_without_a_number_says_so(tenancy, kecamatan, late):
     sanction = sanction_create(actor=tenancy.kasi_tapem, obligation=late, level=Sanction.Level.TERTULIS_2)
     assert "Nomor : -" in pdf_text(sanction.letter_path)
+
+
+def test_the_date_line_is_indonesian_in_an_english_session(tenancy, kecamatan, late):
+    with time_machine.travel(dt.datetime(2026, 12, 1, 9, tzinfo=WIB), tick=False), translation.override("en"):
+        sanction = sanction_create(actor=tenancy.kasi_tapem, obligation=late, level=Sanction.Level.TERTULIS_1)
+    assert "Pucuk, 1 Desember 2026" in pdf_text(sanction.letter_path)
+
+
+def test_a_signer_without_nip_leaves_the_nip_line_out(tenancy, kecamatan, late):
+    User.objects.filter(username="camat_named").update(nip="")
+    sanction = sanction_create(actor=tenancy.kasi_tapem, obligation=late, level=Sanction.Level.TERTULIS_1)
+    text = pdf_text(sanction.letter_path)
+    assert "Budi Santoso" in text and "NIP" not in text
+
+
+def test_date_words_every_month():
+    assert [letters.date_words(dt.date(2026, m, 1)).split()[1] for m in (1, 5, 8, 12)] == [
+        "Januari",
+        "Mei",
+        "Agustus",
+        "Desember",
+    ]

@@ -1,0 +1,116 @@
+"""Attendance numbers that read right (#14): today's parts add up to the perangkat, "hari kerja" is labelled
+person-days where it is, % kehadiran is explained, Saturdays and Sundays off both read L, ND says why, and
+the 12-month charts carry axes and values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+
+from attendance.models import Device, DeviceDay, DeviceUser
+from portal.choices import Jabatan
+from tests.attendance.test_views_review import BULAN, get, month_data, status
+from tests.factories import PerangkatFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
+
+
+def cells(html: str, testid: str) -> dict[str, int]:
+    """Per desa code, the number in the cell with ``data-testid``."""
+    found = {}
+    for kode, row in re.findall(r'<tr data-desa="([^"]+)">(.*?)</tr>', html, re.S):
+        match = re.search(rf'data-testid="{testid}">(\d+)<', row)
+        found[kode] = int(match.group(1)) if match else None
+    return found
+
+
+def test_today_parts_add_up_to_the_perangkat(client, tenancy):
+    today = timezone.localdate()
+    desa = tenancy.desa_a
+    people = [tenancy.perangkat_a] + [PerangkatFactory(desa=desa, jabatan=Jabatan.STAF) for _ in range(8)]
+    for person, code in zip(people, ["TL1", "H", "TL2/PSW1", "PSW1", "TAM", "DL", "S", "TK"], strict=False):
+        status(person, today, code, late=10 if code.startswith("TL") else 0)
+    status(tenancy.perangkat_b, today, "ND")  # desa B: one perangkat, no data
+    # people[8] has no status yet: it counts as "no data", so the parts still add up.
+    response = get(client, tenancy.camat, "attendance-today")
+    rows = {r.desa.kode: r for r in response.context["rows"]}
+    a = rows[desa.kode]
+    assert (a.on_time, a.late, a.missing_in, a.on_leave, a.absent, a.no_data, a.day_off) == (2, 2, 1, 2, 1, 1, 0)
+    assert a.perangkat == 9 and a.parts == a.perangkat
+    assert a.present == 6  # the home page's "hadir": every present code, late included
+    html = response.content.decode()
+    parts = ["on-time", "late", "missing-in", "on-leave", "absent", "no-data"]
+    shown = {key: cells(html, key) for key in [*parts, "perangkat"]}
+    for kode in (desa.kode, tenancy.desa_b.kode):
+        assert sum(shown[key][kode] for key in parts) == shown["perangkat"][kode]
+    assert shown["perangkat"][desa.kode] == 9 and shown["late"][desa.kode] == 2 and shown["on-time"][desa.kode] == 2
+    assert "Hadir</th>" not in html and "Tepat waktu" in html
+    assert "jumlah perangkat aktif" in html
+
+
+def test_month_page_labels_person_days_and_explains_the_rate(client, tenancy):
+    month_data(tenancy)
+    html = get(client, tenancy.camat, "attendance-month", bulan=BULAN).content.decode()
+    assert "Hari-orang kerja" in html and ">Hari kerja<" not in html
+    legend = html.split('data-testid="rate-legend">', 1)[1].split("</p>", 1)[0]
+    assert "hari hadir ÷ (hari-orang kerja − ND)" in legend
+    assert "H, TL, PSW, TAM, TAP dan DL" in legend
+    assert 'href="#rate-legend"' in html
+
+
+def test_trend_charts_have_axes_month_labels_and_values(client, tenancy):
+    month_data(tenancy)
+    html = get(client, tenancy.camat, "attendance-month", bulan=BULAN).content.decode()
+    chart = html.split(f'data-desa="{tenancy.desa_a.kode}"', 2)[2].split("</svg>", 1)[0]
+    assert 'data-testid="trend-chart"' in chart
+    for axis in (">0%<", ">50%<", ">100%<"):
+        assert axis in chart
+    months = re.findall(r'data-testid="trend-month">([^<]+)<', chart)
+    assert len(months) == 12 and months[-1] == "Mar" and months[0] == "Apr"
+    # desa A in March: 3 present of 5 working days without ND (TL2, H, H, TL1/PSW1 present; TK absent) = 80 %
+    assert re.findall(r'data-testid="trend-value">([^<]+)<', chart) == ["80"]
+
+
+def test_saturday_and_sunday_off_both_read_L(client, tenancy):
+    status(tenancy.perangkat_a, dt.date(2026, 3, 13), "H")  # Friday
+    status(tenancy.perangkat_a, dt.date(2026, 3, 15), "L")  # Sunday has a row, Saturday 14 none
+    response = get(client, tenancy.camat, "attendance-desa-month", tenancy.desa_a.kode, bulan=BULAN)
+    grid = response.context["grid"]
+    saturday, sunday = 13, 14  # indexes of 14 and 15 March
+    assert grid.day_off[saturday] and grid.day_off[sunday]
+    for row in grid.rows:
+        assert (row.cells[saturday], row.cells[sunday]) == ("L", "L")
+    row = next(r for r in grid.rows if r.perangkat == tenancy.perangkat_a)
+    assert row.cells[12] == "H"
+    assert row.cells[15] == ""  # Monday 16 March: a working day not computed stays empty, never L
+
+
+def test_nd_cells_say_why(client, tenancy):
+    device = Device.objects.create(serial_number="A-1", desa=tenancy.desa_a, name="Balai", host="127.0.0.1")
+    linked = PerangkatFactory(desa=tenancy.desa_a, jabatan=Jabatan.STAF)
+    DeviceUser.objects.create(device=device, pin="5", name="x", perangkat=linked)
+    status(tenancy.perangkat_a, dt.date(2026, 3, 9), "ND")  # not linked
+    status(linked, dt.date(2026, 3, 9), "ND")  # linked, the machine did not report
+    status(linked, dt.date(2026, 3, 10), "ND")  # linked, the machine reported without a punch
+    DeviceDay.objects.create(device=device, date=dt.date(2026, 3, 10), pulled_at=timezone.now())
+    response = get(client, tenancy.camat, "attendance-desa-month", tenancy.desa_a.kode, bulan=BULAN)
+    html = response.content.decode()
+    assert 'title="Tidak ada data: PIN perangkat ini belum ditautkan"' in html
+    assert 'title="Tidak ada data: mesin tidak melapor hari ini"' in html
+    assert 'title="Tidak ada data: mesin melapor tanpa satu pun absen"' in html
+    assert 'data-testid="nd-reason"' in html and "mesin tidak melapor" in html
+
+
+@pytest.mark.parametrize("who", ["outsider", "outsider_operator", "operator_b"])
+def test_foreign_desa_month_is_404(client, tenancy, who):
+    response = get(client, getattr(tenancy, who), "attendance-desa-month", tenancy.desa_a.kode, bulan=BULAN)
+    assert response.status_code == 404
+
+
+def test_outsider_today_does_not_count_pucuk(client, tenancy):
+    status(tenancy.perangkat_a, timezone.localdate(), "TL1", late=5)
+    response = get(client, tenancy.outsider, "attendance-today")
+    assert tenancy.desa_a.kode not in {r.desa.kode for r in response.context["rows"]}
