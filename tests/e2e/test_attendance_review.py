@@ -40,7 +40,8 @@ def test_camat_reviews_the_month_and_downloads_excel(tenancy, page, login, live_
     row = page.locator(f"[data-testid=grid] tr[data-perangkat='{tenancy.perangkat_a.pk}']")
     assert row.locator("th").inner_text().startswith("Slamet Riyadi")
     cells = row.locator("td[data-code]").all_inner_texts()
-    assert cells[:9] == ["", "TL2", "TK", "H", "H*", "TL1/PSW1", "L", "L", "ND"]  # 1 March is a Sunday without data
+    # 1 March is a Sunday without data: a day off by the schedule shows L like every other weekend day (#14)
+    assert cells[:9] == ["L", "TL2", "TK", "H", "H*", "TL1/PSW1", "L", "L", "ND"]
     assert "table-danger" in row.locator("td[data-code='TK']").get_attribute("class")
     assert row.locator("td[data-corrected]").all_inner_texts() == ["H*"]  # explained by the legend
     assert "dikoreksi" in page.get_by_test_id("legend-corrected").inner_text()
