@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from attendance.recap import Grid, Totals, desa_grid, desa_month, month_bounds, policy_text
+from portal.calendar import MONTHS_ID
 from portal.choices import Jabatan, JenisDesa
 from portal.exports import safe_value, workbook_bytes
 from portal.letters import camat_name
@@ -29,21 +30,6 @@ from portal.models import Desa, SecurityEvent
 from portal.scoping import in_scope
 from portal.security import security_event_record
 from portal.validators import clean_text
-
-MONTHS_ID = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-]
 
 TITLE = "REKAP ABSENSI PERANGKAT DESA"
 FIXED_HEADER = ["No", "Nama", "Jabatan"]

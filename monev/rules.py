@@ -13,17 +13,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from monev.choices import OffsetUnit, Periodicity, RuleKind, State
-from portal.calendar import WorkCalendar
+from portal.calendar import MONTHS_ID, WorkCalendar
 from portal.models import Notification
 
 if TYPE_CHECKING:
     from monev.models import Obligation
 
-# Kept as a table of two half-years (one of the few ``fmt: skip`` left: twelve lines would hide the shape).
-MONTHS_ID = [
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
-]  # fmt: skip
 ROMAN = ["I", "II", "III", "IV"]
 
 

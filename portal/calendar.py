@@ -20,6 +20,14 @@ from portal import permissions
 from portal.models import HariLibur, HolidayYear, User
 from portal.signals import calendar_changed
 
+# Indonesian month names for periods, letters and export titles: Indonesian whatever language the UI shows
+# (legal periods and official letters are written in Indonesian). Kept as a table of two half-years (one of the
+# few ``fmt: skip`` left: twelve lines would hide the shape).
+MONTHS_ID = (
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+)  # fmt: skip
+
 WEEKEND = frozenset({5, 6})  # Saturday, Sunday
 ONE_DAY = dt.timedelta(days=1)
 

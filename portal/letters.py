@@ -21,25 +21,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from portal import files
+from portal.calendar import MONTHS_ID
 from portal.choices import Role
 from portal.models import Kecamatan, User
 
 NO_NUMBER = "-"
-# Month names of the letters' date line: Indonesian whatever language is active (gettext would follow the UI).
-MONTHS_ID = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 
 
 @dataclass(frozen=True)
