@@ -272,18 +272,8 @@ def statuses_recompute(
     return len(changed)
 
 
-_COMPARED = (
-    "desa_id",
-    "status",
-    "codes",
-    "arrival_at",
-    "departure_at",
-    "late_minutes",
-    "early_minutes",
-    "missing_in_minutes",
-    "missing_out_minutes",
-    "corrected",
-)
+# What decides whether a stored status changed: every updated field but the computation time (``desa`` by id).
+_COMPARED = tuple("desa_id" if name == "desa" else name for name in UPDATED if name != "computed_at")
 
 
 def _compared(row: DailyStatus) -> list:
