@@ -30,14 +30,19 @@ FLAG_LABELS = {
 
 
 def _today_text(row: recap.TodayRow) -> str:
-    # The same parts as the today page: they add up to the desa's perangkat (late is not also counted on time).
-    return _("tepat waktu %(h)d · terlambat %(tl)d · TK %(tk)d · izin %(i)d · tanpa data %(nd)d") % {
-        "h": row.on_time,
-        "tl": row.late,
-        "tk": row.absent,
-        "i": row.on_leave,
-        "nd": row.no_data,
-    }
+    # The same parts as the today page, each only when there is one, out of the desa's perangkat: they add up
+    # (late is not also counted on time; TAM and days off are parts too).
+    parts = [
+        (row.on_time, _("tepat waktu %(n)d")),
+        (row.late, _("terlambat %(n)d")),
+        (row.missing_in, _("TAM %(n)d")),
+        (row.on_leave, _("izin %(n)d")),
+        (row.absent, _("TK %(n)d")),
+        (row.no_data, _("tanpa data %(n)d")),
+        (row.day_off, _("libur %(n)d")),
+    ]
+    shown = " · ".join(text % {"n": n} for n, text in parts if n)
+    return _("%(parts)s (dari %(total)d perangkat)") % {"parts": shown or "–", "total": row.perangkat}
 
 
 def _rate(value: float | None) -> str:
@@ -55,12 +60,18 @@ def _requests(user: User) -> tuple[list, bool]:
     return (deciding, True) if deciding or not decisions.can_request(user) else (rows, False)
 
 
+def _waiting(url_name: str) -> str:
+    """The request list showing only what still waits: unfiltered, a page of requests already decided (newest
+    dates first) can push the waiting one off the first page, away from its buttons."""
+    return reverse(url_name) + f"?status={RequestState.REQUESTED}"
+
+
 def _request_item(row) -> Item:
     if isinstance(row, Leave):
         text = _("Izin: %(who)s, %(kind)s") % {"who": row.perangkat.nama, "kind": row.get_kind_display()}
-        return Item(text, reverse("attendance-leave"), f"{day(row.date_from)}–{day(row.date_to)}")
+        return Item(text, _waiting("attendance-leave"), f"{day(row.date_from)}–{day(row.date_to)}")
     text = _("Koreksi absen: %(who)s, %(kind)s") % {"who": row.perangkat.nama, "kind": row.get_kind_display()}
-    return Item(text, reverse("attendance-corrections"), day(row.date))
+    return Item(text, _waiting("attendance-corrections"), day(row.date))
 
 
 def _month_sections(user: User, month: dt.date) -> list[Section]:
@@ -143,7 +154,12 @@ def home_sections(user: User, today: dt.date) -> list[Section]:
             Section(
                 "attendance-requests",
                 title,
-                reverse("attendance-leave"),
+                # Only koreksi waiting: the full list is theirs, not the (empty) leave list.
+                _waiting(
+                    "attendance-corrections"
+                    if rows and not any(isinstance(r, Leave) for r in rows)
+                    else "attendance-leave"
+                ),
                 [_request_item(r) for r in rows[:HEAD]],
                 total=len(rows),
                 empty=_("Tidak ada permohonan yang menunggu."),

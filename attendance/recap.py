@@ -308,11 +308,11 @@ def _planned_days_off(desa: Desa, days: list[dt.date]) -> list[bool]:
 
 @dataclass
 class TodayRow:
-    """One desa's day. ``present`` counts every present code (late included); the page shows the disjoint parts
-    ``on_time + late + missing_in + on_leave + absent + no_data + day_off == perangkat``."""
+    """One desa's day in disjoint parts, each perangkat in exactly one:
+    ``on_time + late + missing_in + on_leave + absent + no_data + day_off == perangkat``. Show these side by side;
+    ``arrived`` is a sum of two of them, never shown beside them."""
 
     desa: Desa
-    present: int = 0
     late: int = 0
     absent: int = 0
     on_leave: int = 0
@@ -327,6 +327,12 @@ class TodayRow:
     def parts(self) -> int:
         return self.on_time + self.late + self.missing_in + self.on_leave + self.absent + self.no_data + self.day_off
 
+    @property
+    def arrived(self) -> int:
+        """Came at all, with an arrival punch: ``on_time + late``. Not the month's present days (``Totals.present``,
+        which also counts TAM and DL): today those are ``missing_in`` and ``on_leave``."""
+        return self.on_time + self.late
+
 
 def today(*, user, day: dt.date | None = None) -> list[TodayRow]:
     from attendance.selectors import health
@@ -338,7 +344,6 @@ def today(*, user, day: dt.date | None = None) -> list[TodayRow]:
         .filter(date=day)
         .values("desa_id")
         .annotate(
-            present=Count("id", filter=Q(status__in=sorted(PRESENT))),
             # The parts are disjoint: a late day is not also on time, DL is leave here (present in the rate).
             on_time=Count("id", filter=Q(status__in=["H", "PSW", "TAP"]) & ~Q(codes__contains="TL")),
             late=Count("id", filter=Q(status="TL") | Q(status__in=["H", "PSW", "TAP"], codes__contains="TL")),
@@ -352,7 +357,7 @@ def today(*, user, day: dt.date | None = None) -> list[TodayRow]:
     for c in counts:
         row = rows.get(c["desa_id"])
         if row:
-            for key in ("present", "on_time", "late", "missing_in", "absent", "on_leave", "no_data", "day_off"):
+            for key in ("on_time", "late", "missing_in", "absent", "on_leave", "no_data", "day_off"):
                 setattr(row, key, c[key])
     people = restrict(Perangkat.objects.filter(aktif=True), user).values("desa_id").annotate(n=Count("id"))
     for c in people:

@@ -18,10 +18,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
-from attendance import recap, review
+from attendance import charts, recap, review
 from attendance.forms import NoteForm, WarningForm
 from attendance.models import AttendanceWarning, ReviewNote
 from portal import files, params, permissions, web
+from portal.charts import heat_legend
 from portal.exports import XLSX_TYPE
 from portal.models import Desa
 from portal.scoping import get_in_scope_or_404, restrict
@@ -60,6 +61,7 @@ def today(request):
     rows = recap.today(user=request.user, day=day)
     context = {
         "rows": rows,
+        "chart": charts.today_by_desa(rows, bulan=f"{day:%Y-%m}"),
         "day": day,
         "bulan": f"{day:%Y-%m}",
         "prev_day": day - dt.timedelta(days=1),
@@ -94,7 +96,7 @@ def _trend_charts(rows: list[recap.DesaMonth], series: dict, months: list[dt.dat
     step = (CHART_W - CHART_LEFT - CHART_PAD) / max(len(months), 1)
     plot_top, plot_bottom = CHART_TOP, CHART_H - CHART_BOTTOM
     inner_h = plot_bottom - plot_top
-    charts = {}
+    result = {}
     for row in rows:
         totals = by_desa.get(row.desa.pk, {})
         points, dots, bars, labels = [], [], [], []
@@ -129,14 +131,14 @@ def _trend_charts(rows: list[recap.DesaMonth], series: dict, months: list[dt.dat
                         "title": _("%(m)s: kehadiran %(r)s%%") % {"m": label, "r": rate},
                     }
                 )
-        charts[row.desa.pk] = {
+        result[row.desa.pk] = {
             "points": " ".join(points),
             "dots": dots,
             "bars": bars,
             "labels": labels,
             "empty": not totals,
         }
-    return charts
+    return result
 
 
 def _chart_axis() -> list[dict]:
@@ -159,15 +161,18 @@ def month(request):
     flags = recap.flags(user=request.user, month=month)
     months = [_shift(month, -i) for i in range(11, -1, -1)]
     series = recap.trends(user=request.user, months=12, until=month)
-    charts = _trend_charts(rows, series, months)
+    trend_charts = _trend_charts(rows, series, months)
     for row in rows:
-        row.chart = charts.get(row.desa.pk)
+        row.chart = trend_charts.get(row.desa.pk)
     for flag in flags:
         flag.label = FLAG_LABELS.get(flag.kind, flag.kind)
     policy_texts = sorted({recap.policy_text(row.policy) for row in rows})
     context = {
         **_month_context(month),
         "rows": rows,
+        "heatmap": charts.heatmap(rows, series, months),
+        "heat_months": months,
+        "heat_steps": heat_legend(),
         "flags": flags,
         "chart_w": CHART_W,
         "chart_h": CHART_H,

@@ -52,7 +52,8 @@ def _fmt(day: dt.date | None) -> str:
     return day.strftime("%d/%m/%Y") if day else "-"
 
 
-# Title and message per kind; placeholders: title, desa, due, days, note, correction_due.
+# Title and message per kind, worded for whoever must hand the document in: the desa, or the Kasi Tapem for the
+# kecamatan's own documents. Placeholders: title, desa, due, days, note, correction_due.
 MESSAGES = {
     Kind.REMINDER: (
         gettext_noop("Pengingat: %(title)s Desa %(desa)s — tenggat %(due)s"),
@@ -70,11 +71,12 @@ MESSAGES = {
             "%(title)s Desa %(desa)s belum dikirim %(days)s hari setelah tenggat %(due)s. Mohon arahan Camat."
         ),
     ),
+    # The reviewer's note is free text that often ends with its own period: it closes the message, none added.
     Kind.RETURNED: (
         gettext_noop("Dikembalikan: %(title)s Desa %(desa)s"),
         gettext_noop(
-            "Kiriman %(title)s dikembalikan untuk perbaikan. Catatan: %(note)s. "
-            "Kirim perbaikan paling lambat %(correction_due)s."
+            "Kiriman %(title)s dikembalikan untuk perbaikan. Kirim perbaikan paling lambat %(correction_due)s. "
+            "Catatan: %(note)s"
         ),
     ),
     Kind.CORRECTION: (
@@ -88,9 +90,22 @@ MESSAGES = {
 }
 
 
-def message(o: Obligation, kind: str, days: int = 0, note: str = "") -> dict:
-    """The payload of one alert of the obligation."""
-    title, text = MESSAGES[kind]
+# The same event told to the Kasi Tapem watching over a desa's document: not "send it" (that is the desa's
+# part) but what it means for the kecamatan.
+FOLLOW_UP = {
+    Kind.LATE: (
+        gettext_noop("Terlambat: %(title)s Desa %(desa)s"),
+        gettext_noop(
+            "%(title)s Desa %(desa)s terlambat %(days)s hari (tenggat %(due)s); "
+            "tindak lanjuti: beri teguran atau hubungi desa."
+        ),
+    ),
+}
+
+
+def message(o: Obligation, kind: str, days: int = 0, note: str = "", *, audience: str = "desa") -> dict:
+    """The payload of one alert of the obligation, worded for its audience (desa | kasi | camat)."""
+    title, text = FOLLOW_UP[kind] if audience == "kasi" and kind in FOLLOW_UP else MESSAGES[kind]
     due = _fmt(o.due_date)
     values = {"title": o.title, "desa": o.desa.nama, "due": due, "days": days, "note": note or "-"}
     values["correction_due"] = _fmt(o.correction_due_date)
@@ -114,7 +129,7 @@ def _emit(o: Obligation, event_key: str, kind: str, audience: str, days: int = 0
         recipients=recipients(o, audience),
         kecamatan_id=o.desa.kecamatan_id,
         desa_id=o.desa_id,
-        payload=message(o, kind, days, note),
+        payload=message(o, kind, days, note, audience=audience),
     )
     if created:
         transaction.on_commit(lambda: _enqueue_event(event_key))
@@ -259,17 +274,31 @@ def transition_deliveries(t: Transition, cache: RecipientCache | None = None) ->
     kind, audiences = rule
     o = t.obligation
     cache = cache or RecipientCache([o])
-    # One event per transition, the audiences merged: for the kecamatan's own documents "the desa" is the
-    # Kasi Tapem too, and a person must not get the same notice twice.
-    people = {user.pk: user for audience in audiences for user in cache.get(o, audience)}
-    return notify.deliveries_build(
-        event_key=f"tr:{t.pk}",
-        kind=kind,
-        recipients=people.values(),
-        kecamatan_id=o.desa.kecamatan_id,
-        desa_id=o.desa_id,
-        payload=message(o, kind, note=t.note),
-    )
+    days = _days_late(t)
+    rows, told = [], set()
+    # One event per transition, each audience with its own wording. For the kecamatan's own documents "the
+    # desa" is the Kasi Tapem too: a person gets one notice, that of the first audience (the one that must act).
+    for audience in audiences:
+        people = [user for user in cache.get(o, audience) if user.pk not in told]
+        told.update(user.pk for user in people)
+        if not people:
+            continue
+        rows += notify.deliveries_build(
+            event_key=f"tr:{t.pk}",
+            kind=kind,
+            recipients=people,
+            kecamatan_id=o.desa.kecamatan_id,
+            desa_id=o.desa_id,
+            payload=message(o, kind, days, note=t.note, audience=audience),
+        )
+    return rows
+
+
+def _days_late(t: Transition) -> int:
+    """How late the obligation was when the transition happened (0 when not late)."""
+    due = t.due_date or t.obligation.due_date
+    days = rules.days_until(due, timezone.localdate(t.at))
+    return max(0, -days) if days is not None else 0
 
 
 def _enqueue_events(keys: list[str]) -> None:

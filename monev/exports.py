@@ -67,8 +67,7 @@ def matrix_workbook(*, user, year: int, today: dt.date, document_type: str | Non
                 cell.fill = fills[state]
             row.append(cell)
             for o in items:
-                basis = o.basis_submitted_at.date() if o.basis_submitted_at else None
-                score_rows.append((o.state, o.due_date, o.on_time, basis))
+                score_rows.append(rules.score_row(o.state, o.due_date, o.on_time, o.basis_submitted_at))
         score = rules.timeliness_score(score_rows, today)
         row.append(None if score is None else round(score * 100, 1))
         ws.append(safe_row(row))

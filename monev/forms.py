@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from monev import rules
 from monev.choices import Outcome
 from portal.forms import DateInput
 from portal.validators import validate_business_date
@@ -100,12 +101,22 @@ class ReasonForm(_Ids, forms.Form):
 
 
 class EventObligationForm(forms.Form):
-    label = forms.CharField(
-        label=_("Nomor/judul Perdes"), max_length=100, widget=forms.TextInput(attrs={"class": "form-control"})
-    )
+    """One event of a per-event type (a Perdes promulgated on a date). The desa page carries one per such type:
+    each gets its own ids and its type's words in the labels."""
+
+    label = forms.CharField(max_length=100, widget=forms.TextInput(attrs={"class": "form-control"}))
     trigger_date = forms.DateField(
         label=_("Tanggal diundangkan"), widget=DateInput(), validators=[validate_business_date]
     )
+
+    def __init__(self, *args, document_type, **kwargs):
+        kwargs.setdefault("auto_id", f"event_{document_type.code.lower()}_%s")
+        super().__init__(*args, **kwargs)
+        self.document_type = document_type
+        short = rules.short_name(document_type.code, document_type.name)
+        self.fields["label"].label = _("Nomor/judul %(doc)s") % {"doc": short}
+        if document_type.trigger_label:
+            self.fields["trigger_date"].label = document_type.trigger_label
 
 
 class SanctionForm(_Ids, forms.Form):

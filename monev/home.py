@@ -182,10 +182,7 @@ def desa_sections(user: User, desa: Desa, today: dt.date) -> list[Section]:
     year_rows = [o for o in rows if o.year == today.year]
     counts = Counter(rules.display_state(o.state, o.due_date, today) for o in year_rows)
     score = rules.timeliness_score(
-        [
-            (o.state, o.due_date, o.on_time, o.basis_submitted_at.date() if o.basis_submitted_at else None)
-            for o in year_rows
-        ],
+        [rules.score_row(o.state, o.due_date, o.on_time, o.basis_submitted_at) for o in year_rows],
         today,
     )
     parts = [f"{State(state).label}: {n}" for state, n in sorted(counts.items(), key=lambda kv: -kv[1])]

@@ -183,6 +183,15 @@ def basis_after_resubmission(
     return basis
 
 
+def score_row(
+    state: str, due_date: dt.date | None, on_time: bool | None, basis_at: dt.datetime | None
+) -> tuple[str, dt.date | None, bool | None, dt.date | None]:
+    """An obligation as ``timeliness_score`` reads it: the counted submission as the day it was in
+    Asia/Jakarta — not the UTC day, which would count a report sent at 00:30 WIB the day after its deadline
+    as on time."""
+    return (state, due_date, on_time, timezone.localdate(basis_at) if basis_at else None)
+
+
 def timeliness_score(
     rows: list[tuple[str, dt.date | None, bool | None, dt.date | None]], today: dt.date
 ) -> float | None:

@@ -174,8 +174,7 @@ def board(
         # The score is the desa's, over all its obligations of the year: a state filter narrows the cells,
         # not the measure (filtering by "terlambat" would otherwise make every score 0 %).
         score_rows = [
-            (o.state, o.due_date, o.on_time, o.basis_submitted_at.date() if o.basis_submitted_at else None)
-            for o in scored.get(desa.id, [])
+            rules.score_row(o.state, o.due_date, o.on_time, o.basis_submitted_at) for o in scored.get(desa.id, [])
         ]
         rows.append(BoardRow(desa, cells, totals, rules.timeliness_score(score_rows, today)))
     column_totals = _column_totals(user, year, types, kecamatan, today, state)
@@ -184,6 +183,28 @@ def board(
         grand.update(counter)
     others = late_elsewhere(user=user, year=year, today=today, kecamatan=kecamatan)
     return Board(year, types, rows, desa_page, column_totals, grand, hidden, others)
+
+
+@dataclass
+class Ranked:
+    desa: Desa
+    score: float | None  # ``rules.timeliness_score``: None when nothing is due yet
+
+
+def timeliness_ranking(*, user: User, year: int, today: dt.date, kecamatan: str | None = None) -> list[Ranked]:
+    """Every desa in scope with its timeliness score over the year, best first (ties by name; desa with
+    nothing due yet last). Not paginated like the board: a ranking is over all desa. Two queries."""
+    desa_qs = restrict(Desa.objects.order_by("nama"), user)
+    obligations = obligation_list(user=user).filter(year=year)
+    if kecamatan:
+        desa_qs = desa_qs.filter(kecamatan__kode=kecamatan)
+        obligations = obligations.filter(desa__kecamatan__kode=kecamatan)
+    score_rows: dict[int, list] = defaultdict(list)
+    for desa_id, *fields in obligations.values_list("desa_id", "state", "due_date", "on_time", "basis_submitted_at"):
+        score_rows[desa_id].append(rules.score_row(*fields))
+    ranked = [Ranked(desa, rules.timeliness_score(score_rows.get(desa.id, []), today)) for desa in desa_qs]
+    ranked.sort(key=lambda r: (r.score is None, -(r.score or 0)))
+    return ranked
 
 
 def _column_totals(user, year, types, kecamatan, today, state) -> dict[int, Counter]:

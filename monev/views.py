@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from monev import exports, rules, sanctions, selectors, services
+from monev import charts, exports, rules, sanctions, selectors, services
 from monev.choices import RuleKind, State
 from monev.forms import (
     EventObligationForm,
@@ -35,14 +35,6 @@ def _year(request) -> int:
     return params.on_page(request, params.year, request.GET, default=timezone.localdate().year)
 
 
-def _form_error_text(form) -> str:
-    """A refused form's messages, each after its field's label ("Tenggat baru: Tanggal harus …")."""
-    return " ".join(
-        f"{form.fields[name].label}: {' '.join(errors)}" if name in form.fields else " ".join(errors)
-        for name, errors in form.errors.items()
-    )
-
-
 @login_required
 def board(request):
     if request.user.is_desa_user:
@@ -61,8 +53,15 @@ def board(request):
     )
     query = request.GET.copy()
     query.pop("page", None)
+    ranked = selectors.timeliness_ranking(
+        user=request.user, year=year, today=today, kecamatan=filters["kecamatan"] or None
+    )
+    ranking_chart, ranking_left_out = charts.ranking(ranked, year=year)
     context = {
         "board": data,
+        "states_chart": charts.states_by_type(data),
+        "ranking_chart": ranking_chart,
+        "ranking_left_out": ranking_left_out,
         "year": year,
         "years": range(today.year - 3, today.year + 2),
         "filters": filters,
@@ -76,7 +75,17 @@ def board(request):
 
 @login_required
 def desa_page(request, kode: str):
-    desa = get_in_scope_or_404(desa_list(user=request.user), request.user, kode=kode)
+    return _desa(request, get_in_scope_or_404(desa_list(user=request.user), request.user, kode=kode))
+
+
+def _event_types():
+    """The per-event types the desa page records by hand (a revision is opened by its evaluation instead)."""
+    return DocumentType.objects.filter(active=True, per_event=True, trigger_from__isnull=True)
+
+
+def _desa(request, desa, *, status: int = 200, event_form: EventObligationForm | None = None):
+    """The desa page; after a refused event form, that form bound to what was typed, its errors under its
+    fields, and status 400 (the other types' forms empty)."""
     today = timezone.localdate()
     year = _year(request)
     obligations = selectors.desa_timeline(user=request.user, desa=desa, year=year)
@@ -91,26 +100,27 @@ def desa_page(request, kode: str):
         "upcoming": selectors.upcoming_for_desa(user=request.user, desa=desa, today=today),
         "today": today,
         "chain": selectors.budget_chain(obligations, today),
-        "event_types": DocumentType.objects.filter(active=True, per_event=True, trigger_from__isnull=True),
-        "event_form": EventObligationForm(),
+        "event_forms": [
+            event_form if event_form and event_form.document_type == t else EventObligationForm(document_type=t)
+            for t in _event_types()
+        ],
         "sanctions": restrict(
             Sanction.objects.filter(desa=desa).select_related("obligation__document_type", "issued_by"), request.user
         ),
     }
-    return render(request, "monev/desa.html", context)
+    return render(request, "monev/desa.html", context, status=status)
 
 
 @login_required
 @require_POST
 def event_create(request, kode: str, type_code: str):
     desa = get_in_scope_or_404(desa_list(user=request.user), request.user, kode=kode)
-    document_type = DocumentType.objects.filter(code=type_code, per_event=True, active=True).first()
-    form = EventObligationForm(request.POST)
-    if document_type is None or not form.is_valid():
-        messages.error(
-            request, _form_error_text(form) if form.errors else _("Isi nomor/judul dan tanggal (dd/mm/yyyy).")
-        )
-        return redirect("monev-desa", kode=kode)
+    document_type = _event_types().filter(code=type_code).first()
+    if document_type is None:
+        raise Http404
+    form = EventObligationForm(request.POST, document_type=document_type)
+    if not form.is_valid():
+        return _desa(request, desa, status=400, event_form=form)
     try:
         obligation = services.obligation_create_for_event(
             actor=request.user,
@@ -121,8 +131,8 @@ def event_create(request, kode: str, type_code: str):
             trigger_date=form.cleaned_data["trigger_date"],
         )
     except ValidationError as exc:
-        messages.error(request, web.error_text(exc))
-        return redirect("monev-desa", kode=kode)
+        web.form_add_errors(form, exc)
+        return _desa(request, desa, status=400, event_form=form)
     return redirect("monev-obligation", pk=obligation.pk)
 
 

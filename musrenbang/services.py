@@ -338,8 +338,9 @@ def musrenbang_alerts(*, today: dt.date | None = None) -> int:
 def meeting_reminder_payload(meeting: Meeting, days_left: int) -> dict:
     planned = f"{meeting.planned_date:%d/%m/%Y}"
     title = notify.text(gettext_noop("%(m)s %(d)s hari lagi"), m=meeting, d=days_left)
+    # The place is typed by the desa and may end with its own period: it closes the message, with none added.
     message = notify.text(
-        gettext_noop("%(m)s direncanakan pada %(t)s di %(p)s."), m=meeting, t=planned, p=meeting.place or "-"
+        gettext_noop("%(m)s direncanakan pada %(t)s. Tempat: %(p)s"), m=meeting, t=planned, p=meeting.place or "-"
     )
     return _meeting_payload(meeting, Notification.Kind.REMINDER, title, message)
 

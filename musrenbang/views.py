@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
-from musrenbang import rules, selectors, services
+from musrenbang import charts, rules, selectors, services
 from musrenbang.choices import DESA_KINDS, Bidang, MeetingKind, ParticipantGroup, ProposalStatus
 from musrenbang.forms import (
     DocumentForm,
@@ -404,6 +404,7 @@ def proposal_list(request):
     cycles = list(range(year - COVERAGE_CYCLES + 1, year + 1))
     coverage = selectors.coverage(user=user, years=cycles)
     desa_totals = [(desa, by_desa.get((desa.pk,), selectors.Totals())) for desa in all_desa]
+    bidang_totals = [(value, label, by_bidang.get((value,), selectors.Totals())) for value, label in Bidang.choices]
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -416,7 +417,8 @@ def proposal_list(request):
         "bidang_choices": Bidang.choices,
         "status_choices": ProposalStatus.choices,
         "desa_totals": desa_totals,
-        "bidang_totals": [(label, by_bidang.get((value,), selectors.Totals())) for value, label in Bidang.choices],
+        "bidang_totals": [(label, t) for _value, label, t in bidang_totals],
+        "bidang_chart": charts.cost_by_bidang(bidang_totals, year=year),
         "grand_total": _sum(by_desa.values()),
         "cycles": cycles,
         "coverage": [(desa, [coverage.get(desa.pk, {}).get(y) for y in cycles]) for desa in all_desa],

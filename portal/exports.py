@@ -12,7 +12,7 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from portal import files
+from portal import files, privacy
 from portal.validators import clean_text
 
 XLSX_TYPE = files.CONTENT_TYPES[files.KIND_XLSX]
@@ -56,7 +56,8 @@ def workbook_bytes(workbook: Workbook) -> bytes:
     return buffer.getvalue()
 
 
-def perangkat_workbook(queryset) -> Workbook:
+def perangkat_workbook(queryset, *, user) -> Workbook:
+    """The perangkat sheet, each NIK as ``user`` may see it (``portal.privacy``)."""
     wb = Workbook()
     ws = wb.active
     ws.title = "Perangkat"
@@ -85,7 +86,7 @@ def perangkat_workbook(queryset) -> Workbook:
                     p.nama,
                     p.get_jabatan_display(),
                     p.keterangan_jabatan,
-                    p.nik,
+                    privacy.nik_shown(user, p),
                     p.nipd,
                     p.jenis_kelamin,
                     p.tanggal_mulai,

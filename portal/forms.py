@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal import imports
+from portal import imports, permissions, privacy
 from portal.models import Desa, Perangkat
 from portal.scoping import restrict
 
@@ -42,6 +42,18 @@ class PerangkatForm(forms.ModelForm):
             if name not in ("tanggal_mulai", "tanggal_selesai"):
                 css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
                 field.widget.attrs.setdefault("class", css)
+        self.nik_hidden = bool(self.instance.nik) and not permissions.can_see_full_nik(user, self.instance.desa_id)
+        if self.nik_hidden:
+            # Kecamatan staff may correct a perangkat without seeing its NIK: the field starts empty and an
+            # empty field keeps the stored number.
+            self.initial["nik"] = ""
+            self.fields["nik"].help_text = _("Tersimpan: %(nik)s. Kosongkan bila tidak diubah.") % {
+                "nik": privacy.nik_masked(self.instance.nik)
+            }
+
+    def clean_nik(self) -> str:
+        nik = self.cleaned_data["nik"]
+        return self.instance.nik if self.nik_hidden and not nik else nik
 
 
 class ImportForm(forms.Form):

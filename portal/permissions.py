@@ -3,7 +3,7 @@ write, and always on top of the scope (a write first needs the object to be visi
 
 from __future__ import annotations
 
-from portal.choices import KECAMATAN_ROLES, Role
+from portal.choices import DESA_ROLES, KECAMATAN_ROLES, Role
 
 
 def can_manage_perangkat(user) -> bool:
@@ -54,3 +54,18 @@ def can_manage_holidays(user) -> bool:
 def can_change_holiday(user, holiday) -> bool:
     """A national row (no kecamatan) only by an administrator; kecamatan staff change their own kecamatan's."""
     return can_manage_holidays(user) and (user.is_portal_admin or holiday.kecamatan_id == user.kecamatan_id)
+
+
+def can_see_full_nik(user, desa_id: int | None) -> bool:
+    """The full NIK of a perangkat of ``desa_id``: only those who keep the person's record, i.e. that desa's own
+    Operator Desa and Kepala Desa, and the Administrator. Kecamatan roles tell people apart by name and jabatan
+    and see the NIK masked (``portal.privacy.nik_shown``)."""
+    if not user.is_authenticated:
+        return False
+    return user.is_portal_admin or (user.role in DESA_ROLES and desa_id is not None and user.desa_id == desa_id)
+
+
+def can_search_nik(user) -> bool:
+    """Searching by NIK answers "whose number starts like this?", so it would reveal a masked NIK digit by digit:
+    only for users who see every NIK in their scope (the Administrator; a desa user, whose scope is their desa)."""
+    return can_see_full_nik(user, getattr(user, "desa_id", None))

@@ -106,7 +106,10 @@ def _filtered_perangkat(request):
         "status": request.GET.get("status", "aktif"),
     }
     if filters["q"]:
-        queryset = queryset.filter(Q(nama__icontains=filters["q"]) | Q(nik__icontains=filters["q"]))
+        match = Q(nama__icontains=filters["q"])
+        if permissions.can_search_nik(request.user):
+            match |= Q(nik__icontains=filters["q"])
+        queryset = queryset.filter(match)
     if filters["desa"]:
         queryset = queryset.filter(desa__kode=filters["desa"])
     if filters["jabatan"]:
@@ -128,6 +131,7 @@ def perangkat_list(request):
         "desa_choices": selectors.desa_list(user=request.user),
         "jabatan_choices": Jabatan.choices,
         "can_manage": permissions.can_manage_perangkat(request.user),
+        "can_search_nik": permissions.can_search_nik(request.user),
         "querystring": request.GET.urlencode(),
     }
     return render(request, "portal/perangkat_list.html", context)
@@ -145,7 +149,7 @@ def perangkat_export(request):
         query=request.GET.urlencode()[:500],
         rows=queryset.count(),
     )
-    content = workbook_bytes(perangkat_workbook(queryset))
+    content = workbook_bytes(perangkat_workbook(queryset, user=request.user))
     return files.file_response(content, filename="perangkat-desa.xlsx", content_type=XLSX_TYPE)
 
 

@@ -6,6 +6,7 @@ resolves, its texts went through the translation catalogue, and they are in the 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -54,7 +55,7 @@ def made(tenancy):
         window_start=dt.date(2026, 6, 1),
         window_end=dt.date(2026, 8, 31),
         planned_date=dt.date(2026, 7, 22),
-        place="Balai Desa",
+        place="Balai Desa Pucuk, Jl. Raya No. 1.",  # typed with its own closing period
     )
     tenancy.perangkat_a.jabatan = Jabatan.SEKRETARIS_DESA
     return {"tenancy": tenancy, "obligation": late, "device": device, "meeting": meeting}
@@ -68,6 +69,7 @@ def every_payload(made) -> dict[str, dict]:
     built = {
         f"monev:{kind}": alerts.message(o, kind, days=7, note="Tanda tangan BPD belum ada.") for kind in MONEV_KINDS
     }
+    built |= {f"monev:{kind}:kasi": alerts.message(o, kind, days=7, audience="kasi") for kind in alerts.FOLLOW_UP}
     built |= {
         "monev:digest": digest.digest_payload(t.kecamatan, TODAY),
         "attendance:tk_streak": notices.notice_payload(streak, dt.date(2026, 3, 1)),
@@ -91,7 +93,7 @@ EXPECTED_VIEWS = {
 
 def test_every_link_resolves_to_a_page_of_its_app(made):
     payloads = every_payload(made)
-    assert len(payloads) == len(MONEV_KINDS) + 7
+    assert len(payloads) == len(MONEV_KINDS) + len(alerts.FOLLOW_UP) + 7
     for name, payload in payloads.items():
         link = urlsplit(payload["link"])
         assert payload["link"].startswith("/") and not link.netloc, name
@@ -133,6 +135,15 @@ def test_the_digest_lists_due_and_late_per_desa(made):
         "Terlambat (1):",
         "- Desa Pucuk: LPPD (tenggat 31/03/2026)",
     ]
+
+
+def test_a_typed_value_ending_with_a_period_gets_no_second_one(made):
+    # The fixture's review note and meeting place end with "." as people type them.
+    for name, payload in every_payload(made).items():
+        for field in ("title", "message"):
+            assert not re.search(r"(?<!\.)\.\.(?!\.)", payload[field]), (name, payload[field])
+    returned = every_payload(made)["monev:returned"]["message"]
+    assert returned.endswith("Catatan: Tanda tangan BPD belum ada.")
 
 
 def test_a_text_that_skips_the_builder_is_refused():

@@ -128,6 +128,12 @@ class SyncRunSerializer(serializers.ModelSerializer):
             "error",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "duplicates": {
+                "help_text": "Rekaman yang dibaca ulang dan sudah tersimpan sebelumnya, tidak disimpan dua kali. "
+                "Wajar (mesin menyimpan lognya), bukan galat."
+            }
+        }
 
 
 class PunchSerializer(serializers.ModelSerializer):

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from portal import services
+from portal import privacy, services
 from portal.api.fields import ScopedSlugRelatedField
 from portal.models import Delivery, DeliveryAttempt, Desa, HariLibur, Kecamatan, Notification, Perangkat, User
 
@@ -47,6 +50,26 @@ class PerangkatSerializer(serializers.ModelSerializer):
         ]
         # Uniqueness and date order are checked by the service (model full_clean + DB constraints).
         validators: list = []
+        extra_kwargs = {
+            "nik": {
+                "help_text": "16 angka. Tampil utuh hanya untuk Operator Desa dan Kepala Desa desanya serta "
+                "Administrator; untuk peran lain disamarkan, mis. 3524••••••••0001."
+            }
+        }
+
+    def to_internal_value(self, data):
+        # A client that reads a perangkat, changes a field and sends it all back (PUT) returns the masked NIK:
+        # that means "unchanged", not a new (invalid) number.
+        masked = isinstance(self.instance, Perangkat) and privacy.nik_masked(self.instance.nik)
+        if masked and isinstance(data, Mapping) and data.get("nik") == masked:
+            data = {key: value for key, value in data.items() if key != "nik"}
+        return super().to_internal_value(data)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        user = getattr(self.context.get("request"), "user", None) or AnonymousUser()
+        data["nik"] = privacy.nik_shown(user, instance)
+        return data
 
     def create(self, validated_data):
         actor = self.context["request"].user

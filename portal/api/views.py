@@ -111,8 +111,13 @@ class PerangkatViewSet(ScopedViewSet):
     serializer_class = PerangkatSerializer
     filterset_class = PerangkatFilterSet
     permission_classes = [RolePermission]
-    search_fields = ["nama", "nik", "nipd"]
     ordering_fields = ["nama", "jabatan", "desa__kode", "tanggal_mulai"]
+
+    @property
+    def search_fields(self) -> list[str]:
+        # By NIK only for those who see it in full: a search would reveal a masked NIK digit by digit.
+        user = getattr(getattr(self, "request", None), "user", None)
+        return ["nama", "nik", "nipd"] if user and permissions.can_search_nik(user) else ["nama", "nipd"]
 
     @staticmethod
     def can_write(user) -> bool:

@@ -181,4 +181,5 @@ def test_attendance_pull_command(tenancy, emulator, register):
     register(handle, tenancy.desa_a)
     out = io.StringIO()
     call_command("attendance_pull", "--device", "CLI-1", stdout=out)
-    assert "CLI-1: dibaca 120, baru 120, duplikat 0" in out.getvalue()
+    assert "CLI-1: dibaca 120, baru 120, 0 sudah tersimpan sebelumnya (tidak diulang)" in out.getvalue()
+    assert "duplikat" not in out.getvalue()

@@ -40,9 +40,11 @@ def test_today_parts_add_up_to_the_perangkat(client, tenancy):
     a = rows[desa.kode]
     assert (a.on_time, a.late, a.missing_in, a.on_leave, a.absent, a.no_data, a.day_off) == (2, 2, 1, 2, 1, 1, 0)
     assert a.perangkat == 9 and a.parts == a.perangkat
-    assert a.present == 6  # the home page's "hadir": every present code, late included
+    # "Came at all" is exactly on time + late: the DL and TAM perangkat are in their own parts, not also here.
+    assert a.arrived == a.on_time + a.late == 4
+    assert not hasattr(a, "present")  # the old name counted DL and TAM too, overlapping two of the parts
     html = response.content.decode()
-    parts = ["on-time", "late", "missing-in", "on-leave", "absent", "no-data"]
+    parts = ["on-time", "late", "missing-in", "on-leave", "absent", "no-data", "day-off"]
     shown = {key: cells(html, key) for key in [*parts, "perangkat"]}
     for kode in (desa.kode, tenancy.desa_b.kode):
         assert sum(shown[key][kode] for key in parts) == shown["perangkat"][kode]
@@ -64,7 +66,8 @@ def test_month_page_labels_person_days_and_explains_the_rate(client, tenancy):
 def test_trend_charts_have_axes_month_labels_and_values(client, tenancy):
     month_data(tenancy)
     html = get(client, tenancy.camat, "attendance-month", bulan=BULAN).content.decode()
-    chart = html.split(f'data-desa="{tenancy.desa_a.kode}"', 2)[2].split("</svg>", 1)[0]
+    trends = html.split('data-testid="trends"', 1)[1]
+    chart = trends.split(f'data-desa="{tenancy.desa_a.kode}"', 1)[1].split("</svg>", 1)[0]
     assert 'data-testid="trend-chart"' in chart
     for axis in (">0%<", ">50%<", ">100%<"):
         assert axis in chart
@@ -114,3 +117,58 @@ def test_outsider_today_does_not_count_pucuk(client, tenancy):
     status(tenancy.perangkat_a, timezone.localdate(), "TL1", late=5)
     response = get(client, tenancy.outsider, "attendance-today")
     assert tenancy.desa_a.kode not in {r.desa.kode for r in response.context["rows"]}
+
+
+def test_today_chart_draws_each_desa_as_its_parts(client, tenancy):
+    today = timezone.localdate()
+    people = [tenancy.perangkat_a] + [PerangkatFactory(desa=tenancy.desa_a, jabatan=Jabatan.STAF) for _ in range(3)]
+    for person, code in zip(people, ["H", "TL1", "TK"], strict=False):
+        status(person, today, code, late=10 if code == "TL1" else 0)
+    # people[3] has no status yet: drawn as "no data", so the bar is as long as the perangkat.
+    response = get(client, tenancy.camat, "attendance-today")
+    chart = response.context["chart"]
+    rows = {row.full_label: row for row in chart.rows}
+    a = rows[tenancy.desa_a.nama]
+    assert a.value_text == "2/4"  # came: on time + late, of the perangkat
+    assert [r.title.split(" — ", 1)[1] for r in a.rects] == [
+        "Tepat waktu: 1",
+        "Terlambat: 1",
+        "Tanpa keterangan (TK): 1",
+        "Tidak ada data: 1",
+    ]
+    assert a.url.endswith(f"/absensi/rekap/{tenancy.desa_a.kode}/?bulan={today:%Y-%m}")
+    assert rows[tenancy.desa_b.nama].value_text == "0/1"
+    html = response.content.decode()
+    assert 'data-testid="chart-today"' in html and "Tidak ada data" in html
+
+
+def test_outsider_today_chart_has_no_pucuk(client, tenancy):
+    status(tenancy.perangkat_a, timezone.localdate(), "H")
+    response = get(client, tenancy.outsider, "attendance-today")
+    assert tenancy.desa_a.nama not in {row.full_label for row in response.context["chart"].rows}
+
+
+def test_heatmap_shows_each_desa_month_rate_with_its_step(client, tenancy):
+    month_data(tenancy)
+    response = get(client, tenancy.camat, "attendance-month", bulan=BULAN)
+    heat = {row.desa.kode: row for row in response.context["heatmap"]}
+    a, b = heat[tenancy.desa_a.kode], heat[tenancy.desa_b.kode]
+    assert len(a.cells) == 12 and a.cells[-1].month == dt.date(2026, 3, 1)
+    # March: desa A 4 present of 5 counted days (ND left out) = 80 %, desa B 100 %.
+    assert (a.cells[-1].text, a.cells[-1].level) == ("80", "heat-2")
+    assert (b.cells[-1].text, b.cells[-1].level) == ("100", "heat-0")
+    # A month without data reads "no data", never 0 %.
+    assert (a.cells[0].text, a.cells[0].level, a.cells[0].value) == ("–", "heat-none", None)
+    html = response.content.decode()
+    table = html.split('data-testid="heatmap"', 1)[1].split("</table>", 1)[0]
+    assert table.count('data-testid="heat-cell"') == 12 * len(heat)
+    assert 'class="heat-2" title="Pucuk, Maret 2026: kehadiran 80,0%"' in table
+    assert "≥ 95%" in html.split('data-testid="heat-legend"', 1)[1].split("</ul>", 1)[0]
+
+
+def test_operator_heatmap_is_their_desa_only(client, tenancy):
+    month_data(tenancy)
+    response = get(client, tenancy.operator_a, "attendance-month", bulan=BULAN)
+    assert response.status_code == 200
+    assert {row.desa.kode for row in response.context["heatmap"]} == {tenancy.desa_a.kode}
+    assert tenancy.desa_b.nama not in response.content.decode()

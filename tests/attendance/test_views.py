@@ -2,13 +2,14 @@
 unmapped PINs with a name suggestion and the link action, the punch list of a day. Outsiders get 404."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from attendance.models import Device, DeviceUser, Punch
+from attendance.models import Device, DeviceUser, Punch, SyncRun
 from attendance.services import device_pull
 from tests.helpers import WIB
 
@@ -92,6 +93,23 @@ def test_device_detail_shows_runs_and_pull_button(client, tenancy, emulator, reg
     assert "Tarik sekarang" in html and f'data-url="{reverse("api:device-pull", args=[device.pk])}"' in html
     assert {u.pin for u in response.context["device_users"]} == {"1", "2", "3"}
     assert str(COMM_KEY) not in html and "comm" not in html.lower()  # write-only, never shown
+
+
+def test_punches_read_again_read_as_normal_not_as_an_error(client, tenancy, settings):
+    device = machine(tenancy.desa_a, "A-1")
+    started = timezone.now()
+    SyncRun.objects.create(
+        device=device, started_at=started, records_read=300, records_new=0, duplicates=300, outcome="success"
+    )
+    html = page(client, tenancy.kasi_tapem, "attendance-device", device.pk).content.decode()
+    assert "uplikat" not in html
+    assert 'data-msg-duplicates="sudah tersimpan sebelumnya (tidak diulang)"' in html
+    assert "Sudah tersimpan</th>" in html
+    cell = re.search(r'<td([^>]*) data-testid="already-stored">300</td>', html)
+    assert cell and "class" not in cell.group(1)  # a plain number, not styled as a warning or an error
+    # The script puts the count before the words: "…, 300 sudah tersimpan sebelumnya (tidak diulang)."
+    script = (settings.BASE_DIR / "attendance/static/attendance/device.js").read_text()
+    assert "${run.duplicates} ${text.msgDuplicates}" in script
 
 
 @pytest.mark.parametrize("who", FOREIGN)

@@ -219,7 +219,7 @@ def test_today_counts_and_device_health(client, tenancy):
     Device.objects.create(serial_number="A-1", desa=tenancy.desa_a, name="Mesin Balai Desa", consecutive_failures=2)
     response = get(client, tenancy.camat, "attendance-today")
     rows = {r.desa.kode: r for r in response.context["rows"]}
-    assert (rows["35.24.13.2001"].present, rows["35.24.13.2001"].late) == (1, 1)
+    assert (rows["35.24.13.2001"].arrived, rows["35.24.13.2001"].late) == (1, 1)
     assert rows["35.24.13.2002"].absent == 1
     html = response.content.decode()
     assert 'data-health="failing"' in html and "Mesin Balai Desa" in html

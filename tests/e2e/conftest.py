@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 
 import pytest
+from django.utils import timezone
 
+from attendance import corrections, leave
+from attendance.emulator import start_emulator
+from attendance.models import Device
+from monev.models import Obligation
+from musrenbang.choices import MeetingKind
+from musrenbang.models import Meeting
+from portal import notify
+from tests.attendance.test_views_review import month_data
 from tests.conftest import IN_CI, PASSWORD
+
+# The e2e worlds reuse the Monev fixtures (obligations, private media in a temporary folder).
+from tests.monev.conftest import monev, private_media  # noqa: F401
+from tests.musrenbang.test_views import make_proposal, schedule
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the test body are
 # still synchronous and safe here.
@@ -75,5 +89,55 @@ def login(page, live_server):
     return _login
 
 
-# The Monev journey reuses the Monev fixtures (obligations, private media in a temporary folder).
-from tests.monev.conftest import monev, private_media  # noqa: E402,F401
+@pytest.fixture
+def machine():
+    """A ZKTeco emulator on loopback holding 12 punches."""
+    handle = start_emulator(serial_number="CSP-1", users=3, records=12)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def site(monev, machine):  # noqa: F811  (monev is the fixture imported above)
+    """The world the CSP, accessibility and journey tests share: the Monev world (2026 obligations) plus a
+    month of attendance, desa A's fingerprint machine (the emulator), a leave and a correction request, a
+    Musrenbang proposal and meetings, and a notice in the inbox."""
+    tenancy = monev
+    month_data(tenancy)
+    device = Device.objects.create(
+        serial_number="CSP-1", desa=tenancy.desa_a, name="Mesin Pucuk", host="127.0.0.1", port=machine.port
+    )
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    leave.leave_request(
+        actor=tenancy.operator_a,
+        perangkat=tenancy.perangkat_a,
+        kind="I",
+        date_from=yesterday,
+        date_to=yesterday,
+        reason="Keperluan keluarga",
+    )
+    corrections.correction_request(
+        actor=tenancy.operator_a,
+        perangkat=tenancy.perangkat_a,
+        date=yesterday,
+        kind="in",
+        time=dt.time(7, 30),
+        reason="Lupa absen",
+    )
+    schedule(tenancy)
+    proposal = make_proposal(tenancy, tenancy.desa_a, "Jalan rabat beton Dusun Krajan", actor=tenancy.operator_a)
+    notify.deliveries_create(
+        event_key="csp-test",
+        kind="reminder",
+        recipients=[tenancy.kasi_tapem, tenancy.operator_a],
+        kecamatan_id=tenancy.kecamatan.pk,
+        desa_id=tenancy.desa_a.pk,
+        payload={"title": "LPPD segera jatuh tempo", "message": "Baris pertama\nBaris kedua"},
+    )
+    notify.dispatch_due()
+    return {
+        "device": device,
+        "obligation": Obligation.objects.get(desa=tenancy.desa_a, document_type__code="LPPD", year=2026),
+        "proposal": proposal,
+        "meeting": Meeting.objects.get(desa=tenancy.desa_a, kind=MeetingKind.MUSRENBANGDES),
+    }

@@ -6,25 +6,12 @@ table scrolls inside its own ``.table-responsive`` box, which the keyboard can r
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from tests.conftest import PASSWORD
-from tests.e2e.test_csp import machine, site  # noqa: F401  (the same world as the CSP journey)
+from tests.e2e.helpers import SIZES, problems_on
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 DESA_A = "35.24.13.2001"
-SIZES = {"desktop": (1366, 768), "phone": (390, 844)}
-WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-BLOCKING = {"serious", "critical"}
-AXE = Axe()
-# The elements that stick out of the window, outside any box that scrolls by itself (for the failure message).
-WIDEST = """
-[...document.querySelectorAll("body *")]
-  .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.parentElement.closest(".table-responsive"))
-  .filter((e, _, all) => !all.some((o) => o !== e && e.contains(o)))
-  .slice(0, 4)
-  .map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join(".")} (${Math.round(e.getBoundingClientRect().right)} px)`)
-"""
 
 # The pages every logged-in role opens; {obligation} is desa A's LPPD 2026.
 COMMON = [
@@ -50,20 +37,6 @@ PAGES = {
 }
 
 
-def problems_on(page) -> list[str]:
-    """What axe and the layout check find wrong on the page that is open."""
-    found = []
-    results = AXE.run(page, options=WCAG_21_AA)
-    for violation in results.response["violations"]:
-        if violation["impact"] in BLOCKING:
-            targets = ", ".join(str(node["target"]) for node in violation["nodes"][:6])
-            found.append(f"{violation['id']} ({violation['impact']}, {len(violation['nodes'])}×): {targets}")
-    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    if width[0] > width[1]:
-        found.append(f"page {width[0]} px wide in a {width[1]} px window: {page.evaluate(WIDEST)}")
-    return found
-
-
 def check(page, url: str, paths: list[str]) -> dict[str, list[str]]:
     report = {}
     for path in paths:
@@ -79,7 +52,7 @@ def described(report: dict[str, list[str]]) -> str:
 
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("username", PAGES)
-def test_main_pages_are_accessible(site, new_page, live_server, username, size):  # noqa: F811
+def test_main_pages_are_accessible(site, new_page, live_server, username, size):
     page = new_page()
     page.set_viewport_size(dict(zip(("width", "height"), SIZES[size], strict=True)))
     page.goto(f"{live_server.url}/akun/masuk/")
@@ -96,7 +69,7 @@ def test_main_pages_are_accessible(site, new_page, live_server, username, size):
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_navigation_fits_and_opens_on_a_phone(site, new_page, live_server, size):  # noqa: F811
+def test_navigation_fits_and_opens_on_a_phone(site, new_page, live_server, size):
     """The top bar holds the longest role and scope at 1366 px; on a phone it folds behind the toggler."""
     page = new_page()
     width, height = SIZES[size]

@@ -6,24 +6,12 @@ the API docs render, the periodic task form explains its crontab."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule
 
-from attendance import corrections, leave
-from attendance.emulator import start_emulator
-from attendance.models import Device
-from monev.models import Obligation
-from musrenbang.choices import MeetingKind
-from musrenbang.models import Meeting
-from portal import notify
 from portal.choices import Role
-from tests.attendance.test_views_review import month_data
 from tests.conftest import PASSWORD
 from tests.factories import UserFactory
-from tests.musrenbang.test_views import make_proposal, schedule
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 DESA_A = "35.24.13.2001"
@@ -35,59 +23,6 @@ document.addEventListener("securitypolicyviolation", (e) => {
   window.__csp.push(`${e.effectiveDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`);
 });
 """
-
-
-@pytest.fixture
-def machine():
-    """A ZKTeco emulator on loopback holding 12 punches."""
-    handle = start_emulator(serial_number="CSP-1", users=3, records=12)
-    yield handle
-    handle.stop()
-
-
-@pytest.fixture
-def site(monev, machine):
-    """The Monev world (2026 obligations) plus a month of attendance, desa A's fingerprint machine (the
-    emulator), a leave and a correction request, a Musrenbang proposal and meetings, and a notice in the inbox."""
-    tenancy = monev
-    month_data(tenancy)
-    device = Device.objects.create(
-        serial_number="CSP-1", desa=tenancy.desa_a, name="Mesin Pucuk", host="127.0.0.1", port=machine.port
-    )
-    yesterday = timezone.localdate() - dt.timedelta(days=1)
-    leave.leave_request(
-        actor=tenancy.operator_a,
-        perangkat=tenancy.perangkat_a,
-        kind="I",
-        date_from=yesterday,
-        date_to=yesterday,
-        reason="Keperluan keluarga",
-    )
-    corrections.correction_request(
-        actor=tenancy.operator_a,
-        perangkat=tenancy.perangkat_a,
-        date=yesterday,
-        kind="in",
-        time=dt.time(7, 30),
-        reason="Lupa absen",
-    )
-    schedule(tenancy)
-    proposal = make_proposal(tenancy, tenancy.desa_a, "Jalan rabat beton Dusun Krajan", actor=tenancy.operator_a)
-    notify.deliveries_create(
-        event_key="csp-test",
-        kind="reminder",
-        recipients=[tenancy.kasi_tapem, tenancy.operator_a],
-        kecamatan_id=tenancy.kecamatan.pk,
-        desa_id=tenancy.desa_a.pk,
-        payload={"title": "LPPD segera jatuh tempo", "message": "Baris pertama\nBaris kedua"},
-    )
-    notify.dispatch_due()
-    return {
-        "device": device,
-        "obligation": Obligation.objects.get(desa=tenancy.desa_a, document_type__code="LPPD", year=2026),
-        "proposal": proposal,
-        "meeting": Meeting.objects.get(desa=tenancy.desa_a, kind=MeetingKind.MUSRENBANGDES),
-    }
 
 
 @pytest.fixture
@@ -202,7 +137,7 @@ def test_kasi_tapem_pages_pass_the_policy(site, tenancy, watched, live_server):
     page.click("#pull-now")
     status = page.get_by_test_id("pull-status")
     status.filter(has_text="Selesai").wait_for(timeout=20000)
-    assert status.inner_text() == "Selesai: 12 dibaca, 12 baru, 0 duplikat."
+    assert status.inner_text() == "Selesai: 12 dibaca, 12 baru, 0 sudah tersimpan sebelumnya (tidak diulang)."
     assert_clean(page)
 
     # The Musrenbang year picker submits on change (data-autosubmit in portal/site.js).

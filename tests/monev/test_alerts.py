@@ -118,7 +118,13 @@ def test_late_notice_once_then_escalation_to_camat_unless_submitted(monev):
     assert Transition.objects.filter(obligation=a, to_state=State.TERLAMBAT).count() == 1
     note = notes(a, Kind.LATE, monev.operator_a).get()
     assert note.title == f"Terlambat: {SEMESTER} Desa Pucuk"
-    assert "tenggatnya 14/07/2026" in note.message
+    assert "tenggatnya 14/07/2026" in note.message and "Segera kirim" in note.message
+    # The Kasi Tapem is told what the lateness means for the kecamatan, not asked to send the desa's document.
+    kasi = notes(a, Kind.LATE, monev.kasi_tapem).get()
+    assert kasi.title == note.title
+    assert kasi.message == (
+        f"{SEMESTER} Desa Pucuk terlambat 1 hari (tenggat 14/07/2026); tindak lanjuti: beri teguran atau hubungi desa."
+    )
     assert who(notes(b, Kind.LATE)) == ["kasitapem", "op_b"]
 
     submit(monev.operator_b, b, wib(D(2026, 7, 16), 10))
@@ -158,7 +164,7 @@ def test_submission_stops_reminders_then_awaiting_returned_and_correction(monev)
     assert who(notes(o, Kind.RETURNED)) == ["kades_a", "op_a"]
     returned = notes(o, Kind.RETURNED, monev.operator_a).get()
     assert returned.title == f"Dikembalikan: {SEMESTER} Desa Pucuk"
-    assert "Catatan: Tanda tangan BPD belum ada." in returned.message
+    assert returned.message.endswith("Catatan: Tanda tangan BPD belum ada")
     assert "paling lambat 16/07/2026" in returned.message
 
     assert fired_days(notes(o, Kind.CORRECTION, monev.kades_a), D(2026, 7, 8), D(2026, 7, 16)) == [D(2026, 7, 14)]
@@ -226,6 +232,8 @@ def test_late_notice_of_kecamatan_document_reaches_kasi_once(monev):
     o.refresh_from_db()
     assert o.state == State.TERLAMBAT
     assert who(notes(o, Kind.LATE)) == ["kasitapem"]
+    # Here the kecamatan itself must hand the document in: the one notice is the one asking to send it.
+    assert "Segera kirim" in notes(o, Kind.LATE).get().message
 
 
 # Message format ---------------------------------------------------------------------------------------------

@@ -67,8 +67,8 @@ def test_desa_without_a_match_are_hidden_and_counted(client, monev):
     assert f'data-desa="{monev.desa_a.kode}"' in html
     assert f'data-desa="{monev.desa_b.kode}"' not in html
     assert "1 desa tanpa hasil disembunyikan" in html
-    # the other kecamatan's desa are not in scope, so not counted either
-    assert "Gempolpading" not in html
+    table = html.split('data-testid="board"', 1)[1].split("</table>", 1)[0]
+    assert "Gempolpading" not in table and monev.other_desa.nama not in html
 
 
 def test_no_hidden_note_without_a_filter(client, monev):
@@ -115,3 +115,60 @@ def test_filtered_board_queries_do_not_grow(client, monev):
 def test_outsider_filtered_board_shows_nothing_of_pucuk(client, monev):
     html = board_html(client, monev.outsider, status=State.TERLAMBAT)
     assert monev.desa_a.kode not in html and monev.desa_a.nama not in html
+
+
+def chart_rows(html: str, testid: str) -> list[tuple[str, str]]:
+    """(label, value) per bar of the chart ``testid``."""
+    svg = html.split(f'data-testid="{testid}"', 1)[1].split("</svg>", 1)[0]
+    return re.findall(r'font-size="11"[^>]*>([^<]+)<title>.*?data-testid="chart-value">([^<]*)<', svg, re.S)
+
+
+def test_state_chart_has_a_bar_per_type_that_counts_like_the_column_totals(client, monev):
+    Obligation.objects.filter(pk=obligation(monev.desa_a, "RKPDES").pk).update(
+        state=State.DITERIMA, on_time=True, accepted_at=ACCEPTED
+    )
+    response = login(client, monev.kasi_tapem).get(reverse("monev-board"), {"tahun": YEAR})
+    board, chart = response.context["board"], response.context["states_chart"]
+    by_label = {row.full_label: row for row in chart.rows}
+    for t in board.types:
+        totals = board.column_totals.get(t.id)
+        if not totals:
+            continue
+        row = by_label[t.short_name]
+        assert row.value_text == str(sum(totals.values()))
+        assert row.url.endswith(f"jenis={t.code}")
+        titles = [r.title for r in row.rects]
+        for state, n in totals.items():
+            assert any(title.endswith(f": {n}") and str(State(state).label) in title for title in titles)
+    rkpdes = by_label["RKPDes"]
+    assert any("Diterima: 1" in r.title for r in rkpdes.rects)
+    html = response.content.decode()
+    assert (
+        'data-testid="chart-states"' in html and 'role="group" aria-label="Status kewajiban per jenis dokumen' in html
+    )
+
+
+def test_ranking_chart_orders_every_desa_by_its_score(client, monev):
+    Obligation.objects.filter(pk=obligation(monev.desa_a, "RKPDES").pk).update(
+        state=State.DITERIMA, on_time=True, accepted_at=ACCEPTED
+    )
+    html = board_html(client, monev.kasi_tapem)
+    table = scores(html)
+    ranked = chart_rows(html, "chart-ranking")
+    assert [label.split(". ", 1)[1] for label, _value in ranked][:1] == [monev.desa_a.nama]
+    assert [label.split(". ", 1)[0] for label, _value in ranked] == [str(i) for i in range(1, len(ranked) + 1)]
+    values = [int(value.rstrip("%")) for _label, value in ranked]
+    assert values == sorted(values, reverse=True)
+    assert ranked[0][1] == table[monev.desa_a.kode]  # the chart and the table's Ketepatan column agree
+    assert monev.other_desa.nama not in html  # out of scope: neither in the table nor in the chart
+
+
+def test_a_large_scope_ranks_the_best_and_the_worst_and_says_how_many_are_left_out(client, monev):
+    for _ in range(32):
+        DesaFactory(kecamatan=monev.kecamatan)
+    services.obligations_generate(year=YEAR)
+    response = login(client, monev.kasi_tapem).get(reverse("monev-board"), {"tahun": YEAR})
+    chart = response.context["ranking_chart"]
+    assert len(chart.rows) == 20
+    assert response.context["ranking_left_out"] == 34 - 20
+    assert 'data-testid="ranking-left-out"' in response.content.decode()

@@ -1,6 +1,7 @@
 """Pure rules on unsaved objects: no database."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -141,3 +142,11 @@ def test_days_until_and_display_state_agree(due, today):
     days = rules.days_until(due, today)
     late = rules.display_state(State.BELUM, due, today) == State.TERLAMBAT
     assert late == (days < 0)
+
+
+def test_score_row_counts_the_day_in_jakarta_not_utc():
+    # 00:30 WIB on 1 April is still 31 March in UTC: the report came a day after a 31 March deadline.
+    sent = dt.datetime(2026, 4, 1, 0, 30, tzinfo=ZoneInfo("Asia/Jakarta"))
+    row = rules.score_row(State.DIKIRIM, D(2026, 3, 31), None, sent.astimezone(dt.UTC))
+    assert row[3] == D(2026, 4, 1)
+    assert rules.timeliness_score([row], D(2026, 6, 1)) == 0

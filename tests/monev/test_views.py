@@ -3,6 +3,7 @@ The clock stands still on Monday 3 August 2026, 09:00 WIB."""
 
 import datetime as dt
 import io
+import re
 
 import pytest
 import time_machine
@@ -236,28 +237,73 @@ def test_web_event_create(client, monev):
     assert client.post(url, {"label": "Perdes 1", "trigger_date": "03/08/2026"}).status_code == 404
 
 
+def event_form(html: str) -> str:
+    return re.search(r'<form [^>]*data-testid="event-form-PERDES".*?</form>', html, re.S).group(0)
+
+
+def test_every_field_of_the_event_form_has_a_visible_label(client, monev):
+    html = login(client, monev.operator_a).get(reverse("monev-desa", args=["35.24.13.2001"])).content.decode()
+    form = event_form(html)
+    ids = re.findall(r'<(?:input|select|textarea) (?![^>]*type="hidden")[^>]*\bid="([^"]+)"', form)
+    assert ids == ["event_perdes_label", "event_perdes_trigger_date"]
+    for field_id in ids:
+        assert re.search(rf'<label class="form-label" for="{field_id}">[^<]+</label>', form), field_id
+    assert 'for="event_perdes_trigger_date">Tanggal Perdes diundangkan<' in form
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "error"),
+    [
+        (
+            {"label": "Perdes No. 3 Tahun 2026", "trigger_date": "31/02/2026"},
+            "trigger_date",
+            "Masukkan tanggal yang valid.",
+        ),
+        ({"label": " ", "trigger_date": "03/08/2026"}, "label", "Bidang ini harus diisi."),
+    ],
+)
+def test_a_refused_event_keeps_what_was_typed_and_says_what_is_wrong(client, monev, data, field, error):
+    login(client, monev.operator_a)
+    response = client.post(reverse("monev-event-create", args=["35.24.13.2001", "PERDES"]), data)
+    assert response.status_code == 400 and texts(response) == []
+    form = event_form(response.content.decode())
+    typed = [value for value in (data["label"].strip(), data["trigger_date"]) if value]
+    assert all(f'value="{value}"' in form for value in typed), typed
+    assert re.search(rf'data-testid="error-{field}">{re.escape(error)}<', form)
+    assert '<details class="mb-3" open>' in response.content.decode()  # the form stays unfolded
+    assert not Obligation.objects.filter(document_type__code="PERDES").exists()
+
+
+def test_an_event_type_the_page_does_not_offer_is_404(client, monev):
+    login(client, monev.operator_a)
+    url = reverse("monev-event-create", args=["35.24.13.2001", "PERBAIKAN_APBDES"])
+    assert client.post(url, {"label": "x", "trigger_date": "03/08/2026"}).status_code == 404
+
+
+def test_a_waiting_trigger_keeps_the_capitals_of_document_names(client, monev):
+    html = login(client, monev.operator_a).get(reverse("monev-desa", args=["35.24.13.2001"])).content.decode()
+    assert "menunggu: Tanggal Raperdes APBDes diterima kecamatan" in html
+    assert "raperdes apbdes" not in html and "perdes diundangkan" not in html
+
+
 @pytest.mark.parametrize("day", ["31/12/9999", "01/01/0001", "31/12/1999"])
 def test_web_dates_outside_2000_2100_are_a_form_error_not_a_500(client, monev, day):
     """Found by the fuzzer on the API, the same in the forms: 31/12/9999 overflowed the working-day arithmetic."""
     raperdes, lppd = obligation(monev.desa_a, "RAPERDES_APBDES"), obligation(monev.desa_a, "LPPD")
     before = snapshot()
     login(client, monev.kasi_tapem)
-    for url, data, label in [
-        (reverse("monev-extend", args=[lppd.pk]), {"new_due_date": day, "reason": "x"}, "Tenggat baru"),
-        (reverse("monev-trigger", args=[raperdes.pk]), {"trigger_date": day}, "Tanggal pemicu"),
+    for url, data in [
+        (reverse("monev-extend", args=[lppd.pk]), {"new_due_date": day, "reason": "x"}),
+        (reverse("monev-trigger", args=[raperdes.pk]), {"trigger_date": day}),
         (
             reverse("monev-event-create", args=["35.24.13.2001", "PERDES"]),
             {"label": "Perdes 1", "trigger_date": day},
-            "Tanggal diundangkan",
         ),
     ]:
         response = client.post(url, data, follow=True)
-        if "/baru/" in url:  # the desa page's form still answers with a message
-            assert response.status_code == 200
-            assert texts(response) == [f"{label}: Tanggal harus di antara tahun 2000 dan 2100."]
-        else:  # the obligation page again, the error under its field
-            assert response.status_code == 400 and texts(response) == []
-            assert "Tanggal harus di antara tahun 2000 dan 2100." in response.content.decode()
+        # The page again (the obligation's, or the desa's for an event), the error under its field.
+        assert response.status_code == 400 and texts(response) == []
+        assert "Tanggal harus di antara tahun 2000 dan 2100." in response.content.decode()
     assert snapshot() == before and not Extension.objects.exists()
 
 

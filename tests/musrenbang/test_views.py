@@ -753,3 +753,21 @@ def test_query_count_does_not_grow_with_the_number_of_desa(client, world, name):
     assert len(rows) == 6
     assert six == two, (two, six)
     assert two > 5  # the page really ran its reads inside the measurement
+
+
+def test_cost_per_bidang_chart_sums_the_proposals_and_links_to_them(client, world):
+    login(client, world.kasi_tapem)
+    response = client.get(reverse("musrenbang-proposals"), {"tahun": YEAR})
+    chart = response.context["bidang_chart"]
+    (row,) = chart.rows  # both proposals are bidang 2; bidang without proposals are left out
+    assert row.full_label == "Pelaksanaan Pembangunan Desa"
+    assert row.value_text == "Rp 280.000.000"  # 185 + 95 million
+    assert row.url == f"{reverse('musrenbang-proposals')}?tahun={YEAR}&bidang=2"
+    assert [r.title for r in row.rects] == ["Pelaksanaan Pembangunan Desa — Belum/tidak diakomodasi: Rp 280.000.000"]
+    assert 'data-testid="chart-bidang"' in response.content.decode()
+
+
+def test_operator_cost_chart_counts_only_their_desa(client, world):
+    login(client, world.operator_a)
+    chart = client.get(reverse("musrenbang-proposals"), {"tahun": YEAR}).context["bidang_chart"]
+    assert [row.value_text for row in chart.rows] == ["Rp 185.000.000"]

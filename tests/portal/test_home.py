@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 from django.utils import timezone
 
-from attendance.models import Device, Leave
+from attendance.choices import PunchKind
+from attendance.models import Device, Leave, PunchCorrection
 from monev.choices import State, SubmissionStatus
 from monev.models import DocumentType, Obligation, Sanction, Submission
 from portal import home
@@ -226,3 +227,29 @@ def test_desa_hub_query_count_does_not_grow_with_the_number_of_desa(client, fill
     for n in range(9):
         _fill(DesaFactory(kecamatan=filled.kecamatan), filled.operator_a, today, 6 + n)
     assert _queries(client, filled.camat, url) == before
+
+
+def test_requests_section_opens_the_corrections_when_only_koreksi_wait(filled):
+    today = timezone.localdate()
+    Leave.objects.all().delete()
+    PunchCorrection.objects.create(
+        perangkat=filled.perangkat_a,
+        date=today,
+        kind=PunchKind.IN,
+        punched_at=timezone.now(),
+        reason="Lupa absen",
+        requested_by=filled.operator_a,
+    )
+    requests = {s.key: s for s in home.sections(filled.kades_a, today)}["attendance-requests"]
+    assert requests.total == 1
+    assert requests.url == reverse("attendance-corrections") + "?status=diajukan"
+
+
+def test_todays_line_on_the_home_page_adds_up_to_the_perangkat(tenancy):
+    from attendance.home import _today_text
+    from attendance.recap import TodayRow
+
+    row = TodayRow(tenancy.desa_a, on_time=3, late=2, missing_in=1, absent=1, no_data=1, day_off=2, perangkat=10)
+    text = _today_text(row)
+    assert text == "tepat waktu 3 · terlambat 2 · TAM 1 · TK 1 · tanpa data 1 · libur 2 (dari 10 perangkat)"
+    assert sum(int(part.split()[-1]) for part in text.split(" (")[0].split(" · ")) == row.perangkat

@@ -5,7 +5,10 @@ from attendance.services import device_pull
 
 
 class Command(BaseCommand):
-    help = "Tarik data absensi sekarang (di proses ini) dan tampilkan jumlah dibaca/baru/duplikat."
+    help = (
+        "Tarik data absensi sekarang (di proses ini) dan tampilkan jumlah rekaman yang dibaca, yang baru, dan yang "
+        "sudah tersimpan sebelumnya."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--device", metavar="SERIAL", help="Nomor seri mesin; tanpa ini semua mesin aktif (pull).")
@@ -20,8 +23,10 @@ class Command(BaseCommand):
         for d in devices.order_by("serial_number"):
             result = device_pull(device_id=d.pk, trigger="cli")
             if result.outcome == "success":
+                # Punches read again are normal (the machine keeps its log): not worded as an error.
                 self.stdout.write(
-                    f"{d.serial_number}: dibaca {result.read}, baru {result.new}, duplikat {result.duplicates}"
+                    f"{d.serial_number}: dibaca {result.read}, baru {result.new}, "
+                    f"{result.duplicates} sudah tersimpan sebelumnya (tidak diulang)"
                 )
             else:
                 failed += 1
