@@ -298,3 +298,40 @@ class PolicyForm(forms.Form):
         choices=MissingPunchPolicy.choices,
         widget=forms.Select(attrs={"class": "form-select"}),
     )
+
+
+class PushCommandForm(forms.Form):
+    """A command for a push (ADMS) machine; the dates only for "kirim ulang absen" (local days of the machine)."""
+
+    kind = forms.ChoiceField(label=_("Perintah"), widget=forms.Select(attrs={"class": "form-select"}))
+    start = forms.DateField(label=_("Dari tanggal"), required=False, widget=DateInput(), input_formats=["%d/%m/%Y"])
+    end = forms.DateField(label=_("Sampai tanggal"), required=False, widget=DateInput(), input_formats=["%d/%m/%Y"])
+
+    def __init__(self, *args, **kwargs):
+        from attendance.models import DeviceCommand
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = DeviceCommand.Kind.choices
+
+    def clean(self):
+        from attendance.models import DeviceCommand
+
+        data = super().clean()
+        if data.get("kind") == DeviceCommand.Kind.BACKFILL and not (data.get("start") and data.get("end")):
+            raise forms.ValidationError(_("Kirim ulang absen perlu tanggal awal dan akhir (dd/mm/yyyy)."))
+        return data
+
+
+class RegisterPushForm(forms.Form):
+    """Register a serial that called as a push machine of a desa in the user's scope."""
+
+    desa = forms.ModelChoiceField(
+        label=_("Desa"),
+        queryset=Desa.objects.none(),
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    name = forms.CharField(label=_("Nama/lokasi"), max_length=100, required=False, widget=_text())
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["desa"].queryset = restrict(Desa.objects.order_by("nama"), user)

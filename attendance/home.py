@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _l
 from attendance import decisions, recap
 from attendance.choices import Health, RequestState
 from attendance.models import Device, Leave, PunchCorrection
-from attendance.selectors import health
+from attendance.selectors import health, unregistered_devices
 from portal.choices import Role
 from portal.home import HEAD, Item, Section, day
 from portal.models import Desa, User
@@ -166,7 +166,26 @@ def home_sections(user: User, today: dt.date) -> list[Section]:
                 order=21 if role in _REVIEWERS else 30,
             )
         )
+    if role == Role.KASI_TAPEM or role == Role.ADMIN:
+        sections += _unregistered_section(user)
     return sections
+
+
+def _unregistered_section(user: User) -> list[Section]:
+    """Machines that call the portal but are refused until someone registers them: shown only when there are."""
+    callers = list(unregistered_devices(user=user)[:HEAD])
+    if not callers:
+        return []
+    url = reverse("attendance-devices") + "#belum-terdaftar"
+    items = [
+        Item(
+            c.serial_number,
+            url,
+            _("terakhir %(t)s") % {"t": timezone.localtime(c.last_seen).strftime("%d/%m/%Y %H:%M")},
+        )
+        for c in callers
+    ]
+    return [Section("attendance-unregistered", _("Mesin belum terdaftar"), url, items, order=40)]
 
 
 def desa_sections(user: User, desa: Desa, today: dt.date) -> list[Section]:

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -79,8 +80,16 @@ class Device(models.Model):
     # ``pull_lock_until`` (a lease), so two pulls of one device never overlap, across workers too.
     next_pull_at = models.DateTimeField(null=True, blank=True, db_index=True)
     pull_lock_until = models.DateTimeField(null=True, blank=True)
+    # Push (ADMS): the stamps the device sent with its last stored upload, echoed back at the handshake so
+    # it resumes there (the unique key makes any resend harmless), and the firmware it reported.
+    push_attlog_stamp = models.CharField(max_length=32, blank=True)
+    push_operlog_stamp = models.CharField(max_length=32, blank=True)
+    firmware = models.CharField(_("firmware"), max_length=100, blank=True)
     history = HistoricalRecords(
         excluded_fields=[
+            "push_attlog_stamp",
+            "push_operlog_stamp",
+            "firmware",
             "comm_key",
             "last_contact_at",
             "last_success_at",
@@ -112,6 +121,8 @@ class Device(models.Model):
         from attendance.network import validate_device_host
 
         super().clean()
+        if self.protocol == Protocol.PULL and not (self.host or "").strip():
+            raise ValidationError({"host": _("Mesin tarik perlu alamat IP/host; mesin kirim (ADMS) tidak.")})
         try:
             validate_device_host(self.host)
         except ValidationError as exc:
@@ -592,3 +603,135 @@ class PunchCorrection(DecidedRequest):
 
     def covered_days(self) -> list[dt.date]:
         return [self.date]  # a departure after midnight still belongs to its working day
+
+
+# Attendance III: machines that call the portal (ADMS push) ----------------------------------------------
+
+
+class PushRequest(models.Model):
+    """One upload from a machine, stored as received (templates redacted) *before* it is parsed, in its own
+    transaction: a body a parser could not read, or one from a serial not registered yet, can be replayed
+    later (``attendance.push.push_replay``). Never edited except for the outcome of its processing."""
+
+    SCOPE_DESA = "device__desa"
+    SCOPE_KECAMATAN = "device__desa__kecamatan"
+
+    class Outcome(models.TextChoices):
+        STORED = "stored", _("Disimpan, belum diproses")
+        PROCESSED = "processed", _("Diproses")
+        UNREGISTERED = "unregistered", _("Mesin belum terdaftar")
+        FAILED = "failed", _("Gagal diproses")
+
+    serial_number = models.CharField(max_length=50, db_index=True)
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, null=True, blank=True, related_name="push_requests")
+    table = models.CharField(max_length=20)
+    query = models.CharField(max_length=500, blank=True)
+    body = models.TextField(blank=True)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    outcome = models.CharField(max_length=15, choices=Outcome, default=Outcome.STORED)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    lines_ok = models.PositiveIntegerField(default=0)
+    lines_new = models.PositiveIntegerField(default=0)
+    lines_bad = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        verbose_name = _("kiriman mesin")
+        verbose_name_plural = _("kiriman mesin")
+
+    def __str__(self) -> str:
+        return f"{self.serial_number} {self.table} {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+
+class DeviceEvent(models.Model):
+    """The device's event log: operation-log lines, lines that could not be read (kept, counted, never
+    silently dropped), refused uploads, registration. Shown on the device page."""
+
+    SCOPE_DESA = "device__desa"
+    SCOPE_KECAMATAN = "device__desa__kecamatan"
+
+    class Kind(models.TextChoices):
+        OPLOG = "oplog", _("Log operasi mesin")
+        MALFORMED = "malformed", _("Baris tidak terbaca")
+        REFUSED = "refused", _("Kiriman ditolak")
+        REGISTERED = "registered", _("Didaftarkan")
+        COMMAND = "command", _("Perintah")
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=12, choices=Kind)
+    detail = models.TextField()
+    request = models.ForeignKey(PushRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["device", "-at"])]
+        verbose_name = _("peristiwa mesin")
+        verbose_name_plural = _("peristiwa mesin")
+
+    def __str__(self) -> str:
+        return f"{self.device_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class DeviceCommand(models.Model):
+    """A command queued for a push machine: delivered on its next ``getrequest`` (claimed there with a
+    conditional UPDATE, so two polls never deliver it twice), answered through ``devicecmd``."""
+
+    SCOPE_DESA = "device__desa"
+    SCOPE_KECAMATAN = "device__desa__kecamatan"
+
+    class Kind(models.TextChoices):
+        BACKFILL = "backfill", _("Kirim ulang absen (rentang waktu)")
+        INFO = "info", _("Baca info mesin")
+        SET_TIME = "set_time", _("Setel jam mesin")
+        RELOAD_USERS = "reload_users", _("Muat ulang pengguna")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Menunggu mesin")
+        SENT = "sent", _("Terkirim ke mesin")
+        DONE = "done", _("Berhasil")
+        FAILED = "failed", _("Gagal")
+
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="commands")
+    kind = models.CharField(max_length=15, choices=Kind)
+    command = models.TextField()
+    state = models.CharField(max_length=10, choices=State, default=State.QUEUED)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    return_code = models.IntegerField(null=True, blank=True)
+    result = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["device", "state"])]
+        verbose_name = _("perintah mesin")
+        verbose_name_plural = _("perintah mesin")
+
+    def __str__(self) -> str:
+        return f"{self.device_id} #{self.pk} {self.kind} {self.state}"
+
+
+class UnregisteredDevice(models.Model):
+    """A serial that called the portal without being registered as a push machine: refused, counted, and
+    listed under "mesin belum terdaftar" until the Kasi Tapem registers it (its stored uploads are then
+    replayed). ``stored_bytes`` caps what an unknown caller may make the server keep."""
+
+    serial_number = models.CharField(max_length=50, unique=True)
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+    requests = models.PositiveIntegerField(default=0)
+    stored_bytes = models.PositiveIntegerField(default=0)
+    last_addr = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen"]
+        verbose_name = _("mesin belum terdaftar")
+        verbose_name_plural = _("mesin belum terdaftar")
+
+    def __str__(self) -> str:
+        return self.serial_number

@@ -10,7 +10,8 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Su
 from django.db.models.functions import Coalesce
 
 from attendance.choices import Health
-from attendance.models import Device, DeviceUser, Punch, SyncRun
+from attendance.models import Device, DeviceCommand, DeviceEvent, DeviceUser, Punch, SyncRun, UnregisteredDevice
+from portal import permissions
 from portal.models import Perangkat, User
 from portal.scoping import restrict
 
@@ -30,6 +31,22 @@ def health(device: Device, now: dt.datetime) -> str:
 
 def device_list(*, user: User) -> QuerySet[Device]:
     return restrict(Device.objects.select_related("desa", "desa__kecamatan"), user)
+
+
+def device_commands(*, user: User) -> QuerySet[DeviceCommand]:
+    return restrict(DeviceCommand.objects.select_related("device", "created_by"), user)
+
+
+def device_events(*, user: User) -> QuerySet[DeviceEvent]:
+    return restrict(DeviceEvent.objects.select_related("device"), user)
+
+
+def unregistered_devices(*, user: User) -> QuerySet[UnregisteredDevice]:
+    """Serials that called without being registered. They belong to no desa yet, so ``restrict`` cannot place
+    them: kecamatan staff (who register machines) see them, nobody else."""
+    if user is None or not user.is_authenticated or not permissions.is_kecamatan_staff(user):
+        return UnregisteredDevice.objects.none()
+    return UnregisteredDevice.objects.all()
 
 
 def sync_runs(*, user: User) -> QuerySet[SyncRun]:

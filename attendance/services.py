@@ -147,7 +147,7 @@ def _stored(device: Device, run: SyncRun, data) -> PullResult:
     stored = punches_insert(device=device, records=data.records)
     new = stored.new
     _mark_days(device, stored.days, now)
-    _sync_users(device, data.users)
+    device_users_sync(device, data.users)
     offset = int((_aware(device, data.device_time) - now).total_seconds())
     Device.objects.filter(pk=device.pk).update(
         last_contact_at=now,
@@ -163,7 +163,7 @@ def _stored(device: Device, run: SyncRun, data) -> PullResult:
     run.finished_at, run.outcome = now, RunOutcome.SUCCESS
     run.records_read, run.records_new, run.duplicates, run.users_read = read, new, read - new, len(data.users)
     run.save()
-    _check_capacity(device, data.record_count, data.record_capacity)
+    device_capacity_check(device, data.record_count, data.record_capacity)
     return PullResult(RunOutcome.SUCCESS, read=read, new=new, duplicates=read - new, run_id=run.pk)
 
 
@@ -181,7 +181,7 @@ def _mark_days(device: Device, new_days: set[dt.date], now: dt.datetime) -> None
     dirty.status_mark_dirty((device.desa_id, day) for day in days)
 
 
-def _sync_users(device: Device, users: list[tuple[str, str, int]]) -> None:
+def device_users_sync(device: Device, users: list[tuple[str, str, int]]) -> None:
     DeviceUser.objects.bulk_create(
         [DeviceUser(device=device, pin=pin, name=name, privilege=priv) for pin, name, priv in users],
         ignore_conflicts=True,
@@ -201,16 +201,16 @@ def _failed(device: Device, run: SyncRun, error: str, *, detail: str = "") -> Pu
         run.finished_at, run.outcome, run.error, run.error_detail = now, RunOutcome.FAILED, error, detail
         run.save()
         if device.consecutive_failures == settings.ATTENDANCE_FAILURE_ALERT_AFTER:
-            _alert(device, f"dev:{device.pk}:down:{run.pk}", device_down_payload(device, error))
+            device_alert(device, f"dev:{device.pk}:down:{run.pk}", device_down_payload(device, error))
     log.warning("pull of device %s failed: %s (%s)", device.serial_number, error, detail)
     return PullResult(RunOutcome.FAILED, error=error, run_id=run.pk)
 
 
-def _check_capacity(device: Device, records: int, capacity: int) -> None:
+def device_capacity_check(device: Device, records: int, capacity: int) -> None:
     """A full device silently deletes its oldest punches: warn at 80 %, once per day."""
     if capacity and records >= capacity * settings.ATTENDANCE_CAPACITY_ALERT / 100:
         key = f"dev:{device.pk}:cap:{timezone.localdate():%Y%m%d}"
-        _alert(device, key, device_full_payload(device, records, capacity))
+        device_alert(device, key, device_full_payload(device, records, capacity))
 
 
 def device_down_payload(device: Device, error: str) -> dict:
@@ -248,6 +248,22 @@ def device_full_payload(device: Device, records: int, capacity: int) -> dict:
     return _device_payload(device, title, message)
 
 
+def device_silent_payload(device: Device, since: dt.datetime) -> dict:
+    """The Kasi's notice that a push (ADMS) machine stopped calling the server."""
+    title = notify.text(gettext_noop("Mesin absensi %(name)s tidak mengirim data"), name=device.name)
+    message = notify.text(
+        gettext_noop(
+            "Mesin %(name)s (Desa %(desa)s, nomor seri %(serial)s) tidak menghubungi server sejak %(since)s. "
+            "Periksa listrik, jaringan internet kantor desa dan alamat server di menu Cloud Server mesin."
+        ),
+        name=device.name,
+        desa=device.desa.nama,
+        serial=device.serial_number,
+        since=timezone.localtime(since).strftime("%d/%m/%Y %H:%M"),
+    )
+    return _device_payload(device, title, message)
+
+
 def _device_payload(device: Device, title, message) -> dict:
     return notify.payload_build(
         title=title,
@@ -259,7 +275,7 @@ def _device_payload(device: Device, title, message) -> dict:
     )
 
 
-def _alert(device: Device, key: str, payload: dict) -> None:
+def device_alert(device: Device, key: str, payload: dict) -> None:
     kasi = User.objects.filter(kecamatan_id=device.desa.kecamatan_id, role=Role.KASI_TAPEM, is_active=True)
     notify.deliveries_create(
         event_key=key,

@@ -1,10 +1,19 @@
 from django.urls import path
 
-from attendance import views, views_corrections, views_leave, views_review, views_schedules
+from attendance import views, views_corrections, views_leave, views_push, views_review, views_schedules
 
 urlpatterns = [
+    # Machines that call the portal (ADMS push), at the paths their firmware uses; old firmware adds ".aspx".
+    path("iclock/cdata", views_push.cdata, name="iclock-cdata"),
+    path("iclock/cdata.aspx", views_push.cdata),
+    path("iclock/getrequest", views_push.getrequest, name="iclock-getrequest"),
+    path("iclock/getrequest.aspx", views_push.getrequest),
+    path("iclock/devicecmd", views_push.devicecmd, name="iclock-devicecmd"),
+    path("iclock/devicecmd.aspx", views_push.devicecmd),
     path("absensi/mesin/", views.device_list, name="attendance-devices"),
     path("absensi/mesin/<int:pk>/", views.device_detail, name="attendance-device"),
+    path("absensi/mesin/<int:pk>/perintah/", views.device_command, name="attendance-device-command"),
+    path("absensi/mesin/belum-terdaftar/<int:pk>/daftar/", views.unregistered_register, name="attendance-register"),
     path("absensi/pin-belum-ditautkan/", views.unmapped, name="attendance-unmapped"),
     path("absensi/pengguna-mesin/<int:pk>/tautkan/", views.link, name="attendance-link"),
     path("absensi/absen/", views.punch_list, name="attendance-punches"),

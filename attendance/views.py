@@ -11,13 +11,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from attendance import selectors, services
+from attendance import push, selectors, services
+from attendance.choices import Protocol
+from attendance.forms import PushCommandForm, RegisterPushForm
 from attendance.models import DeviceUser
 from portal import params, permissions, web
 from portal.api.base import is_db_int
@@ -31,7 +33,35 @@ def device_list(request):
     devices = list(selectors.device_list(user=request.user))
     for d in devices:
         d.health = selectors.health(d, now)
-    return render(request, "attendance/devices.html", {"devices": devices})
+    unregistered = list(selectors.unregistered_devices(user=request.user)[:100])
+    for row in unregistered:
+        row.form = RegisterPushForm(user=request.user, prefix=f"sn-{row.pk}")
+    context = {"devices": devices, "unregistered": unregistered, "iclock_url": request.build_absolute_uri("/")}
+    return render(request, "attendance/devices.html", context)
+
+
+@login_required
+@require_POST
+def unregistered_register(request, pk: int):
+    """The Kasi Tapem's one click: this serial is the push machine of that desa."""
+    row = get_object_or_404(selectors.unregistered_devices(user=request.user), pk=pk)
+    form = RegisterPushForm(request.POST, user=request.user, prefix=f"sn-{row.pk}")
+    if not form.is_valid():
+        messages.error(request, _("Pilih desa mesin %(sn)s.") % {"sn": row.serial_number})
+        return redirect("attendance-devices")
+    try:
+        device = push.device_register_push(
+            actor=request.user, serial=row.serial_number, desa=form.cleaned_data["desa"], name=form.cleaned_data["name"]
+        )
+    except ValidationError as exc:
+        messages.error(request, web.error_text(exc))
+        return redirect("attendance-devices")
+    messages.success(
+        request,
+        _("Mesin %(sn)s terdaftar untuk Desa %(desa)s; absen yang sudah dikirimnya sedang dimasukkan.")
+        % {"sn": device.serial_number, "desa": device.desa.nama},
+    )
+    return redirect("attendance-device", pk=device.pk)
 
 
 @login_required
@@ -44,9 +74,56 @@ def device_detail(request, pk: int):
         "device": device,
         "runs": runs,
         "device_users": users,
-        "can_pull": permissions.is_kecamatan_staff(request.user),
+        "can_pull": permissions.is_kecamatan_staff(request.user) and device.protocol == Protocol.PULL,
+        **_push_context(request, device),
     }
     return render(request, "attendance/device.html", context)
+
+
+def _push_context(request, device, form=None) -> dict:
+    if device.protocol != Protocol.PUSH:
+        return {}
+    return {
+        "commands": selectors.device_commands(user=request.user).filter(device=device)[:20],
+        "events": selectors.device_events(user=request.user).filter(device=device)[:50],
+        "command_form": (form or PushCommandForm()) if permissions.is_kecamatan_staff(request.user) else None,
+        "iclock_url": request.build_absolute_uri("/"),
+    }
+
+
+@login_required
+@require_POST
+def device_command(request, pk: int):
+    device = get_in_scope_or_404(selectors.device_list(user=request.user), request.user, pk=pk)
+    form = PushCommandForm(request.POST)
+    if form.is_valid():
+        try:
+            command = push.device_command_queue(
+                actor=request.user,
+                device=device,
+                kind=form.cleaned_data["kind"],
+                start=form.cleaned_data.get("start"),
+                end=form.cleaned_data.get("end"),
+            )
+        except ValidationError as exc:
+            web.form_add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Perintah #%(id)s menunggu mesin; terkirim saat mesin menghubungi server berikutnya.")
+                % {"id": command.pk},
+            )
+            return redirect("attendance-device", pk=device.pk)
+    # Kept as typed, with the error beside the field.
+    device.health = selectors.health(device, timezone.now())
+    context = {
+        "device": device,
+        "runs": selectors.sync_runs(user=request.user).filter(device=device)[:30],
+        "device_users": selectors.device_users(user=request.user).filter(device=device),
+        "can_pull": False,
+        **_push_context(request, device, form),
+    }
+    return render(request, "attendance/device.html", context, status=400)
 
 
 @login_required

@@ -57,6 +57,8 @@ X_FRAME_OPTIONS = "DENY"
 # Behind HTTPS (README "Deployment"): redirect plain HTTP, tell browsers to stay on HTTPS, and trust the proxy's
 # scheme header only when it is named (a header any client could send must never be trusted by default).
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# Fingerprint machines that push (ADMS) mostly speak plain HTTP only: never redirect them to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^iclock/"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
@@ -324,6 +326,10 @@ SPECTACULAR_SETTINGS = {
         "HolidayKindEnum": "portal.models.HariLibur.Jenis",
         "EvaluationOutcomeEnum": "monev.choices.Outcome",
         "PunchKindEnum": "attendance.choices.PunchKind",
+        "DeviceCommandStateEnum": "attendance.models.DeviceCommand.State",
+        "RequestStateEnum": "attendance.choices.RequestState",
+        "DeviceCommandKindEnum": "attendance.models.DeviceCommand.Kind",
+        "DeviceEventKindEnum": "attendance.models.DeviceEvent.Kind",
     },
 }
 
@@ -390,3 +396,11 @@ ATTENDANCE_TK_STREAK = env_int("ATTENDANCE_TK_STREAK", 3, minimum=1)  # consecut
 # the emulated demo fleet and the tests; anything else (a desa's public IP, a DDNS name) only when listed.
 ATTENDANCE_ALLOW_LOOPBACK = env_bool("ATTENDANCE_ALLOW_LOOPBACK", DEBUG)
 ATTENDANCE_ALLOWED_HOSTS = env_list("ATTENDANCE_ALLOWED_HOSTS", [])
+# Push machines (ADMS, /iclock/): the largest upload body kept (a real batch is a few kB; a backfill of a
+# month of a busy office well under 1 MB), how often a machine polls, and what an unregistered serial may make
+# the server store (replayed when it is registered) and how often it may knock.
+ADMS_MAX_BODY_BYTES = env_int("ADMS_MAX_BODY_BYTES", 2_000_000, minimum=10_000)
+ADMS_POLL_SECONDS = env_int("ADMS_POLL_SECONDS", 30, minimum=5)
+ADMS_UNREGISTERED_KEEP_BYTES = env_int("ADMS_UNREGISTERED_KEEP_BYTES", 5_000_000, minimum=0)
+ADMS_UNREGISTERED_MAX_SERIALS = env_int("ADMS_UNREGISTERED_MAX_SERIALS", 200, minimum=1)
+ADMS_UNREGISTERED_PER_MINUTE = env_int("ADMS_UNREGISTERED_PER_MINUTE", 30, minimum=1)

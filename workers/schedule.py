@@ -36,6 +36,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 60.0,
         "options": {"expires": 60},
     },
+    # Every 5 minutes: alert the Kasi Tapem, once per silence, about push (ADMS) machines that stopped calling.
+    "attendance-push-silent": {
+        "task": "workers.tasks.push_silent_task",
+        "schedule": 300.0,
+        "options": {"expires": 300},
+    },
     # https://crontab.guru/#30_17_*_*_* — 00:30 WIB: close yesterday for every desa, devices or not, so each
     # working day gets a status (ND where nothing reported).
     "attendance-close-day": {

@@ -107,6 +107,20 @@ def device_pull_task(device_id: int, trigger: str = "beat") -> dict:
     return {"outcome": result.outcome, "read": result.read, "new": result.new, "error": result.error}
 
 
+@shared_task(name="workers.tasks.push_replay_task")
+def push_replay_task(device_id: int) -> int:
+    from attendance.push import push_replay
+
+    return push_replay(device_id)
+
+
+@shared_task(name="workers.tasks.push_silent_task")
+def push_silent_task() -> int:
+    from attendance.push import silent_push_devices_alert
+
+    return silent_push_devices_alert()
+
+
 @shared_task(name="workers.tasks.attendance_status_task")
 def attendance_status_task() -> int:
     """Recompute the (desa, day) statuses marked dirty; several workers may run it at once (SKIP LOCKED)."""

@@ -1,10 +1,13 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from attendance.api import views
+from attendance.api import push, views
 
 router = SimpleRouter()
 router.register("attendance/devices", views.DeviceViewSet, basename="device")
+router.register("attendance/device-commands", push.DeviceCommandViewSet, basename="device-command")
+router.register("attendance/device-events", push.DeviceEventViewSet, basename="device-event")
+router.register("attendance/unregistered-devices", push.UnregisteredDeviceViewSet, basename="unregistered-device")
 router.register("attendance/sync-runs", views.SyncRunViewSet, basename="sync-run")
 router.register("attendance/punches", views.PunchViewSet, basename="punch")
 router.register("attendance/device-users", views.DeviceUserViewSet, basename="device-user")

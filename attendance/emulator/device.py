@@ -29,6 +29,7 @@ FAULTS = frozenset(
 RECORD_SIZES = (8, 16, 40, 49)
 USER_SIZES = (28, 72)
 USER_ADMIN = 14
+FIRMWARE_VERSION = "Ver 6.60 Apr 28 2018"
 
 USER_28 = struct.Struct("<HB5s8sIxBhI")
 USER_72 = struct.Struct("<HB8s24sIx7sx24s")
@@ -155,6 +156,9 @@ class EmulatedDevice:
         self.enabled = True
         self.users: list[DeviceUser] = make_users(users, seed) if isinstance(users, int) else list(users)
         self.records: list[Punch] = []
+        # Records deleted from the front (full log, CLEAR): a push cursor counts positions ever written, so
+        # cyclic deletion never makes it skip a punch that was not sent yet.
+        self.dropped = 0
         if isinstance(records, int):
             records = generate_recent([u.user_id for u in self.users], records, holidays=holidays, seed=seed)
         self.load_records(records)
@@ -178,6 +182,7 @@ class EmulatedDevice:
         excess = len(self.records) - self.capacity
         if excess > 0:
             del self.records[:excess]
+            self.dropped += excess
 
     # -- users and punches ---------------------------------------------------------------------------------------
 
@@ -218,7 +223,15 @@ class EmulatedDevice:
     def clear(self) -> None:
         """CMD_CLEAR_ATTLOG: wipe the attendance log (users stay)."""
         with self.lock:
+            self.dropped += len(self.records)
             self.records.clear()
+
+    def appended_since(self, position: int) -> tuple[list[Punch], int]:
+        """The punches written at or after log `position` that the device still holds, and the position after
+        the last one (what a push cursor moves to once they are acknowledged)."""
+        with self.lock:
+            start = max(0, position - self.dropped)
+            return self.records[start:], self.dropped + len(self.records)
 
     # -- clock ---------------------------------------------------------------------------------------------------
 

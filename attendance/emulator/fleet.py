@@ -3,13 +3,18 @@
 Each machine holds the last 30 days of realistic punches for its staff and fills itself as the day goes
 on: a punch planned for 07:31 appears on the device at 07:31 WIB. The device clocks read WIB, whatever the
 host's own zone. Serial numbers and ports follow ``demo_serial`` / ``demo_port`` (the demo loader
-registers the same ones)."""
+registers the same ones).
+
+With ``--push-to URL --push N`` the last N machines do not listen: they call the portal over HTTP like ZKTeco
+machines in ADMS ("push") mode, each in its own thread (``push.PushClient.run``). ``make run`` pushes from
+``PUSH_MACHINES`` of them, and the demo loader registers exactly those as push machines."""
 
 from __future__ import annotations
 
 import argparse
 import csv
 import datetime as dt
+import logging
 import signal
 import sys
 import threading
@@ -19,11 +24,16 @@ from zoneinfo import ZoneInfo
 
 from .device import EmulatedDevice
 from .patterns import generate_punches
-from .server import start_emulator
+from .push import PushClient
+from .server import EmulatorHandle, start_emulator
 
 CSV = Path(__file__).resolve().parents[2] / "portal" / "data" / "wilayah_pucuk.csv"
 BASE_PORT = 14370
 WIB = ZoneInfo("Asia/Jakarta")
+# How many demo machines call the portal (the last ones of ``desa_codes``): the Procfile's ``--push`` and the
+# demo loader's registrations must agree, or a machine pushes to a portal that expects to pull it.
+PUSH_MACHINES = 4
+PUSH_ERROR_DELAY = 5.0  # until the portal's own ErrorDelay arrives: `make run` starts the web server alongside
 
 
 def demo_serial(kode: str) -> str:
@@ -32,6 +42,11 @@ def demo_serial(kode: str) -> str:
 
 def demo_port(index: int, base: int = BASE_PORT) -> int:
     return base + index
+
+
+def is_push_machine(index: int, count: int, push: int = PUSH_MACHINES) -> bool:
+    """The last ``push`` of ``count`` machines call the portal; the others wait to be pulled."""
+    return index >= count - push
 
 
 def desa_codes(path: Path = CSV) -> list[str]:
@@ -74,25 +89,55 @@ def release_due(device: EmulatedDevice, plan: list, released: int) -> int:
     return released
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m attendance.emulator.fleet", description=__doc__)
     parser.add_argument("--base-port", type=int, default=BASE_PORT)
     parser.add_argument("--users", type=int, default=10)
+    parser.add_argument(
+        "--push-to", metavar="URL", help="the portal the push machines call, e.g. http://127.0.0.1:8000"
+    )
+    parser.add_argument("--push", type=int, default=0, metavar="N", help="how many machines (the last ones) push")
     args = parser.parse_args(argv)
-    fleet = []
-    for index, kode in enumerate(desa_codes()):
-        device, plan = build(kode, index, args.users)
-        handle = start_emulator(port=demo_port(index, args.base_port), device=device)
-        fleet.append([handle, plan, release_due(device, plan, 0)])
-        print(f"{demo_serial(kode)} listening on 127.0.0.1:{handle.port}", flush=True)
+    if args.push < 0:
+        parser.error("--push must not be negative")
+    if args.push and not args.push_to:
+        parser.error("--push needs --push-to URL")
+    return args
+
+
+def _start_push(device: EmulatedDevice, url: str, stop: threading.Event) -> threading.Thread:
+    client = PushClient(url, device, error_delay=PUSH_ERROR_DELAY)
+    thread = threading.Thread(target=client.run, args=(stop,), name=f"push-{device.serial_number}", daemon=True)
+    thread.start()
+    return thread
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")  # push uploads show in `make run`'s output
     stop = threading.Event()
+    codes = desa_codes()
+    fleet: list[list] = []  # [device, plan, released]
+    handles: list[EmulatorHandle] = []
+    threads: list[threading.Thread] = []
+    for index, kode in enumerate(codes):
+        device, plan = build(kode, index, args.users)
+        fleet.append([device, plan, release_due(device, plan, 0)])
+        if is_push_machine(index, len(codes), args.push):
+            threads.append(_start_push(device, args.push_to, stop))
+            print(f"{device.serial_number} pushing to {args.push_to}", flush=True)
+        else:
+            handles.append(start_emulator(port=demo_port(index, args.base_port), device=device))
+            print(f"{device.serial_number} listening on 127.0.0.1:{handles[-1].port}", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     while not stop.wait(30):
         for entry in fleet:
-            entry[2] = release_due(entry[0].device, entry[1], entry[2])
-    for handle, _plan, _released in fleet:
+            entry[2] = release_due(*entry)
+    for handle in handles:
         handle.stop()
+    for thread in threads:
+        thread.join(timeout=5)
     time.sleep(0.1)
     return 0
 

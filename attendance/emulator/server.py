@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import protocol as p
-from .device import EmulatedDevice
+from .device import FIRMWARE_VERSION, EmulatedDevice
 
 DIRECT_LIMIT = 1016  # largest buffer answered inline to CMD_PREPARE_BUFFER: pyzk reads that reply with recv(1024)
 POLL = 0.2  # seconds between checks of the stop flag in accept/recv loops
@@ -54,7 +54,7 @@ class CommandHandler:
             p.CMD_ENABLEDEVICE: self._enable,
             p.CMD_DISABLEDEVICE: self._disable,
             p.CMD_OPTIONS_RRQ: self._options,
-            p.CMD_GET_VERSION: lambda s, r: self._ok(s, r, b"Ver 6.60 Apr 28 2018\x00"),
+            p.CMD_GET_VERSION: lambda s, r: self._ok(s, r, FIRMWARE_VERSION.encode() + b"\x00"),
             p.CMD_GET_TIME: lambda s, r: self._ok(s, r, struct.pack("<I", p.encode_time(self.device.now()))),
             p.CMD_SET_TIME: self._set_time,
             p.CMD_GET_FREE_SIZES: lambda s, r: self._ok(s, r, self.device.free_sizes()),

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from django.db.models import F
 
+from attendance.choices import Protocol
 from attendance.demo import demo_load
-from attendance.emulator.fleet import BASE_PORT
+from attendance.emulator.fleet import BASE_PORT, PUSH_MACHINES, demo_port, demo_serial, desa_codes
 from attendance.models import Device, Punch
 from attendance.services import device_pull
 from portal.services import wilayah_load_csv
@@ -44,3 +45,22 @@ def test_fleet_answers_the_demo_devices():
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+@pytest.mark.django_db
+def test_demo_registers_the_fleets_push_machines_as_push():
+    wilayah_load_csv()
+    demo_load()
+    codes = desa_codes()
+    pushers = {demo_serial(kode) for kode in codes[-PUSH_MACHINES:]}
+    push = Device.objects.filter(protocol=Protocol.PUSH)
+    assert set(push.values_list("serial_number", flat=True)) == pushers
+    assert set(push.values_list("host", "port")) == {("", 4370)}
+    pulled = {(d.serial_number, d.host, d.port) for d in Device.objects.filter(protocol=Protocol.PULL)}
+    assert pulled == {(demo_serial(k), "127.0.0.1", demo_port(i)) for i, k in enumerate(codes[:-PUSH_MACHINES])}
+    # A demo database from before the machine pushed: the next load makes it follow the fleet again.
+    Device.objects.filter(serial_number=min(pushers)).update(protocol=Protocol.PULL, host="127.0.0.1", port=14383)
+    demo_load()
+    assert set(Device.objects.filter(protocol=Protocol.PUSH).values_list("serial_number", "host", "port")) == {
+        (serial, "", 4370) for serial in pushers
+    }
