@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from attendance import schedules, selectors
-from attendance.choices import MissingPunchPolicy, PunchKind
+from attendance.choices import MissingPunchPolicy, Protocol, PunchKind
 from attendance.models import (
     AttendancePolicy,
     AttendanceWarning,
@@ -107,6 +107,16 @@ class DeviceSerializer(serializers.ModelSerializer):
 
     def get_health(self, obj) -> str:
         return selectors.health(obj, timezone.now())
+
+    def validate(self, attrs):
+        # The model's rule (``Device.clean``): a pull machine needs a host, a push machine calls in without one.
+        protocol = attrs.get("protocol", getattr(self.instance, "protocol", Protocol.PULL))
+        host = attrs.get("host", getattr(self.instance, "host", ""))
+        if protocol == Protocol.PULL and not (host or "").strip():
+            raise serializers.ValidationError(
+                {"host": _("Mesin tarik perlu alamat IP/host; mesin kirim (ADMS) tidak.")}
+            )
+        return attrs
 
 
 class SyncRunSerializer(serializers.ModelSerializer):

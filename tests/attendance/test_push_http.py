@@ -172,3 +172,32 @@ def test_a_machine_moved_from_pull_to_push_never_doubles_a_punch(live_server, te
         "pull",
         "push",
     ]
+
+
+def test_a_machine_moved_back_from_push_to_pull_never_doubles_a_punch(live_server, client, tenancy):
+    from tests.helpers import login
+
+    emulated = machine()
+    device = registered(emulated, tenancy.desa_a)
+    pin = emulated.users[0].user_id
+    for minute in (0, 10):
+        emulated.add_punch(pin, MONDAY.replace(hour=7, minute=minute))
+    pusher = PushClient(live_server.url, emulated)
+    pusher.handshake()
+    pusher.push_attlog()
+    emulated.add_punch(pin, MONDAY.replace(hour=16))  # after the last push
+    handle = start_emulator(device=emulated, port=0)
+    try:
+        login(client, tenancy.kasi_tapem)
+        url = f"/api/v1/attendance/devices/{device.pk}/"
+        refused = client.patch(url, {"protocol": "pull"}, content_type="application/json")
+        assert refused.status_code == 400 and "host" in refused.json()["fields"]  # a pull machine needs a host
+        moved = client.patch(
+            url, {"protocol": "pull", "host": "127.0.0.1", "port": handle.port}, content_type="application/json"
+        )
+        assert moved.status_code == 200, moved.content
+        assert device_pull(device_id=device.pk, trigger="test").new == 1  # the whole log read, one new punch
+    finally:
+        handle.stop()
+    assert len(punches(device)) == 3
+    assert client.get("/iclock/cdata", {"SN": emulated.serial_number}).status_code == 403  # no longer served
