@@ -357,3 +357,10 @@ class LetterTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_level_display()} ({self.kecamatan or 'semua'})"
+
+
+# Monev III lives in its own modules, one per part (plan and visits, APBDes lines and figures, indicators); they
+# are imported here so Django sees them as models of this one app.
+from monev.models_apbdes import *  # noqa: E402,F403
+from monev.models_iku import *  # noqa: E402,F403
+from monev.models_visits import *  # noqa: E402,F403

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from monev import views
 
@@ -18,4 +18,8 @@ urlpatterns = [
     path("monev/berkas/<int:pk>/", views.file_download, name="monev-file"),
     path("monev/kewajiban/<int:pk>/teguran/", views.sanction_create, name="monev-sanction-create"),
     path("monev/teguran/<int:pk>/surat/", views.sanction_letter, name="monev-sanction-letter"),
+    # Monev III, one module per part.
+    path("", include("monev.urls_visits")),
+    path("", include("monev.urls_apbdes")),
+    path("", include("monev.urls_iku")),
 ]

@@ -1,0 +1,7 @@
+"""Monev III API: apbdes (registered by monev/api/urls.py)."""
+
+from __future__ import annotations
+
+
+def register(router) -> None:
+    """Add this part's viewsets to the monev API router."""

@@ -1,0 +1,5 @@
+"""Monev III models: apbdes (imported by monev/models.py so Django sees one app)."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

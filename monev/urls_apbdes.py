@@ -1,0 +1,3 @@
+"""Monev III pages: apbdes (included by monev/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Monev III pages: iku (included by monev/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Monev III pages: visits (included by monev/urls.py)."""
+
+urlpatterns: list = []
