@@ -49,6 +49,18 @@ def _refused(serial: str) -> HttpResponse:
     return _text(f"UNKNOWN DEVICE {serial}\n", status=403)
 
 
+def _registered(request):
+    """The registered push machine named by ``SN``, or the answer that refuses the request (400 without a
+    serial, 403 for a serial that is not a registered, enabled push machine)."""
+    serial = _serial(request)
+    if not serial:
+        return _text("SN wajib diisi\n", status=400)
+    try:
+        return push.push_device(serial)
+    except push.Unregistered:
+        return _refused(serial)
+
+
 def _options(device) -> str:
     now = timezone.now()
     return adms.options_block(
@@ -120,13 +132,9 @@ def _handshake(request, serial: str) -> HttpResponse:
 @csrf_exempt
 @require_http_methods(["GET"])
 def getrequest(request):
-    serial = _serial(request)
-    if not serial:
-        return _text("SN wajib diisi\n", status=400)
-    try:
-        device = push.push_device(serial)
-    except push.Unregistered:
-        return _refused(serial)
+    device = _registered(request)
+    if isinstance(device, HttpResponse):
+        return device
     now = timezone.now()
     push.contact_record(device, now=now)
     if request.GET.get("INFO"):
@@ -137,16 +145,12 @@ def getrequest(request):
 @csrf_exempt
 @require_http_methods(["POST"])
 def devicecmd(request):
-    serial = _serial(request)
-    if not serial:
-        return _text("SN wajib diisi\n", status=400)
-    try:
-        device = push.push_device(serial)
-    except push.Unregistered:
-        return _refused(serial)
+    device = _registered(request)
+    if isinstance(device, HttpResponse):
+        return device
     body = _body(request)
     if body is None:
-        push.oversized_note(serial, request.META.get("CONTENT_LENGTH", ""))
+        push.oversized_note(device.serial_number, request.META.get("CONTENT_LENGTH", ""))
         return _text("Badan kiriman terlalu besar\n", status=413)
     now = timezone.now()
     push.contact_record(device, now=now)
