@@ -15,6 +15,7 @@ from monev import rules, services
 from monev.choices import State
 from monev.models import DocumentType, DocumentTypeSchedule, Obligation
 from portal.calendar import holidays_sync
+from portal.choices import Role
 from portal.models import User
 
 # Example dates only: the real ones come each year from the PMK (Dana Desa) and the Perbup (ADD).
@@ -53,6 +54,16 @@ def demo_load() -> None:
             _demo_budget_chain(y)
         _demo_activity(year)
     services.obligations_mark_overdue(today=timezone.localdate())
+    _demo_indicators()
+
+
+def _demo_indicators() -> None:
+    """The Renstra's indicators and targets, and the IKM results it reports, entered as by the Camat."""
+    from monev.services_iku import plan_demo
+
+    camat = User.objects.filter(role=Role.CAMAT, is_active=True).order_by("pk").first()
+    if camat is not None:
+        plan_demo(actor=camat)
 
 
 CHAIN = ("RAPERDES_APBDES", "EVALUASI_APBDES", "PERBAIKAN_APBDES")

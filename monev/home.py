@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from monev import rules, selectors
+from monev import rules, selectors, selectors_visits
 from monev.choices import Responsible, State, SubmissionStatus
 from monev.models import DocumentType, Obligation, Sanction
 from portal.choices import Role
@@ -57,9 +57,34 @@ def _obligation_section(key, title, queryset, today, detail, *, order, empty="",
     return Section(key, title, url, items, total=total, empty=empty, order=order)
 
 
+def overdue_recommendations_section(user: User, today: dt.date) -> Section:
+    """Monev recommendations past their due date and still waiting for the desa: two queries, whatever the
+    number of desa."""
+    rows = selectors_visits.overdue(user=user, today=today).order_by("due_date", "id")
+    total = rows.count()
+    items = [
+        Item(
+            f"{r.visit.desa.nama} — {r.text[:80]}",
+            reverse("monev-visit-detail", args=[r.visit_id]) + f"#rec-{r.pk}",
+            _("tenggat %(due)s · %(n)d hari terlambat") % {"due": day(r.due_date), "n": (today - r.due_date).days},
+            "danger",
+        )
+        for r in (rows[:HEAD] if total else [])
+    ]
+    return Section(
+        "monev-recommendations-overdue",
+        _("Rekomendasi lewat tenggat"),
+        reverse("monev-recommendations") + "?status=lewat",
+        items,
+        total=total,
+        empty=_("Tidak ada rekomendasi yang lewat tenggat."),
+        order=14,
+    )
+
+
 def home_sections(user: User, today: dt.date) -> list[Section]:
     if user.is_desa_user:
-        return _desa_user_sections(user, today)
+        return [*_desa_user_sections(user, today), overdue_recommendations_section(user, today)]
     role = Role.ADMIN if user.is_portal_admin else user.role
     if role not in _VERIFIERS and role != Role.CAMAT:
         return []
@@ -82,6 +107,7 @@ def home_sections(user: User, today: dt.date) -> list[Section]:
     )
     if role not in _VERIFIERS:
         return sections
+    sections.append(overdue_recommendations_section(user, today))
     sections.append(
         _obligation_section(
             "monev-late",

@@ -61,4 +61,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=0, hour=0, day_of_week=1),
         "options": {"expires": 3600},
     },
+    # https://crontab.guru/#15_1_*_*_* — 08:15 WIB: monev recommendations past their due date (each stage once).
+    "visit-recommendations-overdue": {
+        "task": "workers.tasks.visit_recommendations_overdue_task",
+        "schedule": crontab(minute=15, hour=1),
+        "options": {"expires": 3600},
+    },
 }

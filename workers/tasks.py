@@ -143,3 +143,11 @@ def musrenbang_alerts_task() -> int:
     from musrenbang.services import musrenbang_alerts
 
     return musrenbang_alerts()
+
+
+@shared_task(name="workers.tasks.visit_recommendations_overdue_task")
+def visit_recommendations_overdue_task() -> int:
+    """Daily: notices for monev recommendations past their due date, once per recommendation and stage."""
+    from monev.services_visits import recommendations_notify_overdue
+
+    return recommendations_notify_overdue()
