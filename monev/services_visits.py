@@ -333,7 +333,7 @@ def _decide(actor: User, recommendation: Recommendation, to: str, note: str) -> 
 
 OVERDUE_TITLE = gettext_noop("Rekomendasi lewat tenggat: Desa %(desa)s")
 OVERDUE_MESSAGE = gettext_noop(
-    "Rekomendasi monev \u201c%(text)s\u201d (penanggung jawab: %(responsible)s) belum ditindaklanjuti %(days)s hari "
+    "Rekomendasi monev “%(text)s” (penanggung jawab: %(responsible)s) belum ditindaklanjuti %(days)s hari "
     "setelah tenggat %(due)s."
 )
 

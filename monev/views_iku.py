@@ -80,7 +80,7 @@ def chart(board: selectors_iku.Dashboard):
         segments,
         label=_("Capaian indikator kinerja terhadap target, %(period)s") % {"period": exports_iku.period_text(board)},
         scale_max=CHART_MAX,
-        ticks=[(0, "0%"), (90, "90%"), (100, "100%")],
+        ticks=[(0, "0%"), (50, "50%"), (100, "100%")],
         layout="above",
         value_width=70,
         testid="chart-iku",

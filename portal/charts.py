@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 # over the bar and its value) for a few long labels.
 WIDTH = 360
 SIDE_LABEL_WIDTH, SIDE_VALUE_WIDTH, SIDE_ROW_HEIGHT, SIDE_LABEL_CHARS = 116, 46, 21, 19
-ABOVE_ROW_HEIGHT, ABOVE_BAR_Y = 30, 15
+ABOVE_ROW_HEIGHT, ABOVE_BAR_Y, ABOVE_LABEL_CHARS = 30, 15, 58  # a label line is cut before it leaves the box
 BAR_HEIGHT = 12
 AXIS_HEIGHT = 14  # room for the scale's labels above the first row
 MIN_TEXT_WIDTH = 16  # a segment narrower than this shows its figure only in its title
@@ -143,7 +143,7 @@ def hbars(
     for i, (row, total) in enumerate(zip(rows, totals, strict=True)):
         row_top = offset + i * row_height
         item = DrawnRow(
-            label=_short(row.label, SIDE_LABEL_CHARS) if side else row.label,
+            label=_short(row.label, SIDE_LABEL_CHARS if side else ABOVE_LABEL_CHARS),
             full_label=row.label,
             url=row.url,
             label_y=coord(row_top + (bar_y + BAR_HEIGHT - 2 if side else 11)),

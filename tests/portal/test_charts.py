@@ -54,7 +54,10 @@ def test_long_labels_are_cut_beside_the_bar_but_kept_whole_in_the_title_and_abov
     side = hbars([Row(name, {"a": 1})], PARTS, label="x").rows[0]
     above = hbars([Row(name, {"a": 1})], PARTS, label="x", layout="above").rows[0]
     assert side.label.endswith("…") and len(side.label) <= charts.SIDE_LABEL_CHARS
-    assert side.full_label == name and above.label == name
+    assert side.full_label == name and above.label == name  # 51 characters fit on a line of their own
+    longer = "Persentase desa yang menyampaikan dokumen perencanaan, anggaran dan laporan tepat waktu"
+    cut = hbars([Row(longer, {"a": 1})], PARTS, label="x", layout="above").rows[0]
+    assert cut.label.endswith("…") and len(cut.label) <= charts.ABOVE_LABEL_CHARS and cut.full_label == longer
     assert float(above.rects[0].x) == 0
 
 
