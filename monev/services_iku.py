@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from monev import formulas_iku
@@ -163,6 +164,37 @@ def program_save(*, actor, kecamatan: Kecamatan, program: ProgramBudget | None =
 IKM_HISTORY = {2017: "77.89", 2018: "78.75", 2019: "79.75", 2020: "81.26"}
 
 
+@transaction.atomic
+def plan_continue(*, period: PlanPeriod, start_year: int, end_year: int, name: str) -> PlanPeriod:
+    """A new plan period that starts from an old one: the same indicators (codes, formulas, units, direction),
+    each year's target the old period's last target, marked so, to be edited once the new Renstra is signed.
+    Idempotent: an existing period of those years is completed, its own targets left as they are."""
+    if end_year < start_year or (start_year <= period.end_year and end_year >= period.start_year):
+        raise ValidationError(_("Periode baru tidak boleh tumpang tindih dengan %(name)s.") % {"name": period.name})
+    new, _created = PlanPeriod.objects.get_or_create(
+        kecamatan=period.kecamatan, start_year=start_year, end_year=end_year, defaults={"name": name}
+    )
+    for old in period.indicators.prefetch_related("targets").order_by("sort_order"):
+        fields = {
+            f.name: getattr(old, f.name) for f in Indicator._meta.concrete_fields if f.name not in ("id", "plan_period")
+        }
+        indicator, _created = Indicator.objects.get_or_create(plan_period=new, code=old.code, defaults=fields)
+        last = max(old.targets.all(), key=lambda t: t.year, default=None)
+        if last is None:
+            continue
+        for year in range(start_year, end_year + 1):
+            IndicatorTarget.objects.get_or_create(
+                indicator=indicator,
+                year=year,
+                defaults={
+                    "value": last.value,
+                    "note": _("Diteruskan dari target %(year)s (%(name)s); ubah sesuai Renstra baru.")
+                    % {"year": last.year, "name": period.name},
+                },
+            )
+    return new
+
+
 def plan_demo(*, actor) -> PlanPeriod | None:
     """The demo: the Pucuk plan and the IKM values the Renstra reports, each with a generated evidence PDF.
     Idempotent (values already entered are left alone)."""
@@ -186,5 +218,12 @@ def plan_demo(*, actor) -> PlanPeriod | None:
             value=Decimal(value),
             evidence=evidence,
             note="Renstra: capaian setiap tahun",
+        )
+    # The demo's current year needs a plan in force, so the dashboard shows what the portal computes today.
+    this_year = timezone.localdate().year
+    if period.end_year < this_year:
+        start = this_year - (this_year - period.end_year - 1) % 5
+        plan_continue(
+            period=period, start_year=start, end_year=start + 4, name=f"Renstra {start}–{start + 4} (contoh demo)"
         )
     return period

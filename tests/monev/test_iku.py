@@ -288,3 +288,24 @@ def test_iku_load_command(tenancy):
     call_command("iku_load", stdout=out)
     assert "9 indikator dimuat" in out.getvalue()
     assert Indicator.objects.count() == 9
+
+
+def test_a_new_plan_period_continues_the_indicators_and_the_last_targets(tenancy):
+    from django.core.exceptions import ValidationError
+
+    from monev import services_iku
+    from monev.models_iku import IndicatorTarget
+
+    old = services_iku.plan_load(kecamatan=tenancy.kecamatan)
+    new = services_iku.plan_continue(period=old, start_year=2022, end_year=2026, name="Renstra 2022–2026")
+    assert sorted(new.indicators.values_list("code", flat=True)) == sorted(
+        old.indicators.values_list("code", flat=True)
+    )
+    ikm = IndicatorTarget.objects.get(indicator__plan_period=new, indicator__code="ikm", year=2026)
+    last = IndicatorTarget.objects.filter(indicator__plan_period=old, indicator__code="ikm").order_by("-year").first()
+    assert ikm.value == last.value and str(last.year) in ikm.note
+    before = IndicatorTarget.objects.filter(indicator__plan_period=new).count()
+    again = services_iku.plan_continue(period=old, start_year=2022, end_year=2026, name="x")
+    assert again == new and IndicatorTarget.objects.filter(indicator__plan_period=new).count() == before
+    with pytest.raises(ValidationError):
+        services_iku.plan_continue(period=old, start_year=2020, end_year=2024, name="overlap")
