@@ -16,7 +16,7 @@ from monev.choices import State
 from monev.models import DocumentType, DocumentTypeSchedule, Obligation
 from portal.calendar import holidays_sync
 from portal.choices import Role
-from portal.models import User
+from portal.models import Desa, User
 
 # Example dates only: the real ones come each year from the PMK (Dana Desa) and the Perbup (ADD).
 EXAMPLE_SCHEDULES = {
@@ -55,6 +55,86 @@ def demo_load() -> None:
         _demo_activity(year)
     services.obligations_mark_overdue(today=timezone.localdate())
     _demo_indicators()
+    _demo_budget_rules(year)
+    _demo_visits()
+
+
+# Checklist items per evaluation type: a starting point the kecamatan edits in the admin.
+CHECKLISTS = {
+    "apbdes": (
+        "Evaluasi APBDes: Raperdes APBDes dibahas dan disepakati bersama BPD (berita acara ada)",
+        "APBDes memuat seluruh pendapatan, belanja per bidang dan pembiayaan",
+        "Pagu Dana Desa sesuai rincian dari pemerintah kabupaten",
+        "APBDes diunggah/diumumkan kepada masyarakat (baliho atau papan informasi)",
+    ),
+    "administrasi": (
+        "Buku administrasi umum desa (peraturan desa, keputusan kepala desa, inventaris) diisi",
+        "Buku kas umum dan buku pembantu bank sesuai saldo rekening kas desa",
+        "Arsip SPJ tersimpan per kegiatan",
+    ),
+}
+
+
+def _demo_budget_rules(year: int) -> None:
+    """A shared rule set per budget year with the balance check (SiLPA nol); shares such as the Dana Desa
+    earmarks depend on the year's regulation and the desa's coding, so the kecamatan adds them in the admin."""
+    from monev.models_apbdes import BudgetCheckRule, BudgetRuleSet, CheckKind
+
+    for y in (year, year + 1):
+        rules, created = BudgetRuleSet.objects.get_or_create(
+            year=y,
+            kecamatan=None,
+            defaults={
+                "name": f"Pemeriksaan APBDes {y}",
+                "legal_basis": "Permendagri 20/2018 tentang Pengelolaan Keuangan Desa",
+            },
+        )
+        if created:
+            BudgetCheckRule.objects.create(
+                rule_set=rules,
+                kind=CheckKind.BALANCE,
+                label="Surplus/defisit ditutup pembiayaan netto (SiLPA akhir nol)",
+            )
+
+
+def _demo_visits() -> None:
+    """Checklist templates, and one monev visit to the first desa two months ago with a finding and a
+    recommendation now past its due date, so the home pages and the IKU show the flow."""
+    from monev.models_visits import ChecklistTemplate, ChecklistTemplateItem, Visit
+    from monev.services_visits import finding_add, recommendation_add, visit_save
+
+    for visit_type, items in CHECKLISTS.items():
+        template, created = ChecklistTemplate.objects.get_or_create(
+            visit_type=visit_type, defaults={"title": f"Daftar periksa {visit_type}"}
+        )
+        if created:
+            ChecklistTemplateItem.objects.bulk_create(
+                ChecklistTemplateItem(template=template, text=text, sort_order=i) for i, text in enumerate(items)
+            )
+    kasi = User.objects.filter(role=Role.KASI_TAPEM, is_active=True).order_by("pk").first()
+    desa = Desa.objects.order_by("kode").first()
+    if kasi is None or desa is None or Visit.objects.exists():
+        return
+    today = timezone.localdate()
+    visit = visit_save(
+        actor=kasi,
+        desa=desa,
+        visit_type="apbdes",
+        mode="kunjungan",
+        visit_date=today - dt.timedelta(days=60),
+        team=[kasi],
+        other_members="Pendamping Desa Kecamatan Pucuk",
+        summary="Monev pelaksanaan APBDes semester I.",
+    )
+    finding = finding_add(actor=kasi, visit=visit, text="APBDes belum dipasang di papan informasi desa.")
+    recommendation_add(
+        actor=kasi,
+        visit=visit,
+        finding=finding,
+        text="Pasang baliho APBDes di balai desa dan unggah fotonya.",
+        responsible="Sekretaris Desa",
+        due_date=today - dt.timedelta(days=20),
+    )
 
 
 def _demo_indicators() -> None:
