@@ -8,7 +8,11 @@ class AttendanceConfig(AppConfig):
 
     def ready(self) -> None:
         from attendance import home as attendance_home
+        from attendance import indicators as attendance_indicators
         from attendance import signals  # noqa: F401  (registers the holiday receiver)
-        from portal import home
+        from portal import home, indicators
 
         home.register(home=attendance_home.home_sections, desa=attendance_home.desa_sections)
+        indicators.register(
+            "attendance_rate", attendance_indicators.attendance_rate, label=_("Kehadiran perangkat desa (%)")
+        )

@@ -19,6 +19,7 @@ from monev.models_iku import (
     PlanPeriod,
     ProgramBudget,
 )
+from portal import indicators
 from portal.models import Kecamatan
 from portal.scoping import restrict
 
@@ -100,7 +101,7 @@ class IndicatorRow:
     value: float | None
     achievement: float | None
     light: str
-    result: formulas_iku.Result | None = None
+    result: indicators.Result | None = None
     entry: IndicatorValue | None = None
 
     @property
@@ -166,7 +167,7 @@ def indicator_row(indicator: Indicator, *, user, year: int, quarter: int | None,
     target = target_for(targets[0] if targets else None, indicator.unit, quarter)
     result = entry = None
     if indicator.source == IndicatorSource.COMPUTED:
-        result = formulas_iku.compute(
+        result = indicators.compute(
             indicator.formula_key,
             user=user,
             kecamatan=indicator.plan_period.kecamatan,

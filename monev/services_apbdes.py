@@ -125,7 +125,58 @@ def evaluation_sign(*, actor: User, version: BudgetVersion, outcome: str, note: 
     version.outcome, version.sign_note = outcome, note.strip()
     version.signed_by, version.signed_at = actor, timezone.now()
     version.save(update_fields=["outcome", "sign_note", "signed_by", "signed_at"])
+    _evaluation_hand_in(actor, version)
     return version
+
+
+def _evaluation_hand_in(actor: User, version: BudgetVersion) -> None:
+    """The signed result is the kecamatan's EVALUASI_APBDES document: handed in as that obligation's version
+    (the one way a document enters monev), so the board, the 20-working-day verdict and the budget chain (a
+    PERBAIKAN_APBDES after *perlu perbaikan*) follow from the signature."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from monev import rules as monev_rules
+    from monev import services as monev_services
+    from portal.letters import Letter, letter_pdf
+
+    draft = version.obligation
+    evaluasi = (
+        Obligation.objects.select_related("document_type", "desa__kecamatan")
+        .filter(desa_id=draft.desa_id, year=draft.year, document_type__code="EVALUASI_APBDES")
+        .order_by("pk")
+        .first()
+    )
+    if evaluasi is None or not monev_rules.accepts_submission(evaluasi.state):
+        return
+    if evaluasi.trigger_date is None:
+        # The evaluation's clock starts when the draft reached the kecamatan: the day its lines were received.
+        evaluasi = monev_services.obligation_set_trigger(
+            actor=actor, obligation=evaluasi, trigger_date=version.received_on
+        )
+    desa = evaluasi.desa
+    letter = Letter(
+        "monev/apbdes/evaluation_letter.html",
+        desa.kecamatan,
+        context={
+            "desa": desa,
+            "year": draft.year,
+            "version": version,
+            "outcome_label": Outcome(version.outcome).label,
+            "note": version.sign_note,
+            "comments": list(version.comments.select_related("line").order_by("pk")),
+        },
+    )
+    document = SimpleUploadedFile(
+        f"evaluasi-apbdes-{desa.kode}-{draft.year}-v{version.version}.pdf", letter_pdf(letter), "application/pdf"
+    )
+    monev_services.submission_create(
+        actor=actor,
+        obligation=evaluasi,
+        document=document,
+        document_date=timezone.localdate(version.signed_at),
+        notes=_("Hasil evaluasi per baris, ditandatangani di portal."),
+        outcome=version.outcome,
+    )
 
 
 def _figures(desa: Desa, year: int) -> BudgetFigures:

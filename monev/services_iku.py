@@ -12,9 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from monev import formulas_iku
 from monev.models_iku import Indicator, IndicatorSource, IndicatorTarget, IndicatorValue, PlanPeriod, ProgramBudget
-from portal import files, permissions
+from portal import files, indicators, permissions
 from portal.models import Kecamatan
 from portal.scoping import in_scope
 
@@ -51,7 +50,7 @@ def plan_load(path: Path | str = PUCUK_FILE, *, kecamatan: Kecamatan | None = No
     )
     for order, item in enumerate(data["indicators"], start=1):
         key = item.get("formula_key", "")
-        if item["source"] == IndicatorSource.COMPUTED and key not in formulas_iku.FORMULAS:
+        if item["source"] == IndicatorSource.COMPUTED and indicators.get(key) is None:
             raise ValidationError(f"unknown formula {key!r} for {item['code']}")
         indicator, _created = Indicator.objects.update_or_create(
             plan_period=period,

@@ -8,6 +8,12 @@ class MusrenbangConfig(AppConfig):
 
     def ready(self) -> None:
         from musrenbang import home as musrenbang_home
-        from portal import home
+        from musrenbang import indicators as musrenbang_indicators
+        from portal import home, indicators
 
         home.register(home=musrenbang_home.home_sections, desa=musrenbang_home.desa_sections)
+        indicators.register(
+            "musrenbang_desa_held",
+            musrenbang_indicators.musrenbang_desa_held,
+            label=_("Desa yang melaksanakan Musrenbangdes"),
+        )

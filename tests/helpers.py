@@ -5,11 +5,12 @@ tests/conftest.py; these are plain functions and constants to import."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.shortcuts import resolve_url
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -44,3 +45,12 @@ def blank_pdf() -> bytes:
 def stored_files(root: Path) -> list[Path]:
     """The files below ``root`` (none when it does not exist yet)."""
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def pdf_text(path: str) -> str:
+    """The text of a stored PDF (a letter, a report), whitespace folded, for assertions on what it says."""
+    from portal import files
+
+    with files.open_stored(path) as stream:
+        reader = PdfReader(io.BytesIO(stream.read()))
+        return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))

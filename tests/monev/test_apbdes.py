@@ -304,3 +304,19 @@ def test_share_query_count_does_not_grow(monev, django_assert_max_num_queries):
     with django_assert_max_num_queries(2):
         yes, total, _rows = selectors_apbdes.berbasis_kinerja_share(monev.camat, YEAR)
     assert (yes, total) == (0, 7)
+
+
+def test_the_signed_result_is_handed_in_as_the_evaluation_document(monev, version, private_media):
+    from monev.choices import State
+    from tests.helpers import pdf_text
+
+    services_apbdes.comment_add(actor=monev.kasi_tapem, version=version, text="Lengkapi RAB", kode_prefix="5.2")
+    services_apbdes.evaluation_sign(actor=monev.camat, version=version, outcome=Outcome.PERLU_PERBAIKAN)
+    evaluasi = obligation(monev.desa_a, "EVALUASI_APBDES")
+    evaluasi.refresh_from_db()
+    submission = evaluasi.submissions.get()
+    assert (submission.outcome, submission.submitted_by) == (Outcome.PERLU_PERBAIKAN, monev.camat)
+    assert evaluasi.state == State.DITERIMA  # the kecamatan's own document: accepted when handed in
+    document = submission.files.get()
+    text = pdf_text(document.stored_path)
+    assert "Hasil evaluasi" in text and "PERLU PERBAIKAN" in text.upper() and "Lengkapi RAB" in text

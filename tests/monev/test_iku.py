@@ -10,14 +10,15 @@ import pytest
 from django.utils import timezone
 
 from attendance.models import DailyStatus
-from monev import formulas_iku, selectors_iku, services_iku
+from monev import selectors_iku, services_iku
 from monev.choices import State
 from monev.formulas_iku import GREEN, GREY, RED, YELLOW, achievement, light
 from monev.models import DocumentType, Obligation
 from monev.models_apbdes import BudgetFigures
-from monev.models_iku import Indicator, IndicatorTarget, IndicatorValue, PlanPeriod
+from monev.models_iku import Indicator, IndicatorSource, IndicatorTarget, IndicatorValue, PlanPeriod
 from monev.models_visits import Recommendation, Visit
 from musrenbang.models import Meeting
+from portal import indicators
 from tests.factories import PerangkatFactory
 from tests.helpers import WIB
 from tests.monev.conftest import ensure_document_types
@@ -84,7 +85,7 @@ def test_seed_from_renstra_text(seeded, tenancy):
     assert _target("desa-musrenbang", 2020).value == 17
     computed = dict(Indicator.objects.filter(source="hitung").values_list("code", "formula_key"))
     assert computed["rekomendasi-ditindaklanjuti"] == "recommendations_followed_up"
-    assert set(computed.values()) <= set(formulas_iku.FORMULAS)
+    assert set(computed.values()) <= set(indicators.keys())
 
 
 def test_seed_is_idempotent_and_keeps_other_years(seeded):
@@ -112,9 +113,7 @@ def test_quarter_target_of_a_count_without_split_is_none(seeded):
 
 
 def _compute(key, tenancy, user=None, quarter=None):
-    return formulas_iku.compute(
-        key, user=user or tenancy.camat, kecamatan=tenancy.kecamatan, year=YEAR, quarter=quarter
-    )
+    return indicators.compute(key, user=user or tenancy.camat, kecamatan=tenancy.kecamatan, year=YEAR, quarter=quarter)
 
 
 def _obligation(desa, doc_type, period, *, state, on_time=None, due=dt.date(YEAR, 3, 31)):
@@ -217,11 +216,50 @@ def test_apbdes_berbasis_kinerja(tenancy):
 
 
 def test_missing_source_is_no_data(tenancy, monkeypatch):
-    monkeypatch.setattr(formulas_iku, "_model", lambda *args: None)
-    monkeypatch.setattr(formulas_iku, "_function", lambda *args: None)
-    for key in ("desa_monitored", "recommendations_followed_up", "apbdes_berbasis_kinerja", "attendance_rate"):
+    # An app that is not installed registers nothing: its key answers "source not available", never 0.
+    monkeypatch.delitem(indicators._formulas, "attendance_rate")
+    for key in ("attendance_rate", "no_such_formula"):
         result = _compute(key, tenancy)
         assert result.value is None and not result.available
+    assert _compute("desa_monitored", tenancy).available
+
+
+# --- the registry ---------------------------------------------------------------------------------------
+
+
+def test_every_formula_of_the_plan_file_is_registered():
+    import json
+
+    data = json.loads(services_iku.PUCUK_FILE.read_text(encoding="utf-8"))
+    used = {item["formula_key"] for item in data["indicators"] if item["source"] == IndicatorSource.COMPUTED}
+    assert used  # the file does name formulas: the check below is not empty
+    assert {key for key in used if indicators.get(key) is None} == set()
+
+
+@pytest.mark.parametrize(
+    ("key", "app"),
+    [
+        ("musrenbang_desa_held", "musrenbang."),
+        ("attendance_rate", "attendance."),
+        ("obligations_on_time", "monev."),
+        ("desa_monitored", "monev."),
+        ("recommendations_followed_up", "monev."),
+        ("apbdes_berbasis_kinerja", "monev."),
+    ],
+)
+def test_each_formula_is_registered_by_its_own_app(key, app):
+    assert indicators.get(key).__module__.startswith(app)
+    assert indicators.label(key)
+
+
+def test_a_key_taken_by_another_function_fails(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    monkeypatch.setattr(indicators, "_formulas", dict(indicators._formulas))
+    monkeypatch.setattr(indicators, "_labels", dict(indicators._labels))
+    indicators.register("attendance_rate", indicators.get("attendance_rate"))  # again, the same: harmless
+    with pytest.raises(ImproperlyConfigured):
+        indicators.register("attendance_rate", selectors_iku.dashboard)
 
 
 def _status(perangkat, day, status):

@@ -4,24 +4,21 @@ share one letterhead, number, signature and storage, and keep their own body tex
 from __future__ import annotations
 
 import datetime as dt
-import io
-import re
 
 import pytest
 import time_machine
 from django.utils import translation
-from pypdf import PdfReader
 
 from attendance import review
 from attendance.models import AttendanceWarning
 from monev import services
 from monev.models import Sanction
 from monev.sanctions import sanction_create
-from portal import files, letters
+from portal import letters
 from portal.calendar import holidays_sync
 from portal.models import User
 from tests.factories import UserFactory
-from tests.helpers import WIB
+from tests.helpers import WIB, pdf_text
 from tests.monev.conftest import ensure_document_types, obligation
 
 pytestmark = pytest.mark.usefixtures("private_media")
@@ -59,12 +56,6 @@ def late(tenancy):
     holidays_sync(years=[2026])
     services.obligations_generate(year=2026)
     return obligation(tenancy.desa_a, "RKPDES")
-
-
-def pdf_text(path: str) -> str:
-    with files.open_stored(path) as stream:
-        reader = PdfReader(io.BytesIO(stream.read()))
-        return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
 
 
 def assert_letterhead(text: str) -> None:
