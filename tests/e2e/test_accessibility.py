@@ -30,10 +30,19 @@ COMMON = [
     "/absensi/koreksi/",
     "/pemberitahuan/",
 ]
+# Monev III's pages: the plan, visits, recommendations, a desa's APBDes figures, the indicators.
+MONEV_III = [
+    "/monev/rencana/?tahun=2026",
+    "/monev/kunjungan/?tahun=2026",
+    "/monev/rekomendasi/",
+    f"/monev/apbdes/desa/{DESA_A}/2026/",
+    "/monev/iku/?tahun=2019",
+    "/monev/iku/program/",
+]
 PAGES = {
-    "kasitapem": COMMON + ["/monev/?tahun=2026", "/absensi/absen/"],
-    "op_a": COMMON + [f"/monev/desa/{DESA_A}/?tahun=2026"],
-    "camat": COMMON + ["/monev/?tahun=2026", "/absensi/absen/"],
+    "kasitapem": COMMON + ["/monev/?tahun=2026", "/absensi/absen/", *MONEV_III],
+    "op_a": COMMON + [f"/monev/desa/{DESA_A}/?tahun=2026", "/monev/rekomendasi/", f"/monev/apbdes/desa/{DESA_A}/2026/"],
+    "camat": COMMON + ["/monev/?tahun=2026", "/absensi/absen/", "/monev/iku/?tahun=2019"],
 }
 
 
