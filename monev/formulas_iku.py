@@ -20,7 +20,7 @@ from monev.models_apbdes import KinerjaVerdict
 from monev.models_iku import IndicatorDirection
 from monev.models_visits import Recommendation, RecommendationState, Visit, VisitType
 from monev.selectors_apbdes import berbasis_kinerja_share
-from portal.indicators import Record, Result, quarter_range
+from portal.indicators import Record, Result, not_started, quarter_range
 from portal.models import Desa
 from portal.scoping import restrict
 
@@ -123,8 +123,8 @@ def desa_monitored(*, user, kecamatan, year: int, quarter: int | None = None) ->
     of_year = restrict(Visit.objects.all(), user).filter(
         desa__kecamatan=kecamatan, visit_type__in=MONITORED_TYPES, visit_date__year=year
     )
-    if not of_year.exists():
-        return Result(None)  # no monev recorded in the portal that year: no data, not 0
+    if not of_year.exists() or not_started(year, quarter, timezone.localdate()):
+        return Result(None)  # no monev recorded that year, or a triwulan still to come: no data, not 0
     qs = of_year.filter(visit_date__range=quarter_range(year, quarter))
     seen: dict[int, Record] = {}
     for v in qs.select_related("desa").order_by("desa__nama", "visit_date"):

@@ -202,14 +202,17 @@ class Clock:
     due_on: dt.date
     remaining: int  # working days left after today (0 on the last day); negative: working days overdue
     done_on: dt.date | None = None
+    at: dt.date | None = None  # the day judged: the signature's, else today
 
     @property
     def overdue(self) -> bool:
-        return self.remaining < 0
+        # By date: on a weekend or holiday right after the due day no working day has passed yet, but the
+        # deadline has.
+        return self.remaining < 0 or (self.at is not None and self.at > self.due_on)
 
     @property
     def overdue_days(self) -> int:
-        return max(-self.remaining, 0)
+        return max(-self.remaining, 1 if self.overdue else 0)
 
 
 def evaluation_clock(
@@ -225,7 +228,7 @@ def evaluation_clock(
     due = cal.add_working_days(received_on, days)
     at = done_on or today
     remaining = cal.working_days_between(at, due) if at <= due else -cal.working_days_between(due, at)
-    return Clock(received_on, due, remaining, done_on)
+    return Clock(received_on, due, remaining, done_on, at)
 
 
 def can_sign(outcome: str) -> bool:

@@ -190,8 +190,9 @@ def figures(*, user: User, desa: Desa, year: int) -> dict:
     for category in RealisationCategory:
         planned = rules_apbdes.sum_of(plain, CATEGORY_PREFIX[category]) if version else None
         s1, s2 = entered.get((1, category.value)), entered.get((2, category.value))
-        done = (s1 or 0) + (s2 or 0)
-        percent = (done * 100 / planned).quantize(Decimal("0.1")) if planned else None
+        # Nothing entered is no figure, not 0 % realised.
+        done = None if s1 is None and s2 is None else (s1 or 0) + (s2 or 0)
+        percent = (done * 100 / planned).quantize(Decimal("0.1")) if planned and done is not None else None
         rows.append(
             {
                 "category": category,

@@ -115,9 +115,13 @@ def evaluation_sign(*, actor: User, version: BudgetVersion, outcome: str, note: 
     _check_scope(version, actor)
     if not can_sign(actor):
         raise PermissionDenied
+    # The obligation first, as an import does: a signature and a new version never cross.
+    Obligation.objects.select_for_update().get(pk=version.obligation_id)
     version = BudgetVersion.objects.select_for_update().get(pk=version.pk)
     if not rules_apbdes.can_sign(version.outcome):
         raise ValidationError(_("Evaluasi versi ini sudah ditandatangani."))
+    if BudgetVersion.objects.filter(obligation_id=version.obligation_id, version__gt=version.version).exists():
+        raise ValidationError(_("Ada versi yang lebih baru; tandatangani evaluasi versi terakhir."))
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": _("Pilih sesuai atau perlu perbaikan.")})
     if outcome == Outcome.PERLU_PERBAIKAN and not version.comments.exists() and not note.strip():
@@ -125,14 +129,16 @@ def evaluation_sign(*, actor: User, version: BudgetVersion, outcome: str, note: 
     version.outcome, version.sign_note = outcome, note.strip()
     version.signed_by, version.signed_at = actor, timezone.now()
     version.save(update_fields=["outcome", "sign_note", "signed_by", "signed_at"])
-    _evaluation_hand_in(actor, version)
+    version.handed_in = _evaluation_hand_in(actor, version)
     return version
 
 
-def _evaluation_hand_in(actor: User, version: BudgetVersion) -> None:
+def _evaluation_hand_in(actor: User, version: BudgetVersion) -> bool:
     """The signed result is the kecamatan's EVALUASI_APBDES document: handed in as that obligation's version
     (the one way a document enters monev), so the board, the 20-working-day verdict and the budget chain (a
-    PERBAIKAN_APBDES after *perlu perbaikan*) follow from the signature."""
+    PERBAIKAN_APBDES after *perlu perbaikan*) follow from the signature. Answers False when that obligation
+    takes no document any more (already accepted: the signature of a revised draft stays on its version, and
+    the page says so)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from monev import rules as monev_rules
@@ -147,7 +153,7 @@ def _evaluation_hand_in(actor: User, version: BudgetVersion) -> None:
         .first()
     )
     if evaluasi is None or not monev_rules.accepts_submission(evaluasi.state):
-        return
+        return False
     if evaluasi.trigger_date is None:
         # The evaluation's clock starts when the draft reached the kecamatan: the day its lines were received.
         evaluasi = monev_services.obligation_set_trigger(
@@ -177,6 +183,7 @@ def _evaluation_hand_in(actor: User, version: BudgetVersion) -> None:
         notes=_("Hasil evaluasi per baris, ditandatangani di portal."),
         outcome=version.outcome,
     )
+    return True
 
 
 def _figures(desa: Desa, year: int) -> BudgetFigures:

@@ -174,7 +174,7 @@ def visit_save(
         visit.full_clean(exclude=["team", "created_by"])
         visit.save()
         visit.team.set(team)
-        if new or (type_changed and not visit.answers.exclude(answer="").exists()):
+        if new or (type_changed and not visit.answers.exclude(answer="", note="").exists()):
             visit.answers.all().delete()
             _checklist_copy(visit)
     return visit

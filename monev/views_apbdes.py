@@ -3,6 +3,8 @@ the 20-working-day clock, the Camat's sign-off) and the figures of a desa-year (
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -70,13 +72,14 @@ def _version(request, pk: int):
 
 
 def _evaluation_page(request, version, *, status: int = 200, comment_form=None, sign_form=None):
+    latest = version.obligation.budget_versions.order_by("-version").values_list("version", flat=True).first()
     context = {
         "v": version,
         "o": version.obligation,
         "comment_form": comment_form or CommentForm(),
         "sign_form": sign_form or SignForm(),
         "can_comment": services.can_comment(request.user) and not version.outcome,
-        "can_sign": services.can_sign(request.user) and not version.outcome,
+        "can_sign": services.can_sign(request.user) and not version.outcome and version.version == latest,
         **selectors.evaluation(version=version, today=timezone.localdate()),
     }
     return render(request, "monev/apbdes/evaluation.html", context, status=status)
@@ -95,7 +98,7 @@ def budget_comment(request, pk: int):
     if form.is_valid():
         target = form.cleaned_data["target"].strip()
         line = None
-        if target.isdigit():
+        if re.fullmatch(r"[0-9]{1,9}", target):
             line = version.lines.filter(row_no=int(target)).first()
             if line is None:
                 form.add_error("target", _("Tidak ada baris %(n)s pada versi ini.") % {"n": target})
@@ -125,7 +128,7 @@ def budget_sign(request, pk: int):
     form = SignForm(request.POST)
     if form.is_valid():
         try:
-            services.evaluation_sign(
+            signed = services.evaluation_sign(
                 actor=request.user,
                 version=version,
                 outcome=form.cleaned_data["outcome"],
@@ -135,6 +138,13 @@ def budget_sign(request, pk: int):
             web.form_add_errors(form, exc)
         else:
             messages.success(request, _("Hasil evaluasi ditandatangani."))
+            if not signed.handed_in:
+                messages.warning(
+                    request,
+                    _(
+                        "Kewajiban Evaluasi APBDes desa ini sudah diterima sebelumnya; hasil ini tersimpan pada versinya saja."
+                    ),
+                )
             return redirect("monev-apbdes-evaluation", pk=version.pk)
     return _evaluation_page(request, version, status=400, sign_form=form)
 

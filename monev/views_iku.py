@@ -18,6 +18,7 @@ from monev import exports_iku, formulas_iku, selectors_iku, services_iku
 from monev.forms_iku import ProgramForm, TargetForm, ValueForm
 from monev.models_iku import IndicatorSource
 from portal import files, params, permissions, web
+from portal.api.base import is_db_int
 from portal.charts import Row, Segment, hbars
 from portal.exports import XLSX_TYPE
 from portal.scoping import get_in_scope_or_404
@@ -243,8 +244,8 @@ def programs(request):
     editing = None
     if request.GET.get("ubah"):
         pk = request.GET["ubah"]
-        if not pk.isdigit():
-            raise PermissionDenied
+        if not is_db_int(pk):
+            raise Http404
         editing = get_in_scope_or_404(selectors_iku.program_list(user=request.user), request.user, pk=pk)
     if request.method != "POST":
         return _programs_page(request, editing=editing)

@@ -86,6 +86,11 @@ def compute(key: str, *, user, kecamatan, year: int, quarter: int | None = None)
     return formula(user=user, kecamatan=kecamatan, year=year, quarter=quarter or None)
 
 
+def not_started(year: int, quarter: int | None, today: dt.date) -> bool:
+    """A period that has not begun has no data yet: counting it would show a red 0 for the future."""
+    return quarter_range(year, quarter)[0] > today
+
+
 def quarter_range(year: int, quarter: int | None) -> tuple[dt.date, dt.date]:
     """First and last day of the triwulan, or of the whole year without one."""
     if not quarter:

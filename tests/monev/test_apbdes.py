@@ -320,3 +320,19 @@ def test_the_signed_result_is_handed_in_as_the_evaluation_document(monev, versio
     document = submission.files.get()
     text = pdf_text(document.stored_path)
     assert "Hasil evaluasi" in text and "PERLU PERBAIKAN" in text.upper() and "Lengkapi RAB" in text
+
+
+def test_only_the_newest_version_is_signed(monev, version):
+    newer = services_apbdes.budget_import(actor=monev.operator_a, obligation=version.obligation, data=workbook(GOOD))
+    with pytest.raises(ValidationError):
+        services_apbdes.evaluation_sign(actor=monev.camat, version=version, outcome=Outcome.SESUAI)
+    assert services_apbdes.evaluation_sign(actor=monev.camat, version=newer, outcome=Outcome.SESUAI).outcome
+
+
+def test_the_clock_is_late_on_a_day_off_after_the_deadline():
+    cal = WorkCalendar()
+    received, saturday = dt.date(2026, 3, 6), dt.date(2026, 4, 4)
+    clock = rules_apbdes.evaluation_clock(received, saturday, cal)
+    assert clock.due_on == dt.date(2026, 4, 3)  # Friday
+    assert clock.overdue and clock.overdue_days == 1
+    assert not rules_apbdes.evaluation_clock(received, dt.date(2026, 4, 3), cal).overdue  # the due day itself

@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from attendance.models import DailyStatus
@@ -187,6 +188,8 @@ def test_desa_monitored(tenancy):
     assert _compute("desa_monitored", tenancy).value == 1
     assert _compute("desa_monitored", tenancy, quarter=1).value == 1
     assert _compute("desa_monitored", tenancy, quarter=3).value == 0
+    with time_machine.travel(dt.datetime(YEAR, 5, 10, 9, tzinfo=dt.UTC), tick=False):
+        assert _compute("desa_monitored", tenancy, quarter=4).value is None  # a triwulan still to come
 
 
 def test_recommendations_followed_up(tenancy):

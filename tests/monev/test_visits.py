@@ -549,3 +549,18 @@ def test_desa_page_links_to_its_visits(client, tenancy):
     page = login(client, tenancy.operator_a).get(reverse("monev-desa", args=[tenancy.desa_a.kode]))
     assert page.status_code == 200
     assert f"{reverse('monev-visit-list')}?desa={tenancy.desa_a.kode}" in page.text
+
+
+def test_changing_the_type_keeps_a_checklist_that_has_notes(tenancy, visit):
+    answer = visit.answers.first()
+    answer.note = "Baliho ada tetapi belum diperbarui"
+    answer.save()
+    services.visit_save(
+        actor=tenancy.kasi_tapem,
+        desa=tenancy.desa_a,
+        visit_type="perdes",
+        mode="kunjungan",
+        visit_date=DAY,
+        visit=visit,
+    )
+    assert visit.answers.filter(note="Baliho ada tetapi belum diperbarui").exists()
