@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from monev.choices import Outcome
 
@@ -251,6 +252,9 @@ class BudgetRealisation(models.Model):
     amount = models.DecimalField(_("realisasi (Rp)"), max_digits=16, decimal_places=0)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     entered_at = models.DateTimeField(_("dicatat"))
+
+    # A correction keeps what it replaced (and the evidence file it pointed at).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["figures", "semester", "category"]

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from portal.models import Kecamatan
 
@@ -123,6 +124,9 @@ class IndicatorTarget(models.Model):
     q4 = models.DecimalField(_("target TW IV"), max_digits=12, decimal_places=2, null=True, blank=True)
     note = models.CharField(_("keterangan"), max_length=300, blank=True)
 
+    # A correction keeps what it replaced (and the evidence file it pointed at).
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["indicator", "year"]
         verbose_name = _("target indikator")
@@ -156,6 +160,9 @@ class IndicatorValue(models.Model):
     evidence_kind = models.CharField(max_length=10, blank=True)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     entered_at = models.DateTimeField(_("diisi"), auto_now=True)
+
+    # A correction keeps what it replaced (and the evidence file it pointed at).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["indicator", "year", "quarter"]

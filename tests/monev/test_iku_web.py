@@ -282,3 +282,29 @@ def test_admin_picks_the_kecamatan(client, iku):
     response = client.get(reverse("monev-iku"), {"tahun": YEAR, "kecamatan": iku.kecamatan.kode})
     assert "Nilai IKM Layanan Kecamatan" in response.content.decode()
     assert f"kecamatan={iku.kecamatan.kode}" in response.context["query"]
+
+
+def test_a_corrected_value_keeps_the_one_it_replaced(tenancy, private_media):
+    from decimal import Decimal
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from monev import services_iku
+    from monev.models_iku import IndicatorValue
+    from tests.helpers import blank_pdf
+
+    period = services_iku.plan_load(kecamatan=tenancy.kecamatan)
+    ikm = period.indicators.get(code="ikm")
+    for value, name in ((70, "a.pdf"), (80, "b.pdf")):
+        services_iku.value_set(
+            actor=tenancy.camat,
+            indicator=ikm,
+            year=2019,
+            quarter=0,
+            value=Decimal(value),
+            evidence=SimpleUploadedFile(name, blank_pdf(), "application/pdf"),
+            note="",
+        )
+    row = IndicatorValue.objects.get(indicator=ikm, year=2019, quarter=0)
+    assert row.value == 80
+    assert sorted(h.value for h in row.history.all()) == [70, 80]  # the first entry and its evidence are kept
