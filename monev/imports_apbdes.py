@@ -6,9 +6,6 @@ must not be typed as rows. All rows or none; every error names its row and colum
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal
-
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -17,7 +14,7 @@ from openpyxl.utils import get_column_letter
 from monev import rules_apbdes
 from monev.models_apbdes import FundSource
 from portal.exports import workbook_bytes
-from portal.imports import CellError, Column, cell_text, list_validation, norm, template_sheet
+from portal.imports import CellError, Column, cell_text, list_validation, norm, parse_rupiah, template_sheet
 
 # Names offices write for a sumber dana besides the Siskeudes code.
 _FUND_ALIASES = {
@@ -33,7 +30,6 @@ _FUND_ALIASES = {
     "silpa": FundSource.SILPA,
     "lain lain": FundSource.DLL,
 }
-_RUPIAH_TAIL = re.compile(r"(?:,-|,00)$")
 
 
 def parse_kode(value) -> str:
@@ -42,28 +38,6 @@ def parse_kode(value) -> str:
     if error:
         raise CellError(error)
     return text
-
-
-def parse_amount(value) -> Decimal:
-    """Whole rupiah: 1250000, 1250000.0, "1.250.000", "Rp 1.250.000,-"."""
-    message = _("harus angka rupiah tanpa desimal, misalnya 1250000 atau 1.250.000")
-    if isinstance(value, bool):
-        raise CellError(message)
-    if isinstance(value, int | float | Decimal):
-        amount = Decimal(str(value))
-    else:
-        text = re.sub(r"^rp\.?", "", cell_text(value).lower()).strip()
-        text = _RUPIAH_TAIL.sub("", text.replace(" ", ""))
-        if not re.fullmatch(r"\d+|\d{1,3}(?:\.\d{3})+", text):
-            raise CellError(message)
-        amount = Decimal(text.replace(".", ""))
-    if not amount.is_finite() or amount != amount.to_integral_value():
-        raise CellError(message)
-    if amount < 0:
-        raise CellError(_("tidak boleh negatif"))
-    if amount >= Decimal(10) ** 16:
-        raise CellError(message)
-    return amount.quantize(Decimal(1))
 
 
 def parse_fund_source(value) -> str:
@@ -89,7 +63,7 @@ def parse_uraian(value) -> str:
 COLUMNS = [
     Column("kode", "Kode Rekening", "Kode Rekening", 16, required=True, parse=parse_kode),
     Column("uraian", "Uraian", "Uraian", 48, required=True, parse=parse_uraian),
-    Column("amount", "Anggaran (Rp)", "Anggaran", 20, required=True, parse=parse_amount),
+    Column("amount", "Anggaran (Rp)", "Anggaran", 20, required=True, parse=parse_rupiah),
     Column(
         "fund_source",
         "Sumber Dana (DDS/ADD/PBH/PAD/BKK/BKP/SILPA/DLL)",
@@ -194,7 +168,7 @@ def parse_category(value) -> str:
 REALISATION_COLUMNS = [
     Column("semester", "Semester (1/2)", "Semester", 12, required=True, parse=parse_semester),
     Column("category", "Kelompok (4, 5.1–5.5, 6.1, 6.2)", "Kelompok", 30, required=True, parse=parse_category),
-    Column("amount", "Realisasi (Rp)", "Realisasi", 20, required=True, parse=parse_amount),
+    Column("amount", "Realisasi (Rp)", "Realisasi", 20, required=True, parse=parse_rupiah),
 ]
 
 

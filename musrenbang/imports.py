@@ -22,7 +22,16 @@ from musrenbang import services
 from musrenbang.choices import Bidang, FundSource, ParticipantGroup
 from musrenbang.models import Meeting, Participant, Proposal
 from portal.exports import workbook_bytes
-from portal.imports import CellError, Column, cell_text, list_validation, norm, rows_import, template_sheet
+from portal.imports import (
+    CellError,
+    Column,
+    cell_text,
+    list_validation,
+    norm,
+    parse_rupiah,
+    rows_import,
+    template_sheet,
+)
 from portal.models import Desa, User
 from portal.scoping import in_scope
 
@@ -66,7 +75,6 @@ _GENDER_ALIASES = {
 _GROUPED = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d+)?$")
 _PLAIN_COMMA = re.compile(r"^\d+(?:,\d+)?$")
 _PLAIN_DOT = re.compile(r"^\d+\.\d+$")  # "2.5": not a thousands group, so a decimal point
-_RUPIAH_TAIL = re.compile(r"(?:,-|,00)$")  # "1.250.000,-" / "1.250.000,00"
 
 
 # Parsing cells ----------------------------------------------------------------------------------------------
@@ -115,26 +123,6 @@ def _number_text(text: str) -> Decimal | None:
     if _PLAIN_DOT.match(text):
         return Decimal(text)
     return None
-
-
-def parse_rupiah(value) -> Decimal:
-    """A whole number of rupiah: 1250000, 1250000.0, "1.250.000", "Rp 1.250.000,-"."""
-    message = _("harus angka rupiah tanpa titik desimal, misalnya 1250000 atau 1.250.000")
-    if isinstance(value, bool):
-        raise CellError(message)
-    if isinstance(value, int | float | Decimal):
-        amount = Decimal(str(value))
-    else:
-        text = re.sub(r"^rp\.?", "", cell_text(value).lower()).strip()
-        text = _RUPIAH_TAIL.sub("", text.replace(" ", ""))
-        if not re.fullmatch(r"\d+|\d{1,3}(?:\.\d{3})+", text):
-            raise CellError(message)
-        amount = Decimal(text.replace(".", ""))
-    if amount != amount.to_integral_value():
-        raise CellError(message)
-    if amount < 0:
-        raise CellError(_("tidak boleh negatif"))
-    return amount.quantize(Decimal(1))
 
 
 def parse_volume(value) -> Decimal:

@@ -18,6 +18,7 @@ import re
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -79,6 +80,30 @@ def cell_text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
+
+
+_RUPIAH_TAIL = re.compile(r"(?:,-|,00)$")  # "1.250.000,-" / "1.250.000,00"
+RUPIAH_LIMIT = Decimal(10) ** 16  # above any desa budget; beyond the database's 18 digits is an error, not a crash
+
+
+def parse_rupiah(value) -> Decimal:
+    """A whole, non-negative number of rupiah: 1250000, 1250000.0, "1.250.000", "Rp 1.250.000,-"."""
+    message = _("harus angka rupiah tanpa desimal, misalnya 1250000 atau 1.250.000")
+    if isinstance(value, bool):
+        raise CellError(message)
+    if isinstance(value, int | float | Decimal):
+        amount = Decimal(str(value))
+    else:
+        text = re.sub(r"^rp\.?", "", cell_text(value).lower()).strip()
+        text = _RUPIAH_TAIL.sub("", text.replace(" ", ""))
+        if not re.fullmatch(r"\d+|\d{1,3}(?:\.\d{3})+", text):
+            raise CellError(message)
+        amount = Decimal(text.replace(".", ""))
+    if not amount.is_finite() or amount != amount.to_integral_value() or amount >= RUPIAH_LIMIT:
+        raise CellError(message)
+    if amount < 0:
+        raise CellError(_("tidak boleh negatif"))
+    return amount.quantize(Decimal(1))
 
 
 def norm(text: str) -> str:
