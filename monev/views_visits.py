@@ -180,14 +180,9 @@ def _detail(request, visit, status: int = 200, **forms):
 def finding_add(request, pk: int):
     visit = selectors.visit_detail(user=request.user, pk=pk)
     form = FindingForm(request.POST)
-    if form.is_valid():
-        try:
-            services.finding_add(actor=request.user, visit=visit, text=form.cleaned_data["text"])
-        except ValidationError as exc:
-            web.form_add_errors(form, exc)
-        else:
-            messages.success(request, _("Temuan dicatat."))
-            return redirect("monev-visit-detail", pk=pk)
+    if web.form_run(form, lambda data: services.finding_add(actor=request.user, visit=visit, text=data["text"])):
+        messages.success(request, _("Temuan dicatat."))
+        return redirect("monev-visit-detail", pk=pk)
     return _detail(request, visit, status=400, finding_form=form)
 
 
@@ -196,14 +191,9 @@ def finding_add(request, pk: int):
 def recommendation_add(request, pk: int):
     visit = selectors.visit_detail(user=request.user, pk=pk)
     form = RecommendationForm(request.POST, visit=visit)
-    if form.is_valid():
-        try:
-            services.recommendation_add(actor=request.user, visit=visit, **form.cleaned_data)
-        except ValidationError as exc:
-            web.form_add_errors(form, exc)
-        else:
-            messages.success(request, _("Rekomendasi dicatat."))
-            return redirect("monev-visit-detail", pk=pk)
+    if web.form_run(form, lambda data: services.recommendation_add(actor=request.user, visit=visit, **data)):
+        messages.success(request, _("Rekomendasi dicatat."))
+        return redirect("monev-visit-detail", pk=pk)
     return _detail(request, visit, status=400, rec_form=form)
 
 
@@ -212,14 +202,9 @@ def recommendation_add(request, pk: int):
 def file_add(request, pk: int):
     visit = selectors.visit_detail(user=request.user, pk=pk)
     form = FileForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.visit_file_add(actor=request.user, visit=visit, upload=form.cleaned_data["upload"])
-        except ValidationError as exc:
-            web.form_add_errors(form, exc)
-        else:
-            messages.success(request, _("Berkas bukti disimpan."))
-            return redirect("monev-visit-detail", pk=pk)
+    if web.form_run(form, lambda data: services.visit_file_add(actor=request.user, visit=visit, upload=data["upload"])):
+        messages.success(request, _("Berkas bukti disimpan."))
+        return redirect("monev-visit-detail", pk=pk)
     return _detail(request, visit, status=400, file_form=form)
 
 

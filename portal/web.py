@@ -27,3 +27,17 @@ def safe_next(request, fallback: str) -> str:
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
     return fallback
+
+
+def form_run(form, action) -> bool:
+    """Validate ``form`` and run ``action(cleaned_data)`` (a service call); a service's ValidationError lands on
+    the form like its own errors. True when the action ran: the view then redirects; otherwise it renders the
+    bound form again with status 400."""
+    if not form.is_valid():
+        return False
+    try:
+        action(form.cleaned_data)
+    except ValidationError as exc:
+        form_add_errors(form, exc)
+        return False
+    return True
