@@ -59,7 +59,7 @@ audit:
 		$$(grep -v '^#' .ci/pip-audit-allow.txt | awk 'NF {print "--ignore-vuln", $$1}')
 
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(ARGS)
 
 messages: install
 	cd portal && ../$(BIN)/python ../manage.py compilemessages

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from attendance import schedules
+from attendance import rollup, schedules
 from attendance.dirty import ONE_DAY, dates_between
 from attendance.models import (
     DailyStatus,
@@ -269,6 +269,8 @@ def statuses_recompute(
         ]
         if gone:
             DailyStatus.objects.filter(pk__in=gone).delete()
+        if changed or gone:
+            rollup.months_refresh(desa_ids=desa_ids, date_from=date_from, date_to=date_to)
     return len(changed)
 
 

@@ -85,8 +85,16 @@ class Device(models.Model):
     push_attlog_stamp = models.CharField(max_length=32, blank=True)
     push_operlog_stamp = models.CharField(max_length=32, blank=True)
     firmware = models.CharField(_("firmware"), max_length=100, blank=True)
+    # Pull: the device's log is append-only in storage order. The number of records the last stored pull
+    # read and the SHA-256 of those records as the device sent them: a pull whose first records hash the
+    # same stores only the tail (out-of-order punches land in the tail too); any other log (cleared, replaced,
+    # another machine) is stored in full, the unique key deciding.
+    pull_prefix_records = models.PositiveIntegerField(default=0)
+    pull_prefix_sha256 = models.CharField(max_length=64, blank=True)
     history = HistoricalRecords(
         excluded_fields=[
+            "pull_prefix_records",
+            "pull_prefix_sha256",
             "push_attlog_stamp",
             "push_operlog_stamp",
             "firmware",
@@ -735,3 +743,43 @@ class UnregisteredDevice(models.Model):
 
     def __str__(self) -> str:
         return self.serial_number
+
+
+class DesaMonthRollup(models.Model):
+    """One desa's statuses of one month, summed (the fields of ``recap.Totals``, raw: the missing-punch policy
+    is applied when read). Kept by the recompute (``attendance.rollup``) in the transaction that changes the
+    statuses, so the recap's 12-month trend reads one row per desa and month."""
+
+    SCOPE_DESA = "desa"
+    SCOPE_KECAMATAN = "desa__kecamatan"
+
+    desa = models.ForeignKey(Desa, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # the first of the month
+    hari_kerja = models.PositiveIntegerField(default=0)
+    h = models.PositiveIntegerField(default=0)
+    tl = models.PositiveIntegerField(default=0)
+    tl_minutes = models.PositiveIntegerField(default=0)
+    psw = models.PositiveIntegerField(default=0)
+    psw_minutes = models.PositiveIntegerField(default=0)
+    tam = models.PositiveIntegerField(default=0)
+    tap = models.PositiveIntegerField(default=0)
+    i = models.PositiveIntegerField(default=0)
+    s = models.PositiveIntegerField(default=0)
+    c = models.PositiveIntegerField(default=0)
+    dl = models.PositiveIntegerField(default=0)
+    tk = models.PositiveIntegerField(default=0)
+    nd = models.PositiveIntegerField(default=0)
+    present = models.PositiveIntegerField(default=0)
+    missing_in_minutes = models.PositiveIntegerField(default=0)
+    missing_out_minutes = models.PositiveIntegerField(default=0)
+    present_missing = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("rekap bulanan desa")
+        verbose_name_plural = _("rekap bulanan desa")
+        constraints = [models.UniqueConstraint(fields=["desa", "month"], name="desa_month_rollup_unique")]
+        indexes = [models.Index(fields=["month", "desa"])]
+
+    def __str__(self) -> str:
+        return f"{self.desa_id} {self.month:%Y-%m}"
