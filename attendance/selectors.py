@@ -6,8 +6,9 @@ import datetime as dt
 import difflib
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from attendance.choices import Health
 from attendance.models import Device, DeviceCommand, DeviceEvent, DeviceUser, Punch, SyncRun, UnregisteredDevice
@@ -92,6 +93,32 @@ def linked_pins(device_ids: set[int]) -> dict[tuple[int, int], str]:
 
 def punch_list(*, user: User) -> QuerySet[Punch]:
     return restrict(Punch.objects.select_related("device", "device__desa"), user)
+
+
+def local_days(first: dt.date | None, last: dt.date | None) -> Q:
+    """Punches of the local (Asia/Jakarta) days ``first`` to ``last`` as a range on ``punched_at``, never as
+    ``punched_at__date``: a range uses the (device, time) key and lets PostgreSQL skip every monthly partition
+    outside it, where a date cast reads every punch ever stored."""
+    condition = Q()
+    if first is not None:
+        condition &= Q(punched_at__gte=_local_midnight(first))
+    if last is not None:
+        condition &= Q(punched_at__lt=_local_midnight(last + dt.timedelta(days=1)))
+    return condition
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=timezone.get_default_timezone())
+
+
+def latest_punch_day(punches: QuerySet[Punch], *, recent_days: int = 45) -> dt.date | None:
+    """The local day of the newest punch: first among recent months (a few partitions), only then everywhere."""
+    recent = punches.filter(punched_at__gte=timezone.now() - dt.timedelta(days=recent_days))
+    for queryset in (recent, punches):
+        latest = queryset.order_by("-punched_at").values_list("punched_at", flat=True).first()
+        if latest:
+            return timezone.localdate(latest)
+    return None
 
 
 @dataclass(frozen=True)

@@ -178,8 +178,7 @@ def link(request, pk: int):
 
 def _latest_day(queryset) -> dt.date:
     """Without a date, open on the last day that has punches (on a weekend "today" is always empty)."""
-    latest = queryset.order_by("-punched_at").values_list("punched_at", flat=True).first()
-    return timezone.localdate(latest) if latest else timezone.localdate()
+    return selectors.latest_punch_day(queryset) or timezone.localdate()
 
 
 @login_required
@@ -189,7 +188,7 @@ def punch_list(request):
         chosen = params.on_page(request, params.date, request.GET, default=timezone.localdate())
     else:
         chosen = _latest_day(queryset)
-    queryset = queryset.filter(punched_at__date=chosen)
+    queryset = queryset.filter(selectors.local_days(chosen, chosen))
     if request.GET.get("desa"):
         queryset = queryset.filter(device__desa__kode=request.GET["desa"])
     names = DeviceUser.objects.filter(device=OuterRef("device"), pin=OuterRef("pin"))

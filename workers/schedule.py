@@ -49,6 +49,13 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=30, hour=17),
         "options": {"expires": 3600},
     },
+    # https://crontab.guru/#45_17_*_*_* — 00:45 WIB: the punch table's monthly partitions a year ahead, and a
+    # partition for any month whose punches sit in the default one (an old log pulled late). PostgreSQL only.
+    "attendance-punch-partitions": {
+        "task": "workers.tasks.punch_partitions_task",
+        "schedule": crontab(minute=45, hour=17),
+        "options": {"expires": 3600},
+    },
     # https://crontab.guru/#0_1_*_*_* — 08:00 WIB: Musrenbang reminders (H-7, H-1) and late notices.
     "musrenbang-alerts": {
         "task": "workers.tasks.musrenbang_alerts_task",

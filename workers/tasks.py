@@ -137,6 +137,14 @@ def attendance_close_day_task() -> int:
     return status_close_day()
 
 
+@shared_task(name="workers.tasks.punch_partitions_task")
+def punch_partitions_task() -> int:
+    """Create the punch table's coming monthly partitions (``attendance.partitions``); idempotent."""
+    from attendance.partitions import punch_partitions_ensure
+
+    return len(punch_partitions_ensure())
+
+
 @shared_task(name="workers.tasks.musrenbang_alerts_task")
 def musrenbang_alerts_task() -> int:
     """Daily: Musrenbang reminders before planned meetings and late notices without a berita acara."""

@@ -18,6 +18,7 @@ from attendance.models import (
     SyncRun,
     WorkSchedule,
 )
+from attendance.selectors import local_days
 from portal import params
 from portal.api.filtersets import FilterSet, IntegerFilter
 
@@ -37,8 +38,8 @@ class PunchFilterSet(FilterSet):
     desa = django_filters.CharFilter(field_name="device__desa__kode", label="Kode desa")
     pin = django_filters.CharFilter(field_name="pin")
     perangkat = IntegerFilter(method="filter_perangkat", label="Id perangkat")
-    date_from = django_filters.DateFilter(field_name="punched_at", lookup_expr="date__gte")
-    date_to = django_filters.DateFilter(field_name="punched_at", lookup_expr="date__lte")
+    date_from = django_filters.DateFilter(method="filter_days", label="Dari tanggal")
+    date_to = django_filters.DateFilter(method="filter_days", label="Sampai tanggal")
 
     class Meta:
         model = Punch
@@ -48,6 +49,12 @@ class PunchFilterSet(FilterSet):
         # Punches belong to a perangkat through the PIN link, so a link made later covers past punches too.
         linked = DeviceUser.objects.filter(device=OuterRef("device"), pin=OuterRef("pin"), perangkat_id=value)
         return queryset.filter(Exists(linked))
+
+    def filter_days(self, queryset, name, value):
+        # Local days as a range on the time (``selectors.local_days``): the key and the monthly partitions serve it.
+        if name == "date_from":
+            return queryset.filter(local_days(value, None))
+        return queryset.filter(local_days(None, value))
 
 
 class SyncRunFilterSet(FilterSet):
