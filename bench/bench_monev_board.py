@@ -10,8 +10,11 @@ import time
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from bench.common import sized
+
 YEAR = 2026
-SIZES = [("kabupaten", 474), ("provinsi", 7720)]
+# ``--quick``: a tenth of each, for a CI smoke run.
+SIZES = [("kabupaten", sized(474, 47)), ("provinsi", sized(7720, 772))]
 DESA_PER_KECAMATAN = 17
 
 
@@ -102,15 +105,15 @@ def run() -> None:
     base_size, _base_count, base_generate, (base_time, base_q), base_export = results["kabupaten"]
     size, _count, generate, (board_time, board_q), export = results["provinsi"]
     data_ratio = size / base_size
-    report("board page @474 desa (baseline)", base_time, base_time, note=f"{base_q} queries")
+    report(f"board page @{base_size} desa (baseline)", base_time, base_time, note=f"{base_q} queries")
     report(f"board page @{size} desa", board_time, base_time, note=f"{board_q} queries; data x{data_ratio:.1f}")
-    report("generate a year @474 desa (baseline)", base_generate, base_generate)
+    report(f"generate a year @{base_size} desa (baseline)", base_generate, base_generate)
     report(
         f"generate a year @{size} desa ({size * 12} obligations)",
         generate,
         base_generate,
         note=f"data x{data_ratio:.1f}",
     )
-    report("matrix Excel export, all rows @474 desa (baseline)", base_export, base_export)
+    report(f"matrix Excel export, all rows @{base_size} desa (baseline)", base_export, base_export)
     report(f"matrix Excel export, all rows @{size} desa", export, base_export, note=f"data x{data_ratio:.1f}")
     reset()
