@@ -178,6 +178,10 @@ class Obligation(models.Model):
             models.Index(
                 fields=["due_date"], condition=Q(state__in=["belum", "dispensasi"]), name="obligation_open_due"
             ),
+            # The stages pass reads only rows with an alert to come (a small part of a province's table).
+            models.Index(
+                fields=["next_alert_at"], condition=Q(next_alert_at__isnull=False), name="obligation_next_alert"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -97,6 +97,8 @@ def due_in_force(
 # The state sets, one definition each: services, alerts, the digest, selectors and the templates' flags read these.
 AWAITING_SUBMISSION = frozenset({State.BELUM, State.TERLAMBAT, State.DISPENSASI})
 """Nothing handed in yet: reminders run, a dispensasi can be granted, the overdue pass may mark it late."""
+GOES_LATE = AWAITING_SUBMISSION - {State.TERLAMBAT}
+"""Open and not yet late: the overdue pass moves these to 'terlambat' once their date has passed."""
 OUTSTANDING = AWAITING_SUBMISSION | {State.DIKEMBALIKAN}
 """The desa owes something: a document, or a correction of one returned (the digest, the desa's "segera")."""
 CLOSED = frozenset({State.DITERIMA, State.TIDAK_BERLAKU})

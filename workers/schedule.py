@@ -16,8 +16,9 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=10, hour=0),
         "options": {"expires": 3600},
     },
-    # Every minute: late detection, reminder/escalation stages, the transition outbox, and the sweeper
-    # that re-sends due deliveries (new, retrying, or left by a worker that died).
+    # Every minute: one bounded round of late detection, reminder/escalation stages and the transition outbox
+    # (a round that fills its batch enqueues the next one after its commit: runs, not one long task), and the
+    # sweeper that re-sends due deliveries (new, retrying, or left by a worker that died).
     "alerts": {
         "task": "workers.tasks.alerts_task",
         "schedule": 60.0,

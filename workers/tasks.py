@@ -39,13 +39,12 @@ def generate_obligations_task(year: int | None = None) -> int:
 
 
 @shared_task(name="workers.tasks.alerts_task")
-def alerts_task() -> dict:
-    """Every minute: detect (late, stages, transitions) and sweep due deliveries to the workers."""
-    from monev.alerts import alerts_detect, alerts_enqueue_due
+def alerts_task(steps: list[str] | None = None, sweep: bool = True) -> dict:
+    """Every minute: one bounded round of detection (late, stages, outbox) and the sweep of due deliveries; a
+    round that left work behind enqueues this task again for those steps (``sweep=False``) after its commit."""
+    from monev.alerts import STEPS, alerts_tick
 
-    counts = alerts_detect()
-    counts["enqueued"] = alerts_enqueue_due()
-    return counts
+    return alerts_tick(steps=steps or STEPS, sweep=sweep)
 
 
 @shared_task(name="workers.tasks.process_transition_task")
@@ -68,15 +67,11 @@ def deliver_task(delivery_id: int) -> str:
 
 @shared_task(name="workers.tasks.dispatch_inapp_task")
 def dispatch_inapp_task() -> int:
-    """All due in-app deliveries, in batches (each batch claimed with one conditional UPDATE)."""
-    from django.utils import timezone
+    """One batch of due in-app deliveries (claimed with one conditional UPDATE); a full batch enqueues this
+    task again after its commit."""
+    from portal.notify import dispatch_inapp
 
-    from portal.notify import dispatch_inapp_batch
-
-    total = 0
-    while sent := dispatch_inapp_batch(now=timezone.now()):
-        total += sent
-    return total
+    return dispatch_inapp()
 
 
 @shared_task(name="workers.tasks.weekly_digest_task")
