@@ -1,5 +1,8 @@
 """The pull: one device at a time (a lease claimed with a conditional UPDATE), everything stored or nothing,
-a sync-run row for every attempt, health on the device, alerts after repeated failures or a nearly full log."""
+a sync-run row for every attempt, health on the device, alerts after repeated failures or a nearly full log.
+
+A pull parses and stores only the records after the log prefix the last stored pull saw, when the device's
+log still starts with it (``attendance.zk.prefix``); the prefix moves in the transaction that stores the pull."""
 
 from __future__ import annotations
 
@@ -22,13 +25,23 @@ from attendance.choices import RunOutcome, Transport
 from attendance.models import DailyStatus, Device, DeviceAudit, DeviceUser, Punch, SyncRun
 from attendance.network import HostNotAllowed
 from attendance.store import punches_insert
-from attendance.zk.client import DeviceUnreachable, SerialMismatch, read_device
-from attendance.zk.parser import ParseError
+from attendance.zk.client import DeviceRead, DeviceUnreachable, SerialMismatch, read_device
+from attendance.zk.parser import ParseError, RawRecord
+from attendance.zk.prefix import LogPrefix, log_split
 from portal import notify, permissions
 from portal.choices import Role
 from portal.models import Notification, Perangkat, User
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class PullBatch:
+    """What one pull stores: the records after the log's known prefix (all of them when it has none)."""
+
+    records: list[RawRecord]
+    known: int  # leading records of the log stored by an earlier pull, not parsed again
+    prefix: LogPrefix  # the whole log read, remembered once its records are stored
 
 
 @dataclass
@@ -128,11 +141,21 @@ def device_pull(*, device_id: int, trigger: str = "beat") -> PullResult:
                 timeout=settings.ATTENDANCE_PULL_TIMEOUT,
                 expected_serial=device.serial_number,
             )
+            batch = pull_batch(device, data)
         except Exception as exc:  # every failure ends the run cleanly; nothing was stored
             return _failed(device, run, explain(exc, device), detail=error_detail(exc))
-        return _stored(device, run, data)
+        return _stored(device, run, data, batch)
     finally:
         Device.objects.filter(pk=device_id).update(pull_lock_until=None)
+
+
+def pull_batch(device: Device, data: DeviceRead, *, trust_prefix: bool = True) -> PullBatch:
+    """Parse what the pull must store. The prefix was saved with the punches it covers, and punches are never
+    deleted, so records it covers are stored; ``trust_prefix=False`` parses the whole log anyway."""
+    stored = LogPrefix(device.pull_prefix_records, device.pull_prefix_sha256)
+    split = log_split(data.log, stored=stored, context=device.timezone, users_by_uid=data.users_by_uid)
+    known = split.known if trust_prefix else 0
+    return PullBatch(data.records(start=known), known, split.prefix)
 
 
 def _aware(device: Device, naive: dt.datetime) -> dt.datetime:
@@ -140,11 +163,11 @@ def _aware(device: Device, naive: dt.datetime) -> dt.datetime:
 
 
 @transaction.atomic
-def _stored(device: Device, run: SyncRun, data) -> PullResult:
-    """Store every record or none (one transaction); duplicates are skipped by the unique key."""
+def _stored(device: Device, run: SyncRun, data: DeviceRead, batch: PullBatch) -> PullResult:
+    """Store every new record or none (one transaction); duplicates are skipped by the unique key."""
     now = timezone.now()
-    read = len(data.records)
-    stored = punches_insert(device=device, records=data.records)
+    read = data.log.count
+    stored = punches_insert(device=device, records=batch.records)
     new = stored.new
     _mark_days(device, stored.days, now)
     device_users_sync(device, data.users)
@@ -159,6 +182,8 @@ def _stored(device: Device, run: SyncRun, data) -> PullResult:
         record_capacity=data.record_capacity,
         users_on_device=data.user_count,
         next_pull_at=now + dt.timedelta(minutes=device.pull_interval_minutes),
+        pull_prefix_records=batch.prefix.records,
+        pull_prefix_sha256=batch.prefix.sha256,
     )
     run.finished_at, run.outcome = now, RunOutcome.SUCCESS
     run.records_read, run.records_new, run.duplicates, run.users_read = read, new, read - new, len(data.users)
@@ -182,14 +207,20 @@ def _mark_days(device: Device, new_days: set[dt.date], now: dt.datetime) -> None
 
 
 def device_users_sync(device: Device, users: list[tuple[str, str, int]]) -> None:
-    DeviceUser.objects.bulk_create(
-        [DeviceUser(device=device, pin=pin, name=name, privilege=priv) for pin, name, priv in users],
-        ignore_conflicts=True,
-    )
-    names = dict(DeviceUser.objects.filter(device=device).values_list("pin", "name"))
-    for pin, name, _priv in users:
-        if names.get(pin) != name:
-            DeviceUser.objects.filter(device=device, pin=pin).update(name=name)
+    """New PINs are added and changed names follow the device (the last entry of a PIN wins); PINs gone from
+    the device stay, with their links. One read when nothing changed, whatever the number of users."""
+    stored = {
+        pin: (pk, name) for pk, pin, name in DeviceUser.objects.filter(device=device).values_list("pk", "pin", "name")
+    }
+    names = {pin: name for pin, name, _priv in users}
+    fresh: dict[str, DeviceUser] = {}
+    for pin, _name, priv in users:
+        if pin not in stored and pin not in fresh:
+            fresh[pin] = DeviceUser(device=device, pin=pin, name=names[pin], privilege=priv)
+    # ignore_conflicts: a PIN added meanwhile by a push of the same device is kept as it is.
+    DeviceUser.objects.bulk_create(fresh.values(), ignore_conflicts=True)
+    renamed = [DeviceUser(pk=pk, name=names[pin]) for pin, (pk, name) in stored.items() if names.get(pin, name) != name]
+    DeviceUser.objects.bulk_update(renamed, ["name"], batch_size=1000)
 
 
 def _failed(device: Device, run: SyncRun, error: str, *, detail: str = "") -> PullResult:
@@ -366,9 +397,12 @@ def device_clear_log(*, actor: User, device: Device) -> DeviceAudit:
         raise ClearRefused("Penarikan lain untuk mesin ini sedang berjalan; coba lagi sebentar lagi.")
     cleared: dict = {}
 
-    def verify_then_clear(conn, data) -> None:
-        _stored(device, SyncRun.objects.create(device=device, trigger="clear", started_at=timezone.now()), data)
-        wanted = {(r.user_id, _aware(device, r.timestamp)) for r in data.records}
+    def verify_then_clear(conn, data: DeviceRead) -> None:
+        # Every record is parsed and checked, whatever an earlier pull stored: the log is about to go.
+        batch = pull_batch(device, data, trust_prefix=False)
+        run = SyncRun.objects.create(device=device, trigger="clear", started_at=timezone.now())
+        _stored(device, run, data, batch)
+        wanted = {(r.user_id, _aware(device, r.timestamp)) for r in batch.records}
         have = set(Punch.objects.filter(device=device).values_list("pin", "punched_at"))
         missing = wanted - have
         if missing:

@@ -1,6 +1,8 @@
 """The device conversation over pyzk 0.9, used as transport only: connect, auth, sizes, users, time and the
-raw attendance buffer. The buffer is parsed by ``attendance.zk.parser`` (record-size aware, O(N)), because
-pyzk 0.9's ``get_attendance`` is O(N²) and misreads records that are not 8/16/40 bytes."""
+raw attendance buffer. The buffer is checked here and parsed by ``attendance.zk.parser`` (record-size aware,
+O(N)), because pyzk 0.9's ``get_attendance`` is O(N²) and misreads records that are not 8/16/40 bytes. Parsing
+is left to the caller, after the device is enabled again, so that a pull can skip the records it stored before
+(``attendance.zk.prefix``)."""
 
 from __future__ import annotations
 
@@ -13,18 +15,23 @@ from zk.const import CMD_ATTLOG_RRQ
 from zk.exception import ZKErrorResponse
 
 from attendance.network import host_check
-from attendance.zk.parser import RawRecord, parse_attendance
+from attendance.zk.parser import AttendanceLog, RawRecord, attendance_log, parse_log
 
 
 @dataclass
 class DeviceRead:
     serial_number: str
     device_time: dt.datetime  # naive, device-local
-    records: list[RawRecord]
+    log: AttendanceLog  # the attendance records as the device sent them, checked against its record count
     users: list[tuple[str, str, int]]  # (pin, name, privilege)
+    users_by_uid: dict[int, str]  # how 8-byte records, which carry only the uid, name their PIN
     record_count: int
     record_capacity: int
     user_count: int
+
+    def records(self, *, start: int = 0) -> list[RawRecord]:
+        """The log's records from index ``start`` on, parsed now (``ParseError`` if the device sent nonsense)."""
+        return parse_log(self.log, users_by_uid=self.users_by_uid, start=start)
 
 
 class SerialMismatch(Exception):
@@ -79,14 +86,13 @@ def read_device(
         buffer = b""
         if conn.records:
             buffer, _size = conn.read_with_buffer(CMD_ATTLOG_RRQ)
-        records = parse_attendance(
-            buffer, record_count=conn.records, users_by_uid={u.uid: str(u.user_id) for u in users}
-        )
         read = DeviceRead(
             serial_number=serial,
             device_time=device_time,
-            records=records,
+            # Checked while connected (a cut transfer fails the read); parsed by the caller.
+            log=attendance_log(buffer, record_count=conn.records),
             users=[(str(u.user_id), u.name or "", u.privilege) for u in users],
+            users_by_uid={u.uid: str(u.user_id) for u in users},
             record_count=conn.records,
             record_capacity=conn.rec_cap,
             user_count=conn.users,

@@ -13,12 +13,24 @@ benchmarks and the emulator alike.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import struct
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-__all__ = ["ParseError", "RawRecord", "decode_time", "encode_time", "parse_attendance", "record_struct"]
+__all__ = [
+    "AttendanceLog",
+    "ParseError",
+    "RawRecord",
+    "attendance_log",
+    "decode_time",
+    "encode_time",
+    "parse_attendance",
+    "parse_log",
+    "record_struct",
+]
 
 MIN_YEAR = 2000
 MAX_YEAR = 2099
@@ -95,10 +107,17 @@ def record_struct(record_size: int) -> struct.Struct:
     raise ParseError(f"unsupported attendance record size {record_size} bytes (expected 8, 16 or >= 40)")
 
 
-def parse_attendance(
-    buffer: bytes, *, record_count: int, users_by_uid: dict[int, str] | None = None
-) -> list[RawRecord]:
-    """Parse ``read_with_buffer(CMD_ATTLOG_RRQ)`` output: u32 total size, then ``record_count`` equal records.
+class AttendanceLog(NamedTuple):
+    """An attendance buffer checked against the device's record count: ``body`` is exactly ``count`` records of
+    ``record_size`` bytes each, as the device sent them (a view of the buffer, not a copy)."""
+
+    body: memoryview
+    count: int
+    record_size: int
+
+
+def attendance_log(buffer: bytes, *, record_count: int) -> AttendanceLog:
+    """Check ``read_with_buffer(CMD_ATTLOG_RRQ)`` output: u32 total size, then ``record_count`` equal records.
 
     ``record_count`` is the device's record count from ``read_sizes()``; it is the only way to learn the record
     size, so a count that does not match the buffer is an error rather than a guess.
@@ -106,7 +125,7 @@ def parse_attendance(
     if record_count < 0:
         raise ParseError(f"negative record count {record_count}")
     if record_count == 0:
-        return []
+        return AttendanceLog(memoryview(b""), 0, 0)
     view = memoryview(buffer).cast("B")
     if len(view) < _TOTAL_SIZE.size:
         raise ParseError(f"attendance buffer is {len(view)} bytes, too short for its size header")
@@ -119,17 +138,45 @@ def parse_attendance(
     if available < total:
         raise ParseError(f"attendance buffer truncated: header says {total} bytes, got {available}")
     record_size = total // record_count
-    layout = record_struct(record_size)
+    record_struct(record_size)  # an unsupported size fails here, before anyone hashes or stores the log
     # A memoryview slice shares memory: no copy, and iter_unpack then walks it in place.
-    body = view[_TOTAL_SIZE.size : _TOTAL_SIZE.size + total]
-    rows = layout.iter_unpack(body)
-    if record_size == 8:
-        records = _collect(_from_8(rows, users_by_uid or {}))
-    elif record_size == 16:
-        records = _collect(_from_16(rows))
+    return AttendanceLog(view[_TOTAL_SIZE.size : _TOTAL_SIZE.size + total], record_count, record_size)
+
+
+def parse_attendance(
+    buffer: bytes, *, record_count: int, users_by_uid: dict[int, str] | None = None
+) -> list[RawRecord]:
+    """Parse ``read_with_buffer(CMD_ATTLOG_RRQ)`` output (see ``attendance_log``) into records."""
+    return parse_log(attendance_log(buffer, record_count=record_count), users_by_uid=users_by_uid)
+
+
+def parse_log(log: AttendanceLog, *, users_by_uid: dict[int, str] | None = None, start: int = 0) -> list[RawRecord]:
+    """The records of ``log`` from index ``start`` on; the ones before it are not read at all (a pull that
+    knows them already, ``attendance.zk.prefix``)."""
+    if start >= log.count:
+        return []
+    rows = record_struct(log.record_size).iter_unpack(log.body[start * log.record_size :])
+    if log.record_size == 8:
+        records = _from_8(rows, users_by_uid or {})
+    elif log.record_size == 16:
+        records = _from_16(rows)
     else:
-        records = _collect(_from_40(rows))
-    return records
+        records = _from_40(rows)
+    with _collector_paused():
+        return _collect(records, start)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """100,000 new tuples that form no cycle would start the cyclic garbage collector dozens of times, each
+    pass walking the growing list: half of the parse time. Paused for the parse only, and only if it was on."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class _TimeDecoder:
@@ -151,14 +198,14 @@ class _TimeDecoder:
         return midnight + delta
 
 
-def _collect(records: Iterator[RawRecord]) -> list[RawRecord]:
+def _collect(records: Iterator[RawRecord], start: int) -> list[RawRecord]:
     out: list[RawRecord] = []
     try:
         for record in records:
             out.append(record)
     except ParseError as exc:
-        # len(out) is the index of the record that failed; naming it lets an operator find it on the device.
-        raise ParseError(f"attendance record {len(out)}: {exc}") from exc
+        # start + len(out) is the index of the record that failed; naming it lets an operator find it on the device.
+        raise ParseError(f"attendance record {start + len(out)}: {exc}") from exc
     return out
 
 

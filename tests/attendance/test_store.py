@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from attendance.models import Device, Punch
@@ -125,3 +126,41 @@ def test_database_refuses_to_change_lose_or_orphan_punches(sql):
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql)
     assert stored(dev)[0][0] == "1" and Device.objects.filter(pk=dev.pk).exists()
+
+
+def test_two_device_times_that_are_one_instant_are_stored_once():
+    # 02:30 does not exist in Berlin on 29 March 2026 (clocks jump from 02:00 to 03:00): both databases read it
+    # as 03:30, the same instant as the next record. On PostgreSQL the plain insert is refused by the unique key
+    # and redone with ON CONFLICT DO NOTHING in the same transaction.
+    dev = device(tz="Europe/Berlin")
+    gap, after = dt.datetime(2026, 3, 29, 2, 30), dt.datetime(2026, 3, 29, 3, 30)
+    with transaction.atomic():
+        result = punches_insert(device=dev, records=[record("1", gap), record("1", after), record("2", after)])
+    assert result.new == 2 and result.days == {dt.date(2026, 3, 29)}
+    assert [p for p, *_ in stored(dev)] == ["1", "2"]
+
+
+def test_known_punches_months_apart_are_skipped_and_the_new_one_counted():
+    dev = device()
+    start = dt.datetime(2025, 1, 6, 7, 0)
+    known = [record(str(n % 9), start + dt.timedelta(days=n // 2, hours=n % 2 * 9)) for n in range(1200)]
+    assert insert(dev, known) == 1200
+    late = record("4", start + dt.timedelta(days=100, minutes=3))  # between known punches, long after the first
+    assert insert(dev, [*known, late]) == 1
+    assert len(stored(dev)) == 1201
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql" and not IN_CI, reason="the COPY path exists on PostgreSQL (CI runs it)"
+)
+def test_postgresql_store_makes_the_same_queries_for_ten_records_or_ten_thousand():
+    # COPY goes through psycopg's own cursor and is not among Django's queries; the rest is a fixed set: the
+    # temporary table, the savepoint around the one INSERT … SELECT, and the drop.
+    start = dt.datetime(2026, 8, 3, 7, 0)
+    counts = []
+    for serial, n in (("S-10", 10), ("S-10k", 10_000)):
+        dev, batch = device(serial), [record(str(i % 50), start + dt.timedelta(minutes=i)) for i in range(n)]
+        with CaptureQueriesContext(connection) as queries, transaction.atomic():
+            assert punches_insert(device=dev, records=batch).new == n
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
