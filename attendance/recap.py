@@ -27,12 +27,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Case, Count, Q, Sum, When
 from django.utils import timezone
 
 from attendance.choices import MissingPunchPolicy
-from attendance.models import AttendancePolicy, DailyStatus, Device, DeviceDay, WorkSchedule
+from attendance.models import AttendancePolicy, DailyStatus, DesaMonthRollup, Device, DeviceDay, WorkSchedule
 from attendance.status import LEAVE_CODES, PRESENT, reported, windows
 from portal.models import Desa, Perangkat
 from portal.scoping import restrict
@@ -170,6 +169,7 @@ class DesaMonth:
     totals: Totals
     rank: int = 0
     policy: str = DEFAULT_POLICY
+    computed: bool = False  # the desa has statuses this month (a month without any has no trend point)
 
 
 def desa_month(*, user, month: dt.date) -> list[DesaMonth]:
@@ -183,10 +183,16 @@ def desa_month(*, user, month: dt.date) -> list[DesaMonth]:
         .filter(date__range=(first, last))
         .values("desa_id")
         .annotate(**_aggregates())
+        .order_by()  # DailyStatus's default ordering would join perangkat and desa for nothing
     )
     by_desa = {row["desa_id"]: _totals(row) for row in rows}
     result = [
-        DesaMonth(d, by_desa.get(pk, Totals()).counted(policy_of[d.kecamatan_id]), policy=policy_of[d.kecamatan_id])
+        DesaMonth(
+            d,
+            by_desa.get(pk, Totals()).counted(policy_of[d.kecamatan_id]),
+            policy=policy_of[d.kecamatan_id],
+            computed=pk in by_desa,
+        )
         for pk, d in desa.items()
     ]
     result.sort(
@@ -414,6 +420,7 @@ def _perangkat_flags(scoped) -> list[Flag]:
             tam=Count("id", filter=Q(codes__contains="TAM")),
         )
         .filter(n__gte=threshold)  # TL and TAM never meet on one day: n = tl + tam, a superset of the flags
+        .order_by()
     )
     late_rows = {row["perangkat_id"]: (row["tl"], row["tam"]) for row in late}
     streaks = _tk_streaks(scoped)
@@ -431,11 +438,24 @@ def _perangkat_flags(scoped) -> list[Flag]:
 
 
 def _tk_streaks(scoped) -> dict[int, tuple[int, dt.date]]:
-    """Longest run of TK per perangkat, counting working days only (days off do not break a run)."""
+    """Longest run of TK per perangkat, counting working days only (days off do not break a run). Only a
+    perangkat with at least a streak's worth of TK days in the month can have one: the days of the others are
+    never read."""
     best: dict[int, tuple[int, dt.date]] = {}
     run: dict[int, tuple[int, dt.date | None]] = {}
+    candidates = (
+        scoped.filter(status="TK")
+        .values("perangkat_id")
+        .annotate(n=Count("id"))
+        .filter(n__gte=settings.ATTENDANCE_TK_STREAK)
+        .values("perangkat_id")
+        .order_by()
+    )
     for pid, day, status in (
-        scoped.exclude(status="L").order_by("perangkat_id", "date").values_list("perangkat_id", "date", "status")
+        scoped.exclude(status="L")
+        .filter(perangkat_id__in=candidates)
+        .order_by("perangkat_id", "date")
+        .values_list("perangkat_id", "date", "status")
     ):
         length, start = run.get(pid, (0, None))
         if status == "TK":
@@ -464,20 +484,27 @@ def _coverage_gaps(user, scoped, first: dt.date, last: dt.date) -> list[Flag]:
     evidence: dict[tuple[int, dt.date], tuple[bool, dt.datetime | None]] = {}
     desa_punched: set[tuple[int, dt.date]] = set()
     desa_of = {device.pk: device.desa_id for device in devices}
+    # A pull's time matters only on a day without a punch (a punch is the report): not even loaded otherwise.
+    pulled = Case(When(punched=False, then="pulled_at"))
     for device_id, day, punched, pulled_at in DeviceDay.objects.filter(
         device__in=devices, date__range=(first, last)
-    ).values_list("device_id", "date", "punched", "pulled_at"):
+    ).values_list("device_id", "date", "punched", pulled):
         evidence[(device_id, day)] = (punched, pulled_at)
         if punched:
             desa_punched.add((desa_of[device_id], day))
     kecamatan_ids = {device.desa.kecamatan_id for device in devices}
-    specs = [spec_of(s) for s in WorkSchedule.objects.filter(kecamatan_id__in=kecamatan_ids).prefetch_related("days")]
+    specs_of: dict[int, list] = defaultdict(list)  # schedule_for reads only the desa's kecamatan's schedules
+    for schedule in WorkSchedule.objects.filter(kecamatan_id__in=kecamatan_ids).prefetch_related("days"):
+        specs_of[schedule.kecamatan_id].append(spec_of(schedule))
     now = timezone.now()
     flags_out = []
     for device in devices:
         local_now = now.astimezone(device.tz).replace(tzinfo=None)
+        specs = specs_of[device.desa.kecamatan_id]
         silent, empty = [], []
         for day in sorted(working[device.desa_id]):
+            if evidence.get((device.pk, day), (False, None))[0]:
+                continue  # the machine holds a punch of the day: it reported, and the desa has a punch
             spec = schedule_for(specs, desa_id=device.desa_id, kecamatan_id=device.desa.kecamatan_id, day=day)
             rule = spec.rule(day)
             if rule is None or local_now < windows(day, rule)[1]:
@@ -504,24 +531,36 @@ def _days(days: list[dt.date]) -> str:
     return ", ".join(f"{d:%d/%m}" for d in days[:10]) + (" …" if len(days) > 10 else "")
 
 
-def trends(*, user, months: int = 12, until: dt.date | None = None) -> dict[int, list[tuple[dt.date, Totals]]]:
+def trends(
+    *, user, months: int = 12, until: dt.date | None = None, ranking: list[DesaMonth] | None = None
+) -> dict[int, list[tuple[dt.date, Totals]]]:
     """Per desa, the last ``months`` months: (month, totals) for a chart of rate and late minutes, counted under
-    the desa's kecamatan policy."""
+    the desa's kecamatan policy. Read from the monthly rollup (``attendance.rollup``, kept by the recompute):
+    one row per desa and month, at most two queries whatever the number of desa or months. A month without
+    statuses has no entry.
+
+    ``ranking``: the ranking of the month ``until`` (``desa_month``), when the caller has it already. Its totals
+    stand for that month, so the trend's last point is the very number of the ranking beside it, and the
+    rollup is read for the months before only."""
     last_month = (until or timezone.localdate()).replace(day=1)
     first = last_month
     for _ in range(months - 1):
         first = (first - dt.timedelta(days=1)).replace(day=1)
+    read_until = last_month if ranking is None else (last_month - dt.timedelta(days=1)).replace(day=1)
+    fields = list(Totals.__dataclass_fields__)
     rows = list(
-        restrict(DailyStatus.objects.all(), user)
-        .filter(date__gte=first, date__lte=month_bounds(last_month)[1])
-        .annotate(month=TruncMonth("date"))
-        .values("desa_id", "desa__kecamatan_id", "month")
-        .annotate(**_aggregates())
+        restrict(DesaMonthRollup.objects.all(), user)
+        .filter(month__gte=first, month__lte=read_until)
         .order_by("desa_id", "month")
+        .values_list("desa_id", "desa__kecamatan_id", "month", *fields)
     )
-    policy_of = policies(row["desa__kecamatan_id"] for row in rows)
+    policy_of = {row.desa.kecamatan_id: row.policy for row in ranking or ()}
+    policy_of.update(policies({kecamatan_id for _desa, kecamatan_id, *_rest in rows} - set(policy_of)))
     result: dict[int, list[tuple[dt.date, Totals]]] = defaultdict(list)
-    for row in rows:
-        month = row["month"].date() if isinstance(row["month"], dt.datetime) else row["month"]
-        result[row["desa_id"]].append((month, _totals(row).counted(policy_of[row["desa__kecamatan_id"]])))
+    for desa_id, kecamatan_id, month, *values in rows:
+        result[desa_id].append((month, Totals(*values).counted(policy_of[kecamatan_id])))
+    if ranking is not None and months > 0:
+        for row in ranking:
+            if row.computed:
+                result[row.desa.pk].append((last_month, row.totals))
     return result

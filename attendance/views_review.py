@@ -90,45 +90,55 @@ def _n(value: float) -> str:
 def _trend_charts(rows: list[recap.DesaMonth], series: dict, months: list[dt.date]) -> dict[int, dict]:
     """Per desa, an SVG chart (server-rendered, no JavaScript): the attendance rate as a line on a 0–100 % axis
     with its value over each month, late minutes as bars on a scale shared by all desa (the value in the bar's
-    title), so the charts can be compared side by side; month initials along the bottom."""
+    title), so the charts can be compared side by side; month initials along the bottom. Every text that does
+    not depend on the desa (month names, the axis labels, the titles' wording) is made once per page, not once
+    per desa: the page draws some 500 charts at kabupaten scope."""
     by_desa = {desa_id: dict(items) for desa_id, items in series.items()}
     top = max((t.tl_minutes for items in by_desa.values() for t in items.values()), default=0) or 1
     step = (CHART_W - CHART_LEFT - CHART_PAD) / max(len(months), 1)
     plot_top, plot_bottom = CHART_TOP, CHART_H - CHART_BOTTOM
     inner_h = plot_bottom - plot_top
+    xs = [CHART_LEFT + step * i + step / 2 for i in range(len(months))]
+    labels = [
+        {"x": _n(x), "y": _n(CHART_H - 3), "text": date_format(month, "M")[:3]}
+        for x, month in zip(xs, months, strict=True)
+    ]
+    names = [date_format(month, "M Y") for month in months]
+    late_title, rate_title = _("%(m)s: %(n)s menit terlambat"), _("%(m)s: kehadiran %(r)s%%")
+    bar_x, bar_w = [_n(x - step * 0.3) for x in xs], _n(step * 0.6)
+    dot_x = [_n(x) for x in xs]
+    rates: dict[float, str] = {}
     result = {}
     for row in rows:
         totals = by_desa.get(row.desa.pk, {})
-        points, dots, bars, labels = [], [], [], []
+        points, dots, bars = [], [], []
         for i, month in enumerate(months):
-            x = CHART_LEFT + step * i + step / 2
-            labels.append({"x": _n(x), "y": _n(CHART_H - 3), "text": date_format(month, "M")[:3]})
             t = totals.get(month)
             if t is None:
                 continue
-            label = date_format(month, "M Y")
             if t.tl_minutes:
                 height = max(inner_h * t.tl_minutes / top, 1)
                 bars.append(
                     {
-                        "x": _n(x - step * 0.3),
+                        "x": bar_x[i],
                         "y": _n(plot_bottom - height),
-                        "w": _n(step * 0.6),
+                        "w": bar_w,
                         "h": _n(height),
-                        "title": _("%(m)s: %(n)s menit terlambat") % {"m": label, "n": t.tl_minutes},
+                        "title": late_title % {"m": names[i], "n": t.tl_minutes},
                     }
                 )
             if t.rate is not None:
                 y = plot_top + inner_h * (1 - t.rate / 100)
-                points.append(f"{_n(x)},{_n(y)}")
-                rate = number_format(t.rate, 1)
+                points.append(f"{dot_x[i]},{_n(y)}")
+                if t.rate not in rates:
+                    rates[t.rate] = number_format(t.rate, 1)
                 dots.append(
                     {
-                        "x": _n(x),
+                        "x": dot_x[i],
                         "y": _n(y),
                         "value": f"{t.rate:.0f}",
                         "value_y": _n(y - 3),
-                        "title": _("%(m)s: kehadiran %(r)s%%") % {"m": label, "r": rate},
+                        "title": rate_title % {"m": names[i], "r": rates[t.rate]},
                     }
                 )
         result[row.desa.pk] = {
@@ -160,7 +170,7 @@ def month(request):
     rows = recap.desa_month(user=request.user, month=month)
     flags = recap.flags(user=request.user, month=month)
     months = [_shift(month, -i) for i in range(11, -1, -1)]
-    series = recap.trends(user=request.user, months=12, until=month)
+    series = recap.trends(user=request.user, months=12, until=month, ranking=rows)
     trend_charts = _trend_charts(rows, series, months)
     for row in rows:
         row.chart = trend_charts.get(row.desa.pk)

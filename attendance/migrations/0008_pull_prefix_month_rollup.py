@@ -2,6 +2,50 @@
 
 import django.db.models.deletion
 from django.db import migrations, models
+from django.utils import timezone
+
+# The counting of ``attendance.recap._aggregates`` as it stood when the rollup was made, frozen here (a
+# migration must not follow later code): a database that already holds statuses gets its rollup on upgrade.
+PRESENT = ("H", "TL", "PSW", "TAM", "TAP", "DL")
+
+
+def rollup_backfill(apps, schema_editor):
+    connection = schema_editor.connection
+    qn = connection.ops.quote_name
+    rollup = qn(apps.get_model("attendance", "DesaMonthRollup")._meta.db_table)
+    statuses = qn(apps.get_model("attendance", "DailyStatus")._meta.db_table)
+    if connection.vendor == "postgresql":
+        month, month_params = "CAST(date_trunc('month', CAST(date AS timestamp)) AS date)", []
+    else:
+        month, month_params = "strftime(%s, date)", ["%Y-%m-01"]
+    present = ", ".join(["%s"] * len(PRESENT))
+    has_missing = "(codes LIKE '%%TAM%%' OR codes LIKE '%%TAP%%')"
+    columns = {
+        "hari_kerja": "SUM(CASE WHEN status <> 'L' THEN 1 ELSE 0 END)",
+        "h": "SUM(CASE WHEN status = 'H' THEN 1 ELSE 0 END)",
+        "tl": "SUM(CASE WHEN codes LIKE '%%TL%%' THEN 1 ELSE 0 END)",
+        "tl_minutes": "COALESCE(SUM(late_minutes), 0)",
+        "psw": "SUM(CASE WHEN codes LIKE '%%PSW%%' THEN 1 ELSE 0 END)",
+        "psw_minutes": "COALESCE(SUM(early_minutes), 0)",
+        "tam": "SUM(CASE WHEN codes LIKE '%%TAM%%' THEN 1 ELSE 0 END)",
+        "tap": "SUM(CASE WHEN codes LIKE '%%TAP%%' THEN 1 ELSE 0 END)",
+        **{
+            code.lower(): f"SUM(CASE WHEN status = '{code}' THEN 1 ELSE 0 END)"
+            for code in ("I", "S", "C", "DL", "TK", "ND")
+        },
+        "present": f"SUM(CASE WHEN status IN ({present}) THEN 1 ELSE 0 END)",
+        "missing_in_minutes": "COALESCE(SUM(missing_in_minutes), 0)",
+        "missing_out_minutes": "COALESCE(SUM(missing_out_minutes), 0)",
+        "present_missing": f"SUM(CASE WHEN status IN ({present}) AND {has_missing} THEN 1 ELSE 0 END)",
+    }
+    params = [*month_params, *PRESENT, *PRESENT, connection.ops.adapt_datetimefield_value(timezone.now())]
+    names = ", ".join(qn(name) for name in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {rollup} (desa_id, month, {names}, computed_at) "  # noqa: S608  (our names, bound values)
+            f"SELECT desa_id, {month}, {', '.join(columns.values())}, %s FROM {statuses} GROUP BY 1, 2",
+            params,
+        )
 
 
 class Migration(migrations.Migration):
@@ -57,4 +101,5 @@ class Migration(migrations.Migration):
                 "constraints": [models.UniqueConstraint(fields=("desa", "month"), name="desa_month_rollup_unique")],
             },
         ),
+        migrations.RunPython(rollup_backfill, migrations.RunPython.noop),
     ]
