@@ -9,15 +9,18 @@ names it. And the holiday calendar is never silently empty: on a fresh database 
 from __future__ import annotations
 
 import datetime as dt
+import struct
 
 import pytest
 import time_machine
 from django.core.management import call_command
 
 from attendance import daily, dirty, recap, services
+from attendance.emulator.device import Punch as EmulatedPunch
+from attendance.emulator.device import encode_punch
 from attendance.models import DailyStatus, Device, DeviceDay, DeviceUser, Punch, SyncRun
 from attendance.zk.client import DeviceRead
-from attendance.zk.parser import RawRecord
+from attendance.zk.parser import attendance_log
 from portal.models import HariLibur, HolidayYear
 from tests.factories import PerangkatFactory
 from tests.helpers import WIB
@@ -46,20 +49,25 @@ def office(tenancy):
 def pull(device: Device, when: dt.datetime, punches: list[tuple[str, dt.datetime]]) -> None:
     """A successful pull completed at ``when`` that read these punches (the machine keeps its whole log, so a
     later pull reads earlier punches again: they are skipped as duplicates)."""
-    records = [RawRecord(pin, None, moment.astimezone(WIB).replace(tzinfo=None), 1, 0) for pin, moment in punches]
+    # The log as the machine sends it (40-byte records), so the pull's own parse and prefix run.
+    body = b"".join(
+        encode_punch(EmulatedPunch(int(pin), pin, moment.astimezone(WIB).replace(tzinfo=None)), 40)
+        for pin, moment in punches
+    )
     with time_machine.travel(when, tick=False):
         device.refresh_from_db()
         run = SyncRun.objects.create(device=device, trigger="test", started_at=when)
         data = DeviceRead(
             serial_number=device.serial_number,
             device_time=when.replace(tzinfo=None),
-            records=records,
+            log=attendance_log(struct.pack("<I", len(body)) + body, record_count=len(punches)),
             users=[("1", "SLAMET", 0), ("2", "RINA", 0)],
-            record_count=len(records),
+            users_by_uid={1: "1", 2: "2"},
+            record_count=len(punches),
             record_capacity=100_000,
             user_count=2,
         )
-        services._stored(device, run, data)
+        services._stored(device, run, data, services.pull_batch(device, data))
 
 
 def settle(when: dt.datetime) -> None:
