@@ -15,13 +15,14 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from attendance import rollup, schedules
+from attendance import rollup, schedules, status_sql
 from attendance.dirty import ONE_DAY, dates_between
 from attendance.models import (
     DailyStatus,
@@ -67,8 +68,8 @@ def day_rule(*, desa: Desa, day: dt.date) -> tuple[zoneinfo.ZoneInfo, DayRule | 
 
 
 @dataclass
-class _Block:
-    """Everything the rules need for a set of desa over a date range, loaded in a fixed number of queries."""
+class _Desa:
+    """What holds for a whole desa over the range, loaded in a fixed number of queries: both paths need it."""
 
     desa_ids: list[int]
     lo: dt.date
@@ -76,8 +77,94 @@ class _Block:
     kecamatan_of: dict[int, int] = field(default_factory=dict)
     zone_of: dict[int, zoneinfo.ZoneInfo] = field(default_factory=dict)
     known_until: dict[int, dt.datetime | None] = field(default_factory=dict)
-    specs: list[schedules.ScheduleSpec] = field(default_factory=list)
+    device_desa: dict[int, int] = field(default_factory=dict)
+    specs_of: dict[int, list[schedules.ScheduleSpec]] = field(default_factory=dict)  # by kecamatan
     holidays: dict[int | None, set[dt.date]] = field(default_factory=dict)
+
+    def punch_bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """Every punch the days need, in every zone of the block: each day's slice runs from its 00:00 to 12:00
+        the next day (a departure after midnight belongs to the day before)."""
+        zones = set(self.zone_of.values()) or {zoneinfo.ZoneInfo(settings.TIME_ZONE)}
+        return (
+            min(dt.datetime.combine(self.lo, T(0), tzinfo=z) for z in zones),
+            max(dt.datetime.combine(self.hi + ONE_DAY, T(12), tzinfo=z) for z in zones),
+        )
+
+
+def _load_desa(desa_ids: list[int], lo: dt.date, hi: dt.date) -> _Desa:
+    inputs = _Desa(desa_ids, lo, hi)
+    inputs.kecamatan_of = dict(Desa.objects.filter(id__in=desa_ids).values_list("id", "kecamatan_id"))
+    devices_of: dict[int, list[dict]] = defaultdict(list)
+    for row in Device.objects.filter(desa_id__in=desa_ids).values("id", "desa_id", "timezone", "last_success_at"):
+        devices_of[row["desa_id"]].append(row)
+        inputs.device_desa[row["id"]] = row["desa_id"]
+    for desa_id in desa_ids:
+        zone = inputs.zone_of[desa_id] = local_zone(devices_of[desa_id])
+        pulls = [d["last_success_at"] for d in devices_of[desa_id] if d["last_success_at"]]
+        inputs.known_until[desa_id] = max(pulls).astimezone(zone).replace(tzinfo=None) if pulls else None
+    kecamatan_ids = set(inputs.kecamatan_of.values())
+    holidays_ensure(years=range(lo.year, hi.year + 1))  # never over a silently empty calendar
+    for schedule in WorkSchedule.objects.filter(kecamatan_id__in=kecamatan_ids).prefetch_related("days"):
+        inputs.specs_of.setdefault(schedule.kecamatan_id, []).append(schedules.spec_of(schedule))
+    for kecamatan_id, day, libur in HariLibur.objects.filter(
+        Q(kecamatan__isnull=True) | Q(kecamatan_id__in=kecamatan_ids), tanggal__range=(lo, hi)
+    ).values_list("kecamatan_id", "tanggal", "libur"):
+        inputs.holidays.setdefault(kecamatan_id, set())
+        if libur:
+            inputs.holidays[kecamatan_id].add(day)
+        elif kecamatan_id is not None:  # a kecamatan's own "not a day off" overrides a national row
+            inputs.holidays.setdefault(-kecamatan_id, set()).add(day)
+    return inputs
+
+
+def _is_day_off(inputs: _Desa, kecamatan_id: int, day: dt.date) -> bool:
+    if day in inputs.holidays.get(-kecamatan_id, ()):
+        return False
+    return day in inputs.holidays.get(kecamatan_id, ()) or day in inputs.holidays.get(None, ())
+
+
+def _rules(inputs: _Desa, wanted: set[tuple[int, dt.date]] | None) -> dict[tuple[int, dt.date], DayRule | None]:
+    """The working hours of every (desa, day) to recompute (None: a day off). Desa without a schedule of their
+    own share their kecamatan's answer, so a kabupaten's month asks the schedules once per kecamatan and day."""
+    own = {s.desa_id for specs in inputs.specs_of.values() for s in specs if s.desa_id is not None}
+    shared: dict[tuple[int, int | None, dt.date], DayRule | None] = {}
+    rules = {}
+    for desa_id in inputs.desa_ids:
+        kecamatan_id = inputs.kecamatan_of[desa_id]
+        for day in dates_between(inputs.lo, inputs.hi):
+            if wanted is not None and (desa_id, day) not in wanted:
+                continue
+            key = (kecamatan_id, desa_id if desa_id in own else None, day)
+            if key not in shared:
+                spec = schedules.schedule_for(
+                    inputs.specs_of.get(kecamatan_id, ()), desa_id=desa_id, kecamatan_id=kecamatan_id, day=day
+                )
+                shared[key] = None if _is_day_off(inputs, kecamatan_id, day) else spec.rule(day)
+            rules[(desa_id, day)] = shared[key]
+    return rules
+
+
+class StatusRow(NamedTuple):
+    """One stored status, as both paths produce it (the columns of ``DailyStatus`` but the computation time)."""
+
+    perangkat_id: int
+    desa_id: int
+    date: dt.date
+    status: str
+    codes: str
+    arrival_at: dt.datetime | None
+    departure_at: dt.datetime | None
+    late_minutes: int
+    early_minutes: int
+    missing_in_minutes: int
+    missing_out_minutes: int
+    corrected: bool
+
+
+@dataclass
+class _Block:
+    """The Python path's per-perangkat inputs (SQLite; the reference the SQL path is tested against)."""
+
     # Evidence per (desa, day): a punch of the day by anyone on the desa's machines; the latest pull covering
     # the day (local wall time), judged against the day's arrival window by ``status.reported``.
     punched: set[tuple[int, dt.date]] = field(default_factory=set)
@@ -89,34 +176,14 @@ class _Block:
     corrections: dict[tuple[int, dt.date], dict[str, dt.datetime]] = field(default_factory=dict)
 
 
-def _load(desa_ids: list[int], lo: dt.date, hi: dt.date) -> _Block:
-    block = _Block(desa_ids, lo, hi)
-    block.kecamatan_of = dict(Desa.objects.filter(id__in=desa_ids).values_list("id", "kecamatan_id"))
-    devices_of: dict[int, list[dict]] = defaultdict(list)
-    for row in Device.objects.filter(desa_id__in=desa_ids).values("id", "desa_id", "timezone", "last_success_at"):
-        devices_of[row["desa_id"]].append(row)
-    device_desa = {d["id"]: desa for desa, rows in devices_of.items() for d in rows}
-    for desa_id in desa_ids:
-        zone = block.zone_of[desa_id] = local_zone(devices_of[desa_id])
-        pulls = [d["last_success_at"] for d in devices_of[desa_id] if d["last_success_at"]]
-        block.known_until[desa_id] = max(pulls).astimezone(zone).replace(tzinfo=None) if pulls else None
-    kecamatan_ids = set(block.kecamatan_of.values())
-    holidays_ensure(years=range(lo.year, hi.year + 1))  # never over a silently empty calendar
-    rows = WorkSchedule.objects.filter(kecamatan_id__in=kecamatan_ids).prefetch_related("days")
-    block.specs = [schedules.spec_of(s) for s in rows]
-    for kecamatan_id, day, libur in HariLibur.objects.filter(
-        Q(kecamatan__isnull=True) | Q(kecamatan_id__in=kecamatan_ids), tanggal__range=(lo, hi)
-    ).values_list("kecamatan_id", "tanggal", "libur"):
-        block.holidays.setdefault(kecamatan_id, set())
-        if libur:
-            block.holidays[kecamatan_id].add(day)
-        elif kecamatan_id is not None:  # a kecamatan's own "not a day off" overrides a national row
-            block.holidays.setdefault(-kecamatan_id, set()).add(day)
+def _load_block(inputs: _Desa) -> _Block:
+    block = _Block()
+    desa_ids, lo, hi, device_desa = inputs.desa_ids, inputs.lo, inputs.hi, inputs.device_desa
     for device_id, day, pulled_at in DeviceDay.objects.filter(
         device_id__in=device_desa, date__range=(lo, hi), pulled_at__isnull=False
     ).values_list("device_id", "date", "pulled_at"):
         desa_id = device_desa[device_id]
-        local = pulled_at.astimezone(block.zone_of[desa_id]).replace(tzinfo=None)
+        local = pulled_at.astimezone(inputs.zone_of[desa_id]).replace(tzinfo=None)
         block.pulled[(desa_id, day)] = max(local, block.pulled.get((desa_id, day), local))
     block.perangkat = list(
         Perangkat.objects.filter(desa_id__in=desa_ids)
@@ -129,27 +196,28 @@ def _load(desa_ids: list[int], lo: dt.date, hi: dt.date) -> _Block:
     ).values_list("device_id", "pin", "perangkat_id"):
         owner[(device_id, pin)] = perangkat_id
         block.linked.add(perangkat_id)
-    # Punches from the evening before the first day to the morning after the last (departures after midnight).
-    zone = next(iter(block.zone_of.values()), zoneinfo.ZoneInfo(settings.TIME_ZONE))
-    start = dt.datetime.combine(lo - ONE_DAY, T(12), tzinfo=zone)
-    end = dt.datetime.combine(hi + 2 * ONE_DAY, T(0), tzinfo=zone)
+    start, end = inputs.punch_bounds()
     for device_id, pin, at in Punch.objects.filter(
         device_id__in=device_desa, punched_at__gte=start, punched_at__lt=end
     ).values_list("device_id", "pin", "punched_at"):
         desa_id = device_desa[device_id]
-        local = at.astimezone(block.zone_of[desa_id]).replace(tzinfo=None)
+        local = at.astimezone(inputs.zone_of[desa_id]).replace(tzinfo=None)
         block.punched.add((desa_id, local.date()))  # anyone's punch, linked or not, is evidence for the day
         perangkat_id = owner.get((device_id, pin))
         if perangkat_id is not None:
             block.punches[perangkat_id].append(local)
-    for perangkat_id, start_day, end_day, kind in Leave.objects.filter(
-        perangkat__desa_id__in=desa_ids, state=Leave.State.APPROVED, date_from__lte=hi, date_to__gte=lo
-    ).values_list("perangkat_id", "date_from", "date_to", "kind"):
+    for perangkat_id, start_day, end_day, kind in (
+        Leave.objects.filter(
+            perangkat__desa_id__in=desa_ids, state=Leave.State.APPROVED, date_from__lte=hi, date_to__gte=lo
+        )
+        .order_by("-date_from", "-id")  # the first that covers a day counts (the SQL path reads them so too)
+        .values_list("perangkat_id", "date_from", "date_to", "kind")
+    ):
         block.leave[perangkat_id].append((start_day, end_day, kind))
     for perangkat_id, desa_id, day, kind, at in PunchCorrection.objects.filter(
         perangkat__desa_id__in=desa_ids, state=PunchCorrection.State.APPROVED, date__range=(lo, hi)
     ).values_list("perangkat_id", "perangkat__desa_id", "date", "kind", "punched_at"):
-        block.corrections.setdefault((perangkat_id, day), {})[kind] = at.astimezone(block.zone_of[desa_id]).replace(
+        block.corrections.setdefault((perangkat_id, day), {})[kind] = at.astimezone(inputs.zone_of[desa_id]).replace(
             tzinfo=None
         )
     for times in block.punches.values():
@@ -157,28 +225,21 @@ def _load(desa_ids: list[int], lo: dt.date, hi: dt.date) -> _Block:
     return block
 
 
-def _is_day_off(block: _Block, kecamatan_id: int, day: dt.date) -> bool:
-    if day in block.holidays.get(-kecamatan_id, ()):
-        return False
-    return day in block.holidays.get(kecamatan_id, ()) or day in block.holidays.get(None, ())
-
-
-def _compute(block: _Block, wanted: set[tuple[int, dt.date]] | None, now: dt.datetime) -> list[DailyStatus]:
+def _compute(inputs: _Desa, block: _Block, rules: dict[tuple[int, dt.date], DayRule | None]) -> list[StatusRow]:
     rows = []
-    days = dates_between(block.lo, block.hi)
+    days = dates_between(inputs.lo, inputs.hi)
     for p in block.perangkat:
         desa_id, perangkat_id = p["desa_id"], p["id"]
-        kecamatan_id, zone = block.kecamatan_of[desa_id], block.zone_of[desa_id]
+        zone = inputs.zone_of[desa_id]
         times = block.punches.get(perangkat_id, [])
         for day in days:
-            if wanted is not None and (desa_id, day) not in wanted:
+            if (desa_id, day) not in rules:
                 continue
             if (p["tanggal_mulai"] and day < p["tanggal_mulai"]) or (
                 p["tanggal_selesai"] and day > p["tanggal_selesai"]
             ):
                 continue
-            spec = schedules.schedule_for(block.specs, desa_id=desa_id, kecamatan_id=kecamatan_id, day=day)
-            rule = None if _is_day_off(block, kecamatan_id, day) else spec.rule(day)
+            rule = rules[(desa_id, day)]
             lo_i = bisect.bisect_left(times, dt.datetime.combine(day, T(0)))
             hi_i = bisect.bisect_left(times, dt.datetime.combine(day + ONE_DAY, T(12)))
             leave = next((k for a, b, k in block.leave.get(perangkat_id, ()) if a <= day <= b), None)
@@ -195,91 +256,130 @@ def _compute(block: _Block, wanted: set[tuple[int, dt.date]] | None, now: dt.dat
                     leave=leave,
                     collecting=machine_reported and perangkat_id in block.linked,
                     anyone_punched=anyone,
-                    known_until=block.known_until[desa_id],
+                    known_until=inputs.known_until[desa_id],
                     buckets=settings.ATTENDANCE_LATE_BUCKETS,
                     corrected_in=fixes.get("in"),
                     corrected_out=fixes.get("out"),
                 )
             )
             rows.append(
-                DailyStatus(
-                    perangkat_id=perangkat_id,
-                    desa_id=desa_id,
-                    date=day,
-                    status=result.status,
-                    codes=" ".join(result.codes),
-                    late_minutes=result.late_minutes,
-                    early_minutes=result.early_minutes,
-                    missing_in_minutes=result.missing_in_minutes,
-                    missing_out_minutes=result.missing_out_minutes,
-                    corrected=result.corrected,
-                    arrival_at=result.arrival.replace(tzinfo=zone) if result.arrival else None,
-                    departure_at=result.departure.replace(tzinfo=zone) if result.departure else None,
-                    computed_at=now,
+                StatusRow(
+                    perangkat_id,
+                    desa_id,
+                    day,
+                    result.status,
+                    " ".join(result.codes),
+                    result.arrival.replace(tzinfo=zone) if result.arrival else None,
+                    result.departure.replace(tzinfo=zone) if result.departure else None,
+                    result.late_minutes,
+                    result.early_minutes,
+                    result.missing_in_minutes,
+                    result.missing_out_minutes,
+                    result.corrected,
                 )
             )
     return rows
 
 
-UPDATED = [
-    "desa",
-    "status",
-    "codes",
-    "arrival_at",
-    "departure_at",
-    "late_minutes",
-    "early_minutes",
-    "missing_in_minutes",
-    "missing_out_minutes",
-    "corrected",
-    "computed_at",
-]
+def _range(desa_ids: Iterable[int], date_from: dt.date, date_to: dt.date) -> tuple[list[int], dt.date]:
+    return sorted(set(desa_ids)), min(date_to, timezone.localdate())
+
+
+def statuses_compute(
+    *, desa_ids: Iterable[int], date_from: dt.date, date_to: dt.date, wanted: set[tuple[int, dt.date]] | None = None
+) -> list[StatusRow]:
+    """The statuses the rule gives for these desa over the range, computed in Python by ``status.compute_day``
+    and not stored: the recompute's path on databases other than PostgreSQL, and the reference its SQL is held
+    to."""
+    desa_ids, date_to = _range(desa_ids, date_from, date_to)
+    if not desa_ids or date_to < date_from:
+        return []
+    inputs = _load_desa(desa_ids, date_from, date_to)
+    return _compute(inputs, _load_block(inputs), _rules(inputs, wanted))
 
 
 def statuses_recompute(
     *, desa_ids: Iterable[int], date_from: dt.date, date_to: dt.date, wanted: set[tuple[int, dt.date]] | None = None
 ) -> int:
     """Recompute the statuses of these desa over the range (only ``wanted`` pairs when given). Idempotent:
-    the same inputs give the same rows. Returns the number of statuses that changed."""
-    desa_ids = sorted(set(desa_ids))
-    date_to = min(date_to, timezone.localdate())
+    the same inputs give the same rows, and only rows that differ are written, so ``computed_at`` says when a
+    status last changed and a recompute that changes nothing writes nothing. Returns the number of statuses
+    that changed.
+
+    On PostgreSQL the per-perangkat rule runs in SQL (``attendance.status_sql``): the queries do not grow with
+    the number of desa, perangkat or days, and no row passes through Python; elsewhere ``statuses_compute``."""
+    desa_ids, date_to = _range(desa_ids, date_from, date_to)
     if not desa_ids or date_to < date_from:
         return 0
-    block = _load(desa_ids, date_from, date_to)
-    rows = _compute(block, wanted, timezone.now())
+    inputs = _load_desa(desa_ids, date_from, date_to)
+    rules = _rules(inputs, wanted)
     with transaction.atomic():
-        existing = {
-            (pid, day): (pk, desa_id, rest)
-            for pk, pid, day, desa_id, *rest in DailyStatus.objects.filter(
-                desa_id__in=desa_ids, date__range=(date_from, date_to)
-            ).values_list("pk", "perangkat_id", "date", "desa_id", *_COMPARED)
-        }
-        # Only rows that differ are written, so ``computed_at`` says when a status last changed and a
-        # recompute that changes nothing writes nothing.
-        changed = [r for r in rows if existing.get((r.perangkat_id, r.date), (0, 0, None))[2] != _compared(r)]
-        DailyStatus.objects.bulk_create(
-            changed, update_conflicts=True, unique_fields=["perangkat", "date"], update_fields=UPDATED, batch_size=2000
-        )
-        # A perangkat who has left (or moved) keeps no status on days it no longer has.
-        kept = {(r.perangkat_id, r.date) for r in rows}
-        gone = [
-            pk
-            for (pid, day), (pk, desa_id, _rest) in existing.items()
-            if (pid, day) not in kept and (wanted is None or (desa_id, day) in wanted)
-        ]
-        if gone:
-            DailyStatus.objects.filter(pk__in=gone).delete()
+        if _set_based():
+            changed, gone = _write_sql(inputs, rules)
+        else:
+            changed, gone = _write_generic(inputs, _compute(inputs, _load_block(inputs), rules), wanted)
         if changed or gone:
             rollup.months_refresh(desa_ids=desa_ids, date_from=date_from, date_to=date_to)
-    return len(changed)
+    return changed
 
 
-# What decides whether a stored status changed: every updated field but the computation time (``desa`` by id).
-_COMPARED = tuple("desa_id" if name == "desa" else name for name in UPDATED if name != "computed_at")
+def _set_based() -> bool:
+    """The SQL path needs PostgreSQL (COPY, time zones in the database); the tests turn it off to hold it to the
+    Python path on the same database."""
+    return connection.vendor == "postgresql"
 
 
-def _compared(row: DailyStatus) -> list:
-    return [getattr(row, name) for name in _COMPARED]
+def _write_sql(inputs: _Desa, rules: dict[tuple[int, dt.date], DayRule | None]) -> tuple[int, int]:
+    start, end = inputs.punch_bounds()
+    return status_sql.statuses_write(
+        days=(
+            status_sql.DesaDay(desa_id, day, inputs.zone_of[desa_id].key, rule, inputs.known_until[desa_id])
+            for (desa_id, day), rule in rules.items()
+        ),
+        devices=[
+            status_sql.Device(device_id, desa_id, inputs.zone_of[desa_id].key)
+            for device_id, desa_id in inputs.device_desa.items()
+        ],
+        desa_ids=inputs.desa_ids,
+        date_from=inputs.lo,
+        date_to=inputs.hi,
+        punches_from=start,
+        punches_to=end,
+        buckets=settings.ATTENDANCE_LATE_BUCKETS,
+        now=timezone.now(),
+    )
+
+
+def _write_generic(inputs: _Desa, rows: list[StatusRow], wanted: set[tuple[int, dt.date]] | None) -> tuple[int, int]:
+    """Compare with the stored rows in Python and write the difference (databases without the SQL path)."""
+    existing = {
+        (pid, day): (pk, tuple(compared))
+        for pk, pid, day, *compared in DailyStatus.objects.filter(
+            desa_id__in=inputs.desa_ids, date__range=(inputs.lo, inputs.hi)
+        ).values_list("pk", "perangkat_id", "date", *status_sql.COMPARED)
+    }
+    now = timezone.now()
+    changed = [
+        DailyStatus(**row._asdict(), computed_at=now)
+        for row in rows
+        if existing.get((row.perangkat_id, row.date), (0, None))[1] != (row.desa_id, *row[3:])
+    ]
+    DailyStatus.objects.bulk_create(
+        changed, update_conflicts=True, unique_fields=["perangkat", "date"], update_fields=UPDATED, batch_size=2000
+    )
+    # A perangkat who has left (or moved) keeps no status on days it no longer has.
+    kept = {(row.perangkat_id, row.date) for row in rows}
+    gone = [
+        pk
+        for (pid, day), (pk, compared) in existing.items()
+        if (pid, day) not in kept and (wanted is None or (compared[0], day) in wanted)
+    ]
+    if gone:
+        DailyStatus.objects.filter(pk__in=gone).delete()
+    return len(changed), len(gone)
+
+
+UPDATED = ["desa", *(name for name in status_sql.COMPARED if name != "desa_id"), "computed_at"]
 
 
 def status_dirty_process(*, batch: int = 5000) -> int:
