@@ -46,6 +46,10 @@ def build() -> None:
     from portal.calendar import holidays_sync
     from portal.models import Desa, Kecamatan, User
 
+    # Deliveries first: without foreign keys (portal 0007) the TRUNCATE … CASCADE of users and desa in reset()
+    # no longer reaches them.
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE portal_notification, portal_deliveryattempt, portal_delivery RESTART IDENTITY")
     reset()
     holidays_sync(years=[YEAR - 1, YEAR, YEAR + 1])
     ensure_schedules()

@@ -24,9 +24,11 @@ many rows"): rows are read as values, recipients with one query, texts rendered 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import gc
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -235,6 +237,56 @@ def message(o: Obligation | AlertRow, kind: str, days: int = 0, note: str = "", 
     )
 
 
+# A stand-in obligation id, desa name and desa code for ``message``; see _Payloads.
+_PK_MARK = 918_273_645_546_372_819
+_NAMA_MARK = "@@desa-nama@@"
+_KODE_MARK = "@@desa-kode@@"
+
+
+class _Payloads:
+    """The payloads of a round's alerts as JSON text, ready for ``portal.notify.deliveries_insert``.
+
+    Rendering and serialising a payload (``message``, then ``json.dumps``) cost more than its delivery row costs
+    the database, and a deadline morning's thousands of obligations differ in their wording only by their id,
+    desa name and desa code. So each distinct wording is rendered once, with stand-ins for those three, and each
+    obligation's payload is that text with its own values put in (as ``portal.notify.link`` does for routes).
+    ``message`` stays the one place that words an alert: a wording whose stand-ins do not come out as plain
+    text, or whose first obligation's payload differs from ``message``'s own, is rendered row by row instead."""
+
+    def __init__(self):
+        # Per wording: False once seen (that first payload was rendered as it is: a wording met only once, as
+        # reminders of many different deadlines are, costs no more than before), then its template, or None.
+        self.templates: dict[tuple, str | bool | None] = {}
+        self.places: dict[Place, tuple[str, str]] = {}
+
+    def get(self, o: AlertRow, kind: str, days: int, note: str, audience: str) -> str:
+        key = (kind, audience, days, note, o.document_type.pk, o.year, o.period_label, o.due_date)
+        key += (o.correction_due_date,)
+        template = self.templates.get(key)
+        if template is False:
+            template = self.templates[key] = self._template(o, kind, days, note, audience)
+        elif key not in self.templates:
+            self.templates[key] = False
+        if not template:
+            return json.dumps(message(o, kind, days, note, audience=audience))
+        place = self.places.get(o.desa)
+        if place is None:
+            # The name and code as json.dumps writes them inside a string (quotes and backslashes escaped).
+            place = self.places[o.desa] = (json.dumps(o.desa.nama)[1:-1], json.dumps(o.desa.kode)[1:-1])
+        return template.format(o.pk, *place)
+
+    @staticmethod
+    def _template(o: AlertRow, kind: str, days: int, note: str, audience: str) -> str | None:
+        stand_in = dataclasses.replace(o, pk=_PK_MARK, desa=Place(_NAMA_MARK, _KODE_MARK, o.desa.kecamatan_id))
+        text = json.dumps(message(stand_in, kind, days, note, audience=audience))
+        template = text.replace("{", "{{").replace("}", "}}").replace(_NAMA_MARK, "{1}").replace(_KODE_MARK, "{2}")
+        template = template.replace(str(_PK_MARK), "{0}")
+        nama, kode = json.dumps(o.desa.nama)[1:-1], json.dumps(o.desa.kode)[1:-1]
+        if template.format(o.pk, nama, kode) != json.dumps(message(o, kind, days, note, audience=audience)):
+            return None
+        return template
+
+
 class _Event(NamedTuple):
     """One alert of one obligation: its key (exactly once per recipient and channel), kind and audiences."""
 
@@ -246,7 +298,7 @@ class _Event(NamedTuple):
     note: str = ""
 
 
-def _event_rows(event: _Event, people: RecipientCache) -> list[notify.Outgoing]:
+def _event_rows(event: _Event, people: RecipientCache, payloads: _Payloads) -> list[notify.Outgoing]:
     rows, told = [], set()
     # Each audience with its own wording. For the kecamatan's own documents "the desa" is the Kasi Tapem too: a
     # person gets one notice, that of the first audience (the one that must act).
@@ -261,7 +313,7 @@ def _event_rows(event: _Event, people: RecipientCache) -> list[notify.Outgoing]:
             recipients=users,
             kecamatan_id=event.o.desa.kecamatan_id,
             desa_id=event.o.desa_id,
-            payload=message(event.o, event.kind, event.days, event.note, audience=audience),
+            payload=payloads.get(event.o, event.kind, event.days, event.note, audience),
         )
     return rows
 
@@ -271,10 +323,10 @@ def _deliveries_write(events: Sequence[_Event]) -> int:
     many are new."""
     if not events:
         return 0
-    people = RecipientCache(event.o for event in events)
+    people, payloads = RecipientCache(event.o for event in events), _Payloads()
     with notify.payloads_batch():
         # A generator: each event's rows are rendered as the insert streams them to the database.
-        new = notify.deliveries_insert(row for event in events for row in _event_rows(event, people))
+        new = notify.deliveries_insert(row for event in events for row in _event_rows(event, people, payloads))
     notify.deliveries_hand_over(new)
     return len(new)
 
@@ -287,8 +339,9 @@ def _deliveries_write(events: Sequence[_Event]) -> int:
 # key of late transitions (obligation, due date) keeps a lateness already on record from being recorded, and
 # so announced, twice. The transitions are born processed: their deliveries are written by the caller in this
 # same transaction, so the outbox (step 3) has nothing to claim for them, and a crash undoes both.
-# Returns one row per obligation moved: the new transition's columns (NULL when the lateness was already on
-# record) and the obligation's, in the order of _TRANSITION and _ROW.
+# Returns one row per obligation moved: the new transition's id and due date (NULL when the lateness was already
+# on record) and the obligation's columns in the order of _ROW but for its state and state_changed_at, which
+# are the late state and now: timestamps are the slowest values to read, and these two are known already.
 _OVERDUE = """
 WITH due AS (
     SELECT id, state FROM monev_obligation
@@ -306,10 +359,10 @@ WITH due AS (
     INSERT INTO monev_transition (obligation_id, from_state, to_state, at, due_date, note, processed_at)
     SELECT id, from_state, %(late)s, %(now)s, due_date, '', %(now)s FROM moved
     ON CONFLICT DO NOTHING
-    RETURNING id, obligation_id, to_state, at, due_date, note
+    RETURNING id, obligation_id, due_date
 )
-SELECT r.id, r.to_state, r.at, r.due_date, r.note,
-       m.id, m.state, m.due_date, m.correction_due_date, m.state_changed_at, m.next_alert_at, m.next_alert_stage,
+SELECT r.id, r.due_date,
+       m.id, m.due_date, m.correction_due_date, m.next_alert_at, m.next_alert_stage,
        m.year, m.period_label, m.desa_id, m.nama, m.kode, m.kecamatan_id, m.document_type_id
 FROM moved m LEFT JOIN recorded r ON r.obligation_id = m.id
 """
@@ -332,7 +385,13 @@ def overdue_round(*, now: dt.datetime, batch: int) -> tuple[int, int, bool]:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             values = cursor.fetchall()
-        created = _deliveries_write(_transition_events([v for v in values if v[0] is not None]))
+        late = State.TERLAMBAT
+        recorded = [
+            (pk, late, now, due_date, "", o_pk, late, o_due, correction, now, *rest)
+            for pk, due_date, o_pk, o_due, correction, *rest in values
+            if pk is not None
+        ]
+        created = _deliveries_write(_transition_events(recorded))
     return len(values), created, len(values) >= batch
 
 

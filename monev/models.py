@@ -277,7 +277,9 @@ class Transition(models.Model):
     SCOPE_DESA = "obligation__desa"
     SCOPE_KECAMATAN = "obligation__desa__kecamatan"
 
-    obligation = models.ForeignKey(Obligation, on_delete=models.PROTECT, related_name="transitions")
+    # No index of its own: the (obligation, at) index below serves every lookup by obligation, and a deadline
+    # morning inserts thousands of transitions at once (each index is paid per row).
+    obligation = models.ForeignKey(Obligation, on_delete=models.PROTECT, related_name="transitions", db_index=False)
     from_state = models.CharField(max_length=20, choices=State)
     to_state = models.CharField(max_length=20, choices=State)
     at = models.DateTimeField()

@@ -336,9 +336,17 @@ class Delivery(models.Model):
     event_key = models.CharField(max_length=120)
     kind = models.CharField(max_length=20, choices=Notification.Kind)
     channel = models.CharField(max_length=10, choices=Channel)
-    recipient = models.ForeignKey(User, on_delete=models.PROTECT, related_name="deliveries")
-    kecamatan = models.ForeignKey(Kecamatan, on_delete=models.PROTECT, related_name="+")
-    desa = models.ForeignKey(Desa, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # No database foreign keys: PostgreSQL checks one row by row at commit, three per delivery, which was a third
+    # of a deadline morning's alert pass. The same integrity is kept by the guards of migration
+    # 0007_delivery_guards (one anti-join per INSERT statement; a user, desa or kecamatan with deliveries cannot be
+    # deleted, and a delivery's addressees never change); PROTECT still stops a delete through Django first.
+    # ``desa`` has no index: nothing reads deliveries by desa (the log is scoped by kecamatan, the inbox reads
+    # notifications), and deleting a desa, the one thing that would, is a rare admin act.
+    recipient = models.ForeignKey(User, on_delete=models.PROTECT, related_name="deliveries", db_constraint=False)
+    kecamatan = models.ForeignKey(Kecamatan, on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    desa = models.ForeignKey(
+        Desa, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_constraint=False, db_index=False
+    )
     payload = models.JSONField()
     status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)

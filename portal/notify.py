@@ -207,7 +207,8 @@ def channels_for(user: User) -> list[str]:
 
 
 class Outgoing(NamedTuple):
-    """A delivery row to insert: plain values, not a model instance (a pass writes tens of thousands)."""
+    """A delivery row to insert: plain values, not a model instance (a pass writes tens of thousands). The payload
+    is a dict or, from a caller that builds many at once (``monev.alerts``), its JSON text already."""
 
     event_key: str
     kind: str
@@ -215,11 +216,17 @@ class Outgoing(NamedTuple):
     recipient_id: int
     kecamatan_id: int
     desa_id: int | None
-    payload: dict
+    payload: dict | str
 
 
 def deliveries_build(
-    *, event_key: str, kind: str, recipients: Iterable[User], kecamatan_id: int, desa_id: int | None, payload: dict
+    *,
+    event_key: str,
+    kind: str,
+    recipients: Iterable[User],
+    kecamatan_id: int,
+    desa_id: int | None,
+    payload: dict | str,
 ) -> list[Outgoing]:
     """The delivery rows of one event: one per recipient and channel that recipient uses. A recipient is a
     ``User`` or any row with its notification fields (``id``, ``is_active``, ``email``, ``phone``,
@@ -275,7 +282,8 @@ def _insert_postgresql(rows: Iterable[Outgoing]) -> list[tuple[int, str]]:
         ) as copy:
             for row in rows:
                 if row.payload is not last:
-                    last, dumped = row.payload, json.dumps(row.payload)
+                    last = row.payload
+                    dumped = last if isinstance(last, str) else json.dumps(last)
                 copy.write_row((*row[:6], dumped))
         cursor.execute(_INCOMING_INSERT, [Delivery.Status.PENDING, now, now])
         new = [(pk, channel) for pk, channel in cursor.fetchall()]
@@ -290,9 +298,15 @@ def _insert_generic(rows: Sequence[Outgoing]) -> list[tuple[int, str]]:
     # inserted meanwhile counts as ours, and is at worst handed to a worker twice, which its claim makes harmless.
     before = set(events.values_list("id", flat=True))
     Delivery.objects.bulk_create(
-        [Delivery(**row._asdict(), next_attempt_at=now) for row in rows], ignore_conflicts=True, batch_size=2000
+        [Delivery(**row._replace(payload=_loaded(row.payload))._asdict(), next_attempt_at=now) for row in rows],
+        ignore_conflicts=True,
+        batch_size=2000,
     )
     return [(pk, channel) for pk, channel in events.values_list("id", "channel") if pk not in before]
+
+
+def _loaded(payload: dict | str) -> dict:
+    return json.loads(payload) if isinstance(payload, str) else payload
 
 
 def deliveries_create(
