@@ -14,7 +14,6 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -35,10 +34,11 @@ def months_refresh(*, desa_ids: Iterable[int], date_from: dt.date, date_to: dt.d
     if not ids or date_to < date_from:
         return
     first, last = date_from.replace(day=1), _month_end(date_to)
+    # Every row of these months is summed again below, so they all go first: a month left without statuses then
+    # simply gets no row back. (Asking per row whether its month still has a status read every status of the
+    # month a second time.) The upsert's conflict clause still meets a row a concurrent recompute inserted.
+    DesaMonthRollup.objects.filter(desa_id__in=ids, month__range=(first, last)).delete()
     _upsert(ids, first, last)
-    still = DailyStatus.objects.filter(desa_id=OuterRef("desa_id"), date__range=(first, last))
-    still = still.annotate(status_month=TruncMonth("date")).filter(status_month=OuterRef("month"))
-    DesaMonthRollup.objects.filter(desa_id__in=ids, month__range=(first, last)).exclude(Exists(still)).delete()
 
 
 def rebuild(*, date_from: dt.date | None = None, date_to: dt.date | None = None) -> int:

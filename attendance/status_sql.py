@@ -78,23 +78,36 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def day_line(row: DesaDay, buckets: Sequence[int]) -> str:
-    """One COPY line of ``status_day``: the desa's day as ``status.compute_day`` sees it before any punch."""
-    fields: list[object] = [row.desa_id, row.day.isoformat(), row.zone, row.known_until, row.rule is not None]
-    if row.rule is None:
-        fields += [None] * 9
-    else:
-        a_open, a_close, d_open, d_close = windows(row.day, row.rule)
-        fields += [
-            dt.datetime.combine(row.day, row.rule.start),
-            dt.datetime.combine(row.day, row.rule.end),
-            row.rule.tolerance,
-            a_open,
-            a_close,
-            d_open,
-            d_close,
-            *missing_minutes(row.day, row.rule, tuple(buckets)),
-        ]
+def day_line(row: DesaDay, buckets: Sequence[int], hours: dict | None = None) -> str:
+    """One COPY line of ``status_day``: the desa's day as ``status.compute_day`` sees it before any punch.
+    ``hours`` caches the part that depends only on the day and its rule: a kabupaten's desa share their
+    kecamatan's hours, so a month is a few hundred window computations instead of one per desa and day."""
+    head = f"{row.desa_id}\t{row.day.isoformat()}\t{row.zone}\t{_text(row.known_until)}\t"
+    key = (row.day, row.rule)
+    tail = None if hours is None else hours.get(key)
+    if tail is None:
+        tail = _hours_text(row.day, row.rule, buckets)
+        if hours is not None:
+            hours[key] = tail
+    return head + tail
+
+
+def _hours_text(day: dt.date, rule: DayRule | None, buckets: Sequence[int]) -> str:
+    """``status_day``'s columns from ``working`` on, as COPY text."""
+    if rule is None:
+        return "\t".join([_text(False), *[_NULL] * 9]) + "\n"
+    a_open, a_close, d_open, d_close = windows(day, rule)
+    fields: list[object] = [
+        True,
+        dt.datetime.combine(day, rule.start),
+        dt.datetime.combine(day, rule.end),
+        rule.tolerance,
+        a_open,
+        a_close,
+        d_open,
+        d_close,
+        *missing_minutes(day, rule, tuple(buckets)),
+    ]
     return "\t".join(_text(f) for f in fields) + "\n"
 
 
@@ -159,7 +172,10 @@ linked AS (
 -- Each linked punch against the day whose slice [00:00, next day 12:00) holds it: its own date, and before noon
 -- also the day before (a departure after midnight). Only what compute_day reads of them is kept: the first punch
 -- in the arrival window, the last in the departure window, whether any lies between the arrival window's
--- opening and the departure window's closing, and the first and last of the calendar day (a day off).
+-- opening and the departure window's closing, and the first and last of the calendar day (a day off). A punch
+-- of the next morning tells the day before nothing unless it is in that day's departure window (it is no
+-- arrival, not of the calendar day, and outside the window it is not "inside" either), so only those are kept:
+-- on ordinary hours that drops every next-morning arrival before the aggregate.
 seen AS (
     SELECT o.perangkat_id, s.day,
         min(pu.at) FILTER (WHERE pu.at BETWEEN s.arrival_open AND s.arrival_close) AS arrival,
@@ -170,9 +186,9 @@ seen AS (
         count(*) FILTER (WHERE pu.at < s.day + 1) AS of_day
     FROM punch pu
     JOIN owner o ON o.device_id = pu.device_id AND o.pin = pu.pin
-    CROSS JOIN LATERAL (VALUES (pu.at::date), (pu.at::date - 1)) AS k (day)
+    CROSS JOIN LATERAL (VALUES (pu.at::date), (CASE WHEN pu.at::time < '12:00' THEN pu.at::date - 1 END)) AS k (day)
     JOIN status_day s ON s.desa_id = o.home AND s.day = k.day
-    WHERE pu.at < s.day + interval '36 hours'
+    WHERE k.day = pu.at::date OR pu.at <= s.departure_close
     GROUP BY o.perangkat_id, s.day
 ),
 -- DayInput.leave: the first approved leave covering the day, in the order the Python path reads them.
@@ -339,11 +355,14 @@ def statuses_write(
     devices = list(devices)
     with connection.cursor() as cursor:
         # A kabupaten's month aggregates ~300,000 punch rows and joins ~141,000 statuses: with the default 4 MB
-        # the sorts and hashes spill to disk. LOCAL: until the transaction ends.
-        cursor.execute("SET LOCAL work_mem = '64MB'")
+        # the sorts and hashes spill to disk. JIT compiling the statement's few hundred expressions costs 0.1–0.2 s,
+        # more than it saves on rows of cheap arithmetic (its cost estimate alone would always switch it on).
+        # Local (the third argument): until the transaction ends.
+        cursor.execute("SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)")
         cursor.execute(_DAY_TABLE)
         with cursor.cursor.copy("COPY status_day FROM STDIN") as copy:  # psycopg's own cursor: Django's has no COPY
-            copy.write("".join(day_line(row, buckets) for row in days))
+            hours: dict = {}
+            copy.write("".join(day_line(row, buckets, hours) for row in days))
         cursor.execute("ANALYZE status_day")  # the planner's row counts for the joins below
         cursor.execute(
             _statement(buckets),
