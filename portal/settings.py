@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "dbbackup",
+    "health_check",
     "monev",
     "attendance",
     "musrenbang",
@@ -404,3 +406,11 @@ ADMS_POLL_SECONDS = env_int("ADMS_POLL_SECONDS", 30, minimum=5)
 ADMS_UNREGISTERED_KEEP_BYTES = env_int("ADMS_UNREGISTERED_KEEP_BYTES", 5_000_000, minimum=0)
 ADMS_UNREGISTERED_MAX_SERIALS = env_int("ADMS_UNREGISTERED_MAX_SERIALS", 200, minimum=1)
 ADMS_UNREGISTERED_PER_MINUTE = env_int("ADMS_UNREGISTERED_PER_MINUTE", 30, minimum=1)
+
+# Operations (#18) -------------------------------------------------------------------------------------------
+# Backups (portal/backup.py): BACKUP-SETTINGS-BEGIN
+# BACKUP-SETTINGS-END
+# Health (portal/health.py): HEALTH-SETTINGS-BEGIN
+# HEALTH-SETTINGS-END
+# Retention of raw machine uploads (attendance/push.py): RETENTION-SETTINGS-BEGIN
+# RETENTION-SETTINGS-END

@@ -75,4 +75,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=15, hour=1),
         "options": {"expires": 3600},
     },
+    # Operations (#18): BACKUP-SCHEDULE-BEGIN
+    # BACKUP-SCHEDULE-END
+    # HEALTH-SCHEDULE-BEGIN
+    # HEALTH-SCHEDULE-END
+    # RETENTION-SCHEDULE-BEGIN
+    # RETENTION-SCHEDULE-END
 }

@@ -154,3 +154,11 @@ def visit_recommendations_overdue_task() -> int:
     from monev.services_visits import recommendations_notify_overdue
 
     return recommendations_notify_overdue()
+
+
+# Operations (#18): BACKUP-TASKS-BEGIN
+# BACKUP-TASKS-END
+# HEALTH-TASKS-BEGIN
+# HEALTH-TASKS-END
+# RETENTION-TASKS-BEGIN
+# RETENTION-TASKS-END
