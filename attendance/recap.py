@@ -27,7 +27,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Case, Count, Q, Sum, When
+from django.db.models import Aggregate, BigIntegerField, Count, F, IntegerField, Q, Sum, Value
+from django.db.models.functions import Cast, ExtractDay
 from django.utils import timezone
 
 from attendance.choices import MissingPunchPolicy
@@ -94,15 +95,18 @@ class Totals:
     def counted(self, policy: str) -> Totals:
         """These raw totals as the missing-punch policy counts them (apply once, to raw totals). TL/TAM and
         PSW/TAP never meet on one day (no arrival means no lateness), so the counts simply add up."""
-        result = dataclasses.replace(self)
+        return dataclasses.replace(self)._count(policy)
+
+    def _count(self, policy: str) -> Totals:
+        """``counted`` in place, for raw totals just read (the 12-month trend makes some 5,000: no copy)."""
         if policy == MissingPunchPolicy.NOT_PRESENT:
-            result.present -= self.present_missing
+            self.present -= self.present_missing
         else:
-            result.tl += self.tam
-            result.tl_minutes += self.missing_in_minutes
-            result.psw += self.tap
-            result.psw_minutes += self.missing_out_minutes
-        return result
+            self.tl += self.tam
+            self.tl_minutes += self.missing_in_minutes
+            self.psw += self.tap
+            self.psw_minutes += self.missing_out_minutes
+        return self
 
     def __iadd__(self, other: Totals) -> Totals:
         for name in Totals.__dataclass_fields__:
@@ -163,6 +167,31 @@ def _totals(row: dict) -> Totals:
     return Totals(**{k: row[k] or 0 for k in Totals.__dataclass_fields__})
 
 
+class _DayMask(Aggregate):
+    """The days of the month its rows fall on, as a number with bit ``d`` set for day ``d``: ``BIT_OR`` on
+    PostgreSQL (which keeps the aggregate parallel), ``SUM(DISTINCT …)`` of the same powers of two elsewhere
+    (SQLite has no ``BIT_OR``), which is the same number."""
+
+    function = "BIT_OR"
+    name = "DayMask"
+    output_field = BigIntegerField()
+
+    def __init__(self, date_field: str, **extra):
+        # A bigint 1: a smaller integer type would overflow at day 16 or 31.
+        bit = Cast(Value(1), BigIntegerField()).bitleftshift(Cast(ExtractDay(date_field), IntegerField()))
+        super().__init__(bit, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        clone = self.copy()
+        clone.distinct = True  # Aggregate.as_sql writes DISTINCT from this flag
+        return clone.as_sql(compiler, connection, function="SUM", **extra_context)
+
+
+def _days_of(first: dt.date, mask: int | None) -> frozenset[dt.date]:
+    mask = int(mask or 0)
+    return frozenset(first.replace(day=day) for day in range(1, 32) if mask >> day & 1)
+
+
 @dataclass
 class DesaMonth:
     desa: Desa
@@ -170,6 +199,7 @@ class DesaMonth:
     rank: int = 0
     policy: str = DEFAULT_POLICY
     computed: bool = False  # the desa has statuses this month (a month without any has no trend point)
+    working_days: frozenset[dt.date] = frozenset()  # days with a status other than L (``flags`` reads them)
 
 
 def desa_month(*, user, month: dt.date) -> list[DesaMonth]:
@@ -182,19 +212,24 @@ def desa_month(*, user, month: dt.date) -> list[DesaMonth]:
         restrict(DailyStatus.objects.all(), user)
         .filter(date__range=(first, last))
         .values("desa_id")
-        .annotate(**_aggregates())
+        # The working days ride along on the same scan, so the flags need not read the month's statuses again.
+        .annotate(**_aggregates(), working_mask=_DayMask("date", filter=~Q(status="L")))
         .order_by()  # DailyStatus's default ordering would join perangkat and desa for nothing
     )
-    by_desa = {row["desa_id"]: _totals(row) for row in rows}
-    result = [
-        DesaMonth(
-            d,
-            by_desa.get(pk, Totals()).counted(policy_of[d.kecamatan_id]),
-            policy=policy_of[d.kecamatan_id],
-            computed=pk in by_desa,
+    by_desa = {row["desa_id"]: (_totals(row), row["working_mask"]) for row in rows}
+    result = []
+    for pk, d in desa.items():
+        totals, mask = by_desa.get(pk, (None, 0))
+        policy = policy_of[d.kecamatan_id]
+        result.append(
+            DesaMonth(
+                d,
+                (totals or Totals())._count(policy),
+                policy=policy,
+                computed=totals is not None,
+                working_days=_days_of(first, mask),
+            )
         )
-        for pk, d in desa.items()
-    ]
     result.sort(
         key=lambda r: (r.totals.rate is None, -(r.totals.rate or 0), r.totals.tl_minutes, r.totals.tk, r.desa.kode)
     )
@@ -391,14 +426,19 @@ class Flag:
     start: dt.date | None = None  # tk_streak: the first day of the longest streak
 
 
-def flags(*, user, month: dt.date) -> list[Flag]:
+def flags(*, user, month: dt.date, ranking: list[DesaMonth] | None = None) -> list[Flag]:
     """Chronic lateness (≥ ATTENDANCE_CHRONIC_LATE TL days, TAM days included under the "TAM = TL4" policy),
     TK streaks (≥ ATTENDANCE_TK_STREAK working days in a row) and machines with coverage gaps (working days
-    the machine did not report, or reported without a punch by anyone of the desa)."""
+    the machine did not report, or reported without a punch by anyone of the desa).
+
+    ``ranking``: ``desa_month`` of the same user and month, when the caller has it already: its working days
+    per desa spare a read of the month's statuses."""
     first, last = month_bounds(month)
     scoped = restrict(DailyStatus.objects.all(), user).filter(date__range=(first, last))
-    result = _perangkat_flags(scoped)
-    result.extend(_coverage_gaps(user, scoped, first, last))
+    known = {row.desa.kecamatan_id: row.policy for row in ranking or ()}
+    result = _perangkat_flags(scoped, known)
+    working = None if ranking is None else {row.desa.pk: row.working_days for row in ranking}
+    result.extend(_coverage_gaps(user, scoped, first, last, working))
     return result
 
 
@@ -409,23 +449,29 @@ def perangkat_flags(*, desa_ids: Iterable[int], month: dt.date) -> list[Flag]:
     return _perangkat_flags(DailyStatus.objects.filter(desa_id__in=list(desa_ids), date__range=(first, last)))
 
 
-def _perangkat_flags(scoped) -> list[Flag]:
-    threshold = settings.ATTENDANCE_CHRONIC_LATE
-    late = (
-        scoped.filter(Q(codes__contains="TL") | Q(codes__contains="TAM"))
+def _perangkat_flags(scoped, known_policies: dict[int, str] | None = None) -> list[Flag]:
+    """``known_policies``: the kecamatan policies the caller read already (by kecamatan id)."""
+    threshold, streak = settings.ATTENDANCE_CHRONIC_LATE, settings.ATTENDANCE_TK_STREAK
+    # One pass over the month finds both kinds of candidates: enough TL and TAM days for chronic lateness (TL
+    # and TAM never meet on one day, so tl + tam is a superset of the flags), or enough TK days for a streak.
+    tl, tam = Q(codes__contains="TL"), Q(codes__contains="TAM")
+    candidates = (
+        scoped.filter(tl | tam | Q(status="TK"))
         .values("perangkat_id")
-        .annotate(
-            n=Count("id"),
-            tl=Count("id", filter=Q(codes__contains="TL")),
-            tam=Count("id", filter=Q(codes__contains="TAM")),
-        )
-        .filter(n__gte=threshold)  # TL and TAM never meet on one day: n = tl + tam, a superset of the flags
+        .annotate(tl=Count("id", filter=tl), tam=Count("id", filter=tam), tk=Count("id", filter=Q(status="TK")))
+        .filter(Q(tl__gte=threshold - F("tam")) | Q(tk__gte=streak))
         .order_by()
     )
-    late_rows = {row["perangkat_id"]: (row["tl"], row["tam"]) for row in late}
-    streaks = _tk_streaks(scoped)
+    late_rows, tk_candidates = {}, []
+    for row in candidates:
+        if row["tl"] + row["tam"] >= threshold:
+            late_rows[row["perangkat_id"]] = (row["tl"], row["tam"])
+        if row["tk"] >= streak:
+            tk_candidates.append(row["perangkat_id"])
+    streaks = _tk_streaks(scoped, tk_candidates)
     people = Perangkat.objects.select_related("desa").in_bulk(set(late_rows) | set(streaks))
-    policy_of = policies(p.desa.kecamatan_id for p in people.values())
+    policy_of = dict(known_policies or {})
+    policy_of.update(policies({p.desa.kecamatan_id for p in people.values()} - set(policy_of)))
     result: list[Flag] = []
     for pid, (tl, tam) in late_rows.items():
         person = people[pid]
@@ -437,20 +483,14 @@ def _perangkat_flags(scoped) -> list[Flag]:
     return result
 
 
-def _tk_streaks(scoped) -> dict[int, tuple[int, dt.date]]:
+def _tk_streaks(scoped, candidates: list[int]) -> dict[int, tuple[int, dt.date]]:
     """Longest run of TK per perangkat, counting working days only (days off do not break a run). Only a
-    perangkat with at least a streak's worth of TK days in the month can have one: the days of the others are
-    never read."""
+    perangkat with at least a streak's worth of TK days in the month (``candidates``) can have one: the days
+    of the others are never read, and those of the candidates through the (perangkat, date) key."""
     best: dict[int, tuple[int, dt.date]] = {}
     run: dict[int, tuple[int, dt.date | None]] = {}
-    candidates = (
-        scoped.filter(status="TK")
-        .values("perangkat_id")
-        .annotate(n=Count("id"))
-        .filter(n__gte=settings.ATTENDANCE_TK_STREAK)
-        .values("perangkat_id")
-        .order_by()
-    )
+    if not candidates:
+        return best
     for pid, day, status in (
         scoped.exclude(status="L")
         .filter(perangkat_id__in=candidates)
@@ -468,30 +508,48 @@ def _tk_streaks(scoped) -> dict[int, tuple[int, dt.date]]:
     return best
 
 
-def _coverage_gaps(user, scoped, first: dt.date, last: dt.date) -> list[Flag]:
+def _coverage_gaps(
+    user, scoped, first: dt.date, last: dt.date, working: dict[int, frozenset[dt.date]] | None = None
+) -> list[Flag]:
     """Per machine, the working days (some status of the desa is not L) it did not report (no punch of the day
     and no pull after the arrival window closed), or reported while the desa's machines hold no punch by
-    anyone: those days are ND for everyone. A day is judged only once its arrival window has closed."""
+    anyone: those days are ND for everyone. A day is judged only once its arrival window has closed.
+    ``working``: the working days per desa when the caller knows them (``desa_month``); read otherwise."""
     from django.utils.translation import gettext as _
 
     from attendance.schedules import schedule_for, spec_of
 
-    working = defaultdict(set)
-    # order_by(): DailyStatus's default ordering would join perangkat into the DISTINCT (one row per status).
-    for desa_id, day in scoped.exclude(status="L").values_list("desa_id", "date").order_by().distinct():
-        working[desa_id].add(day)
-    devices = list(restrict(Device.objects.select_related("desa"), user).filter(enabled=True))
-    evidence: dict[tuple[int, dt.date], tuple[bool, dt.datetime | None]] = {}
-    desa_punched: set[tuple[int, dt.date]] = set()
-    desa_of = {device.pk: device.desa_id for device in devices}
-    # A pull's time matters only on a day without a punch (a punch is the report): not even loaded otherwise.
-    pulled = Case(When(punched=False, then="pulled_at"))
-    for device_id, day, punched, pulled_at in DeviceDay.objects.filter(
-        device__in=devices, date__range=(first, last)
-    ).values_list("device_id", "date", "punched", pulled):
-        evidence[(device_id, day)] = (punched, pulled_at)
-        if punched:
-            desa_punched.add((desa_of[device_id], day))
+    if working is None:
+        working = defaultdict(set)
+        # order_by(): DailyStatus's default ordering would join perangkat into the DISTINCT (one row per status).
+        for desa_id, day in scoped.exclude(status="L").values_list("desa_id", "date").order_by().distinct():
+            working[desa_id].add(day)
+    # Only what is read here: a machine's other fields (four timestamps among them) cost more to load than all
+    # of this function's work at kabupaten scope.
+    devices = list(
+        restrict(Device.objects.select_related("desa"), user).filter(enabled=True).only("desa", "name", "timezone")
+    )
+    # Only a day some desa worked is ever judged: the evidence of the others (weekends, holidays) is not read.
+    # (The month's range as well: it lets the (device, date) key bound the scan.)
+    judged = sorted(set().union(*working.values()))
+    days = DeviceDay.objects.filter(device__in=devices, date__range=(first, last), date__in=judged)
+    # Per machine, the days it holds a punch of as one number (bit d: day d), rather than a row per machine and
+    # day (some 10,000 at kabupaten scope); a punch is the report, so nothing else of those days is read.
+    punched_days = dict(
+        days.filter(punched=True)
+        .values("device_id")
+        .annotate(mask=_DayMask("date"))
+        .order_by()
+        .values_list("device_id", "mask")
+    )
+    desa_punched: dict[int, int] = defaultdict(int)  # per desa, the days any of its machines holds a punch of
+    for device in devices:
+        desa_punched[device.desa_id] |= int(punched_days.get(device.pk) or 0)
+    # A pull's time matters only on a day without a punch: the few rows of such days.
+    pulled = {
+        (device_id, day): at
+        for device_id, day, at in days.filter(punched=False).values_list("device_id", "date", "pulled_at")
+    }
     kecamatan_ids = {device.desa.kecamatan_id for device in devices}
     specs_of: dict[int, list] = defaultdict(list)  # schedule_for reads only the desa's kecamatan's schedules
     for schedule in WorkSchedule.objects.filter(kecamatan_id__in=kecamatan_ids).prefetch_related("days"):
@@ -501,19 +559,20 @@ def _coverage_gaps(user, scoped, first: dt.date, last: dt.date) -> list[Flag]:
     for device in devices:
         local_now = now.astimezone(device.tz).replace(tzinfo=None)
         specs = specs_of[device.desa.kecamatan_id]
+        punched_mask, desa_mask = int(punched_days.get(device.pk) or 0), desa_punched[device.desa_id]
         silent, empty = [], []
-        for day in sorted(working[device.desa_id]):
-            if evidence.get((device.pk, day), (False, None))[0]:
+        for day in sorted(working.get(device.desa_id, ())):
+            if punched_mask >> day.day & 1:
                 continue  # the machine holds a punch of the day: it reported, and the desa has a punch
             spec = schedule_for(specs, desa_id=device.desa_id, kecamatan_id=device.desa.kecamatan_id, day=day)
             rule = spec.rule(day)
             if rule is None or local_now < windows(day, rule)[1]:
                 continue  # no hours that weekday (a day off by the schedule), or not judged yet
-            punched, pulled_at = evidence.get((device.pk, day), (False, None))
+            pulled_at = pulled.get((device.pk, day))
             pulled_local = pulled_at.astimezone(device.tz) if pulled_at else None
-            if not reported(day, rule, punched=punched, pulled_at=pulled_local):
+            if not reported(day, rule, punched=False, pulled_at=pulled_local):
                 silent.append(day)
-            elif (device.desa_id, day) not in desa_punched:
+            elif not desa_mask >> day.day & 1:
                 empty.append(day)
         if silent or empty:
             parts = [
@@ -558,7 +617,7 @@ def trends(
     policy_of.update(policies({kecamatan_id for _desa, kecamatan_id, *_rest in rows} - set(policy_of)))
     result: dict[int, list[tuple[dt.date, Totals]]] = defaultdict(list)
     for desa_id, kecamatan_id, month, *values in rows:
-        result[desa_id].append((month, Totals(*values).counted(policy_of[kecamatan_id])))
+        result[desa_id].append((month, Totals(*values)._count(policy_of[kecamatan_id])))
     if ranking is not None and months > 0:
         for row in ranking:
             if row.computed:

@@ -13,9 +13,12 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from attendance import charts, recap, review
@@ -72,9 +75,6 @@ def today(request):
 
 # Month ranking ---------------------------------------------------------------------------------------------
 
-# The trend chart's box: a left margin for the % axis, room for values on top and month initials below.
-CHART_W, CHART_H, CHART_PAD = 260, 110, 4
-CHART_LEFT, CHART_TOP, CHART_BOTTOM = 24, 10, 12
 FLAG_LABELS = {
     "chronic_late": _l("Sering terlambat"),
     "tk_streak": _l("TK berturut-turut"),
@@ -82,116 +82,123 @@ FLAG_LABELS = {
 }
 
 
-def _n(value: float) -> str:
-    """An SVG coordinate: always a dot as decimal separator, whatever the page's locale."""
-    return f"{value:.1f}"
+def _trend_charts(rows: list[recap.DesaMonth], series: dict, months: list[dt.date]) -> dict[int, str]:
+    """The page's trend chart per desa (``charts.trend_charts``); tests compare the page's charts with these."""
+    return charts.trend_charts(rows, series, months)
 
 
-def _trend_charts(rows: list[recap.DesaMonth], series: dict, months: list[dt.date]) -> dict[int, dict]:
-    """Per desa, an SVG chart (server-rendered, no JavaScript): the attendance rate as a line on a 0–100 % axis
-    with its value over each month, late minutes as bars on a scale shared by all desa (the value in the bar's
-    title), so the charts can be compared side by side; month initials along the bottom. Every text that does
-    not depend on the desa (month names, the axis labels, the titles' wording) is made once per page, not once
-    per desa: the page draws some 500 charts at kabupaten scope."""
-    by_desa = {desa_id: dict(items) for desa_id, items in series.items()}
-    top = max((t.tl_minutes for items in by_desa.values() for t in items.values()), default=0) or 1
-    step = (CHART_W - CHART_LEFT - CHART_PAD) / max(len(months), 1)
-    plot_top, plot_bottom = CHART_TOP, CHART_H - CHART_BOTTOM
-    inner_h = plot_bottom - plot_top
-    xs = [CHART_LEFT + step * i + step / 2 for i in range(len(months))]
-    labels = [
-        {"x": _n(x), "y": _n(CHART_H - 3), "text": date_format(month, "M")[:3]}
-        for x, month in zip(xs, months, strict=True)
-    ]
-    names = [date_format(month, "M Y") for month in months]
-    late_title, rate_title = _("%(m)s: %(n)s menit terlambat"), _("%(m)s: kehadiran %(r)s%%")
-    bar_x, bar_w = [_n(x - step * 0.3) for x in xs], _n(step * 0.6)
-    dot_x = [_n(x) for x in xs]
-    rates: dict[float, str] = {}
-    result = {}
+def _flag_text(flag: recap.Flag) -> str:
+    """What a flag says after the desa's name. The plural forms (with their msgids) are those the template had."""
+    if flag.kind == "chronic_late":
+        text = ngettext("%(n)s hari terlambat", "%(n)s hari terlambat", flag.count) % {"n": flag.count}
+        return f"{flag.perangkat.nama}: {text}"
+    if flag.kind == "tk_streak":
+        text = ngettext(
+            "%(n)s hari kerja TK berturut-turut mulai %(start)s",
+            "%(n)s hari kerja TK berturut-turut mulai %(start)s",
+            flag.count,
+        ) % {"n": flag.count, "start": flag.detail}
+        return f"{flag.perangkat.nama}: {text}"
+    return ngettext(
+        "%(n)s hari kerja tanpa data mesin, ND untuk semua (%(detail)s)",
+        "%(n)s hari kerja tanpa data mesin, ND untuk semua (%(detail)s)",
+        flag.count,
+    ) % {"n": flag.count, "detail": flag.detail}
+
+
+# The month page repeats its rows once per desa (474 in a kabupaten) or per flagged perangkat: they are built
+# here with format_html, which escapes every value (desa, perangkat and machine names are user data), instead
+# of template loops, which cost some 5 µs per printed value.
+FLAG_BADGES = {"tk_streak": "bg-danger", "chronic_late": "bg-warning text-dark"}
+
+
+def _ranking_rows(rows: list[recap.DesaMonth], urls: dict[int, str], figures: charts.Figures) -> str:
+    """The ranking's rows, the page's widest loop (ten cells per desa): plain f-strings over values escaped here
+    (code, link, name) or made safe by ``figures`` (the numbers)."""
+    parts = []
     for row in rows:
-        totals = by_desa.get(row.desa.pk, {})
-        points, dots, bars = [], [], []
-        for i, month in enumerate(months):
-            t = totals.get(month)
-            if t is None:
-                continue
-            if t.tl_minutes:
-                height = max(inner_h * t.tl_minutes / top, 1)
-                bars.append(
-                    {
-                        "x": bar_x[i],
-                        "y": _n(plot_bottom - height),
-                        "w": bar_w,
-                        "h": _n(height),
-                        "title": late_title % {"m": names[i], "n": t.tl_minutes},
-                    }
-                )
-            if t.rate is not None:
-                y = plot_top + inner_h * (1 - t.rate / 100)
-                points.append(f"{dot_x[i]},{_n(y)}")
-                if t.rate not in rates:
-                    rates[t.rate] = number_format(t.rate, 1)
-                dots.append(
-                    {
-                        "x": dot_x[i],
-                        "y": _n(y),
-                        "value": f"{t.rate:.0f}",
-                        "value_y": _n(y - 3),
-                        "title": rate_title % {"m": names[i], "r": rates[t.rate]},
-                    }
-                )
-        result[row.desa.pk] = {
-            "points": " ".join(points),
-            "dots": dots,
-            "bars": bars,
-            "labels": labels,
-            "empty": not totals,
-        }
-    return result
+        t = row.totals
+        rate = f"{figures(t.rate, 1)}%" if t.rate is not None else "–"
+        tk = " text-danger fw-semibold" if t.tk else ""
+        parts.append(
+            f'<tr data-desa="{escape(row.desa.kode)}" data-rank="{row.rank}">'
+            f'<td class="text-center" data-testid="rank">{figures(row.rank)}</td>'
+            f'<th class="fw-normal"><a href="{escape(urls[row.desa.pk])}" data-testid="desa-link">'
+            f"{escape(row.desa.nama)}</a></th>"
+            f'<td class="text-center">{figures(t.hari_kerja)}</td><td class="text-center">{figures(t.h)}</td>'
+            f'<td class="text-center">{figures(t.tl)}</td><td class="text-center">{figures(t.tl_minutes)}</td>'
+            f'<td class="text-center">{figures(t.psw)}</td><td class="text-center{tk}">{figures(t.tk)}</td>'
+            f'<td class="text-center text-muted">{figures(t.nd)}</td><td class="text-end" data-testid="rate">{rate}</td>'
+            "</tr>\n"
+        )
+    return mark_safe("".join(parts))  # noqa: S308  (every value escaped above)
 
 
-def _chart_axis() -> list[dict]:
-    """The y axis of every trend chart: 0, 50 and 100 % with a grid line each."""
-    inner_h = CHART_H - CHART_BOTTOM - CHART_TOP
-    return [
-        {
-            "y": _n(CHART_TOP + inner_h * (1 - value / 100)),
-            "text_y": _n(CHART_TOP + inner_h * (1 - value / 100) + 2.5),
-            "text": f"{value}%",
-        }
-        for value in (0, 50, 100)
+def _flag_items(flags: list[recap.Flag], urls: dict[int, str], bulan: str) -> str:
+    labels = {kind: str(label) for kind, label in FLAG_LABELS.items()}
+    other_url = charts.desa_month_urls(bulan)
+    parts = [
+        format_html(
+            '<li class="list-group-item d-flex flex-wrap gap-2 align-items-center" data-flag="{}">'
+            '<span class="badge {}">{}</span> <a href="{}">{}</a> — {}</li>\n',
+            flag.kind,
+            FLAG_BADGES.get(flag.kind, "bg-secondary"),
+            labels.get(flag.kind, flag.kind),
+            urls.get(flag.desa.pk) or other_url(flag.desa.kode),
+            flag.desa.nama,
+            _flag_text(flag),
+        )
+        for flag in flags
     ]
+    return mark_safe("".join(parts))  # noqa: S308  (each part made by format_html)
+
+
+def _trend_cards(rows: list[recap.DesaMonth], svgs: dict[int, str]) -> str:
+    no_data = format_html('<div class="small text-muted">{}</div>', _("Belum ada data."))
+    parts = [
+        format_html(
+            '<div class="col-sm-6 col-lg-4 col-xl-3"><div class="card card-body p-2" data-desa="{}">'
+            '<div class="small fw-semibold mb-1">{}</div>{}</div></div>\n',
+            row.desa.kode,
+            row.desa.nama,
+            svgs[row.desa.pk] or no_data,  # made safe by charts.trend_charts
+        )
+        for row in rows
+    ]
+    return mark_safe("".join(parts))  # noqa: S308  (each part made by format_html)
 
 
 @login_required
 def month(request):
+    """The kabupaten's month: ranking, flags, heatmap and trends of every desa in scope. Built for 474 desa: a
+    fixed number of queries; the rows repeated per desa made in Python, each text formatted once per page."""
     month = _month(request)
+    bulan = f"{month:%Y-%m}"
     rows = recap.desa_month(user=request.user, month=month)
-    flags = recap.flags(user=request.user, month=month)
+    flags = recap.flags(user=request.user, month=month, ranking=rows)
     months = [_shift(month, -i) for i in range(11, -1, -1)]
     series = recap.trends(user=request.user, months=12, until=month, ranking=rows)
     trend_charts = _trend_charts(rows, series, months)
+    heatmap = charts.heatmap(rows, series, months, bulan=bulan)
     for row in rows:
-        row.chart = trend_charts.get(row.desa.pk)
-    for flag in flags:
-        flag.label = FLAG_LABELS.get(flag.kind, flag.kind)
-    policy_texts = sorted({recap.policy_text(row.policy) for row in rows})
+        row.chart = trend_charts[row.desa.pk]
+    urls = {heat.desa.pk: heat.url for heat in heatmap}
+    figures = charts.Figures()
     context = {
         **_month_context(month),
         "rows": rows,
-        "heatmap": charts.heatmap(rows, series, months),
+        "ranking_rows": _ranking_rows(rows, urls, figures),
+        "heatmap": heatmap,
+        "heatmap_rows": charts.heatmap_rows(heatmap),
         "heat_months": months,
         "heat_steps": heat_legend(),
         "flags": flags,
-        "chart_w": CHART_W,
-        "chart_h": CHART_H,
-        "policy_texts": policy_texts,
+        "flag_items": _flag_items(flags, urls, bulan),
+        "policy_texts": sorted({recap.policy_text(row.policy) for row in rows}),
         "chart_first": date_format(months[0], "M Y"),
         "chart_last": date_format(months[-1], "M Y"),
-        "chart_axis": _chart_axis(),
-        "chart_left": CHART_LEFT,
-        "chart_right": CHART_W - CHART_PAD,
+        "trend_frame": charts.trend_frame(months),
+        "trend_cards": _trend_cards(rows, trend_charts),
     }
     return render(request, "attendance/month.html", context)
 

@@ -69,12 +69,19 @@ def test_trend_charts_have_axes_month_labels_and_values(client, tenancy):
     trends = html.split('data-testid="trends"', 1)[1]
     chart = trends.split(f'data-desa="{tenancy.desa_a.kode}"', 1)[1].split("</svg>", 1)[0]
     assert 'data-testid="trend-chart"' in chart
+    # The axes and month initials every chart shares are drawn once on the page; each chart shows them by <use>.
+    assert chart.count('<use href="#trend-frame"/>') == 1
+    frame = html.split('<g id="trend-frame">', 1)[1].split("</defs>", 1)[0]
+    assert html.count('id="trend-frame"') == 1
     for axis in (">0%<", ">50%<", ">100%<"):
-        assert axis in chart
-    months = re.findall(r'data-testid="trend-month">([^<]+)<', chart)
+        assert axis in frame
+    months = re.findall(r'data-testid="trend-month">([^<]+)<', frame)
     assert len(months) == 12 and months[-1] == "Mar" and months[0] == "Apr"
     # desa A in March: 3 present of 5 working days without ND (TL2, H, H, TL1/PSW1 present; TK absent) = 80 %
-    assert re.findall(r'data-testid="trend-value">([^<]+)<', chart) == ["80"]
+    values = chart.split('data-testid="trend-values">', 1)[1].split("</g>", 1)[0]
+    assert re.findall(r">([^<]+)</text>", values) == ["80"]
+    # Hovering over March names both of its figures.
+    assert "<title>Mar 2026: kehadiran 80,0%, 55 menit terlambat</title>" in chart
 
 
 def test_saturday_and_sunday_off_both_read_L(client, tenancy):
@@ -161,7 +168,7 @@ def test_heatmap_shows_each_desa_month_rate_with_its_step(client, tenancy):
     assert (a.cells[0].text, a.cells[0].level, a.cells[0].value) == ("–", "heat-none", None)
     html = response.content.decode()
     table = html.split('data-testid="heatmap"', 1)[1].split("</table>", 1)[0]
-    assert table.count('data-testid="heat-cell"') == 12 * len(heat)
+    assert table.count('<td class="heat-') == 12 * len(heat)  # a cell per desa and month
     assert 'class="heat-2" title="Pucuk, Maret 2026: kehadiran 80,0%"' in table
     assert "≥ 95%" in html.split('data-testid="heat-legend"', 1)[1].split("</ul>", 1)[0]
 
