@@ -109,7 +109,9 @@ def escalation_morning() -> int:
     Obligation.objects.filter(state="belum").update(
         state="terlambat",
         due_date=due,
-        next_alert_at=timezone.now() - dt.timedelta(days=1),
+        # Its stored moment is the start of yesterday (local), before the H+7 07:00 stage, whatever the hour the
+        # bench runs at (a moment 24 h ago lay after that stage when run after 07:00 WIB, and nothing fired).
+        next_alert_at=timezone.make_aware(dt.datetime.combine(due + dt.timedelta(days=7), dt.time.min)),
         next_alert_stage=f"escalation-7@{due.isoformat()}",
     )
     with connection.cursor() as cursor:
