@@ -19,6 +19,7 @@ def navigation(request):
     for dotted in settings.NAV_PROVIDERS:
         items.extend(import_string(dotted)(user))
     if user.is_portal_admin:
+        items.append((_("Status sistem"), reverse("health-status")))
         items.append((_("Admin"), reverse("admin:index")))
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
     return {"nav_items": items, "unread_count": unread}

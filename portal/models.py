@@ -291,6 +291,7 @@ class Notification(models.Model):
         AWAITING = "awaiting", _("Menunggu verifikasi")
         DIGEST = "digest", _("Ringkasan mingguan")
         DEVICE = "device", _("Mesin absensi")
+        SYSTEM = "system", _("Sistem")  # the install itself: health incidents, a failed backup
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     delivery = models.OneToOneField("Delivery", on_delete=models.PROTECT, related_name="notification")

@@ -35,13 +35,14 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext
 
+from portal.choices import Role
 from portal.models import Delivery, DeliveryAttempt, Kecamatan, Notification, User, WebhookEndpoint
 from portal.queue import enqueue
 
@@ -322,6 +323,49 @@ def deliveries_create(
         payload=payload,
     )
     return len(deliveries_insert(rows))
+
+
+def admins() -> QuerySet[User]:
+    """Who hears of the install's own troubles (health incidents, a failed backup): the portal administrators
+    (``User.is_portal_admin``: superusers and role admin), active ones."""
+    return User.objects.filter(Q(is_superuser=True) | Q(role=Role.ADMIN), is_active=True).order_by("pk")
+
+
+def admins_notify(*, event_key: str, payload: dict, send_here: bool = False) -> list[tuple[int, str]]:
+    """One install-wide notice to every administrator, once per ``event_key`` (the delivery's unique key skips it
+    where it exists: calling again, from another process too, creates nothing). A delivery belongs to a kecamatan
+    (its log is scoped by one); an administrator's notice goes under their own, else the first one.
+
+    ``send_here``: deliver in this process instead of handing over to the workers — for an incident that may be
+    a dead worker or broker. A failed send stays pending for the sweeper. Returns the new (id, channel)."""
+    recipients = list(admins())
+    fallback = Kecamatan.objects.order_by("pk").values_list("pk", flat=True).first()
+    if not recipients or fallback is None:
+        log.error("notice %s not sent: no active administrator or no kecamatan to file it under", event_key)
+        return []
+    rows = [
+        row
+        for user in recipients
+        for row in deliveries_build(
+            event_key=event_key,
+            kind=Notification.Kind.SYSTEM,
+            recipients=[user],
+            kecamatan_id=user.kecamatan_id or fallback,
+            desa_id=None,
+            payload=payload,
+        )
+    ]
+    with transaction.atomic():
+        new = deliveries_insert(rows)
+        if not send_here:
+            transaction.on_commit(lambda: deliveries_hand_over(new))
+    if send_here:
+        for pk, _channel in new:
+            try:
+                deliver(pk)
+            except Exception:  # stays pending: the sweeper retries it
+                log.exception("notice delivery %s", pk)
+    return new
 
 
 def deliveries_hand_over(new: Sequence[tuple[int, str]]) -> None:

@@ -409,8 +409,32 @@ ADMS_UNREGISTERED_PER_MINUTE = env_int("ADMS_UNREGISTERED_PER_MINUTE", 30, minim
 
 # Operations (#18) -------------------------------------------------------------------------------------------
 # Backups (portal/backup.py): BACKUP-SETTINGS-BEGIN
+# Where `manage.py backup` and the daily beat task write their archives; a second folder (another disk, a mounted
+# share) that gets a copy of each, empty for none; how many to keep: the newest of each of the last KEEP_DAILY days
+# and of the last KEEP_MONTHLY months that have one (portal.backup.retention_keep). When: workers/schedule.py.
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))
+BACKUP_COPY_DIR = Path(env_str("BACKUP_COPY_DIR")) if env_str("BACKUP_COPY_DIR") else None
+BACKUP_KEEP_DAILY = env_int("BACKUP_KEEP_DAILY", 7, minimum=1)
+BACKUP_KEEP_MONTHLY = env_int("BACKUP_KEEP_MONTHLY", 12, minimum=0)
 # BACKUP-SETTINGS-END
 # Health (portal/health.py): HEALTH-SETTINGS-BEGIN
+# /readyz, the status page and the admins' notices (README "Operations"): disk use above this percent of
+# MEDIA_ROOT's, VAR_DIR's or BACKUP_DIR's file system is an incident.
+HEALTH_DISK_MAX_PERCENT = env_int("HEALTH_DISK_MAX_PERCENT", 90, minimum=1)
+# Beat sends a heartbeat every minute: no tick (or no worker running it) for this long is an incident.
+HEALTH_BEAT_STALE_SECONDS = env_int("HEALTH_BEAT_STALE_SECONDS", 300, minimum=60)
+# How long /readyz waits for a worker to answer Celery's ping, and how long no worker may answer before the
+# admins hear of it (a deploy restarts the workers in seconds: that is no incident).
+HEALTH_WORKER_PING_SECONDS = env_int("HEALTH_WORKER_PING_SECONDS", 1, minimum=1)
+HEALTH_WORKER_GRACE_SECONDS = env_int("HEALTH_WORKER_GRACE_SECONDS", 120, minimum=0)
+# First: the probes answer before the host check (a healthcheck calls 127.0.0.1, not the public name), the HTTPS
+# redirect, sessions, CSRF and axes. portal/views_health.py says what they disclose (nothing secret).
+MIDDLEWARE = ["portal.views_health.ProbeMiddleware", *MIDDLEWARE]
+# The apps' parts of the status page (portal imports no app): each takes the user and answers sections.
+HEALTH_STATUS_PROVIDERS = ["attendance.health_status.status_devices", "monev.health_status.status_outbox"]
 # HEALTH-SETTINGS-END
 # Retention of raw machine uploads (attendance/push.py): RETENTION-SETTINGS-BEGIN
+# Days an upload from a push machine is kept after it was taken in (its punches stay for good); stored, failed and
+# unregistered uploads are kept until they are replayed. Pruned daily (workers/schedule.py).
+PUSH_REQUEST_KEEP_DAYS = env_int("PUSH_REQUEST_KEEP_DAYS", 90, minimum=1)
 # RETENTION-SETTINGS-END

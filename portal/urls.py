@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from portal import views, views_account, views_inbox
+from portal import views, views_account, views_health, views_inbox
 from portal.auth_views import LoginView
 
 # Every app's API lives under /api/v1/ in the "api" namespace; apps list their urlconf in settings.API_URLCONFS
@@ -32,6 +32,11 @@ urlpatterns = [
     path("akun/masuk/", LoginView.as_view()),
     path("akun/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The probes are answered by portal.views_health.ProbeMiddleware before any other middleware; the routes
+    # name them (reverse, tests) and serve them should the middleware be left out.
+    path("healthz", views_health.healthz, name="healthz"),
+    path("readyz", views_health.readyz, name="readyz"),
+    path("status/", views_health.status, name="health-status"),
     *[path("", include(module)) for module in settings.WEB_URLCONFS],
     path(settings.ADMIN_URL, admin.site.urls),
     path("api/v1/", include((api_patterns, "api"), namespace="api")),

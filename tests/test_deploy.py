@@ -168,3 +168,69 @@ def test_ci_script_sets_services_and_calls_make_test():
     # The suite first; after it only the quick benchmark smoke run (which keeps bench/ from rotting).
     assert "make test" in lines
     assert lines[lines.index("make test") + 1 :] == ["make bench ARGS=--quick"]
+
+
+def healthcheck_script(service: str) -> str:
+    test = compose()["services"][service]["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"], test  # python:slim has no curl
+    return test[3]
+
+
+def run_against(script: str, answers: dict[str, tuple[int, bytes]], host: str) -> tuple[int, list[str]]:
+    """Run a healthcheck script against a local server answering ``answers`` (path → status, body)."""
+    import http.server
+    import subprocess
+    import sys
+    import threading
+
+    seen = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            seen.append(self.path)
+            status, body = answers.get(self.path.split("?")[0], (404, b""))
+            self.send_response(status)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        code = script.replace(host, f"127.0.0.1:{server.server_address[1]}")
+        return subprocess.run([sys.executable, "-c", code], timeout=60).returncode, seen
+    finally:
+        server.shutdown()
+
+
+def test_web_healthcheck_is_liveness_and_pokes_readyz():
+    script = healthcheck_script("web")
+    ok, seen = run_against(script, {"/healthz": (200, b"ok\n"), "/readyz": (503, b"error\n")}, "127.0.0.1:8000")
+    assert ok == 0 and seen == ["/healthz", "/readyz"]  # a failing readiness does not make web unhealthy
+    down, _ = run_against(script, {"/healthz": (500, b"")}, "127.0.0.1:8000")
+    assert down != 0
+
+
+def test_beat_healthcheck_reads_the_beat_tick_from_readyz():
+    script = healthcheck_script("beat")
+    body = b'{"status": "error", "checks": {"beat": {"ok": true}, "worker": {"ok": false}}}'
+    assert run_against(script, {"/readyz": (503, body)}, "web:8000")[0] == 0
+    stale = b'{"status": "error", "checks": {"beat": {"ok": false}}}'
+    assert run_against(script, {"/readyz": (503, stale)}, "web:8000")[0] != 0
+
+
+def test_worker_healthcheck_pings_its_own_node():
+    test = compose()["services"]["worker"]["healthcheck"]["test"]
+    assert test[0] == "CMD-SHELL"
+    assert runs(shlex.split(test[1]), ["celery", "-A", "workers", "inspect", "ping"], "-d celery@$$HOSTNAME")
+
+
+def test_backups_have_a_volume_of_their_own():
+    data = compose()
+    for name in ("web", "worker", "beat"):
+        service = data["services"][name]
+        assert "backups:/data/backups" in service["volumes"]
+        assert service["environment"]["BACKUP_DIR"] == "/data/backups"
+    assert "backups" in data["volumes"]

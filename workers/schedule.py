@@ -76,9 +76,30 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "options": {"expires": 3600},
     },
     # Operations (#18): BACKUP-SCHEDULE-BEGIN
+    # https://crontab.guru/#0_19_*_*_* — 02:00 WIB, the quietest hour: one archive (database, media, manifest),
+    # copied to BACKUP_COPY_DIR, old ones pruned (portal.backup). A run that missed its hour is dropped, not
+    # piled up: the next night's runs anyway.
+    "backup": {
+        "task": "workers.tasks.backup_task",
+        "schedule": crontab(minute=0, hour=19),
+        "options": {"expires": 6 * 3600},
+    },
     # BACKUP-SCHEDULE-END
     # HEALTH-SCHEDULE-BEGIN
+    # Every minute: the worker side of the admins' health notices (portal/health.py says who sees what).
+    "health-watch": {
+        "task": "workers.tasks.health_watch_task",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
     # HEALTH-SCHEDULE-END
     # RETENTION-SCHEDULE-BEGIN
+    # https://crontab.guru/#30_20_*_*_* — 03:30 WIB, after the backup: processed push uploads older than
+    # PUSH_REQUEST_KEEP_DAYS, in batches that re-enqueue themselves (attendance.push.push_requests_prune).
+    "push-requests-prune": {
+        "task": "workers.tasks.push_requests_prune_task",
+        "schedule": crontab(minute=30, hour=20),
+        "options": {"expires": 3600},
+    },
     # RETENTION-SCHEDULE-END
 }

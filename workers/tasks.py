@@ -157,8 +157,52 @@ def visit_recommendations_overdue_task() -> int:
 
 
 # Operations (#18): BACKUP-TASKS-BEGIN
+@shared_task(name="workers.tasks.backup_task", acks_late=False)
+def backup_task() -> str:
+    """Daily: one backup archive, its copy and the pruning (``portal.backup.backup_scheduled``). A failure
+    notifies the admins (once per day) and raises, so Celery records it. Not acks_late: a worker lost in the
+    middle of a backup must not make the broker start a second one at once."""
+    from portal.backup import backup_scheduled
+
+    return str(backup_scheduled())
+
+
 # BACKUP-TASKS-END
 # HEALTH-TASKS-BEGIN
+@shared_task(name="workers.tasks.health_watch_task")
+def health_watch_task() -> list[str]:
+    """Every minute: the worker side of the admins' health notices (disk full; the web side's /readyz also sees
+    beat or every worker down, which this task cannot: it does not run then)."""
+    from portal.health import health_watch_task_run
+
+    return health_watch_task_run()
+
+
+def _beat_tick(sender=None, **kwargs) -> None:
+    from portal.health import beat_tick_on_publish
+
+    beat_tick_on_publish(sender=sender, **kwargs)
+
+
+def _beat_tick_connect() -> None:
+    """Beat's own tick: stamped in the process that *sends* the heartbeat (beat), so a stale tick means beat is
+    down even while workers run. Connected here because every process (beat too) imports this module."""
+    from celery.signals import before_task_publish
+
+    before_task_publish.connect(_beat_tick, weak=False, dispatch_uid="pantau-beat-tick")
+
+
+_beat_tick_connect()
+
+
 # HEALTH-TASKS-END
 # RETENTION-TASKS-BEGIN
+@shared_task(name="workers.tasks.push_requests_prune_task")
+def push_requests_prune_task() -> int:
+    """Daily: one batch of processed push uploads past ``PUSH_REQUEST_KEEP_DAYS``; a full batch enqueues the next."""
+    from attendance.push import push_requests_prune
+
+    return push_requests_prune()
+
+
 # RETENTION-TASKS-END
