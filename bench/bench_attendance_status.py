@@ -520,4 +520,7 @@ def run() -> None:
             # The kabupaten page's target is server time (0.3 s at 474 desa), not a ratio to the punch aggregate.
             target = "; target 0.3 s at 474 desa" if "kabupaten" in label else ""
             report(label, figures[0], base, note=f"{figures[1]} queries, {figures[0]:.3f} s server time{target}")
+            if "kabupaten" in label:
+                # The same figure against its target, so the summary table judges it.
+                report(f"{label} against 0.3 s", figures[0], 0.3, note="server time (target at 474 desa)", goal=1)
     reset()
