@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -454,3 +454,65 @@ def silent_push_devices_alert(*, now: dt.datetime | None = None) -> int:
         services.device_alert(device, key, services.device_silent_payload(device, device.last_contact_at))
         count += 1
     return count
+
+
+# Retention -------------------------------------------------------------------------------------------------
+
+PRUNE_BATCH = 5000
+
+# One statement: pick the oldest processed uploads past the cut-off (SKIP LOCKED: two runs take different rows,
+# none waits), delete them with the condition repeated, and unlink the machine events that named them (the
+# event, with its text, stays: ``DeviceEvent.request`` is SET_NULL; the foreign key is checked at commit, when
+# the link is already gone). Stored, failed and unregistered uploads are never picked: they wait for a replay.
+_PRUNE_POSTGRESQL = """
+WITH picked AS (
+    SELECT id FROM {requests}
+    WHERE outcome = %(processed)s AND received_at < %(cutoff)s
+    ORDER BY received_at LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+), gone AS (
+    DELETE FROM {requests}
+    WHERE id IN (SELECT id FROM picked) AND outcome = %(processed)s AND received_at < %(cutoff)s
+    RETURNING id
+), unlinked AS (
+    UPDATE {events} SET request_id = NULL WHERE request_id IN (SELECT id FROM gone)
+)
+SELECT count(*) FROM gone
+"""
+
+
+def push_requests_prune(
+    *, now: dt.datetime | None = None, keep_days: int | None = None, limit: int | None = None
+) -> int:
+    """Delete one batch of uploads processed more than ``PUSH_REQUEST_KEEP_DAYS`` ago (their punches, users
+    and events are stored; the raw body was kept for a replay that a processed upload never needs). A full
+    batch enqueues the task again after this commit, so a first run over a year of uploads is many short runs,
+    not one long one. Returns how many were deleted; running it again when nothing is due deletes nothing."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.PUSH_REQUEST_KEEP_DAYS if keep_days is None else keep_days)
+    limit = limit or PRUNE_BATCH
+    with transaction.atomic():
+        deleted = _prune_batch(cutoff, limit)
+        if deleted >= limit:
+            enqueue("workers.tasks.push_requests_prune_task")
+    return deleted
+
+
+def _prune_batch(cutoff: dt.datetime, limit: int) -> int:
+    requests, events = PushRequest._meta.db_table, DeviceEvent._meta.db_table
+    processed = PushRequest.Outcome.PROCESSED
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            sql = _PRUNE_POSTGRESQL.format(requests=requests, events=events)
+            cursor.execute(sql, {"processed": processed, "cutoff": cutoff, "limit": limit})
+            return cursor.fetchone()[0]
+        # SQLite: the transaction holds the database's one write lock from its start (IMMEDIATE), so both
+        # statements pick the same rows.
+        picked = (
+            f"SELECT id FROM {requests} WHERE outcome = %s AND received_at < %s "  # noqa: S608  (our tables)
+            "ORDER BY received_at LIMIT %s"
+        )
+        params = [processed, connection.ops.adapt_datetimefield_value(cutoff), limit]
+        cursor.execute(f"UPDATE {events} SET request_id = NULL WHERE request_id IN ({picked})", params)  # noqa: S608
+        cursor.execute(f"DELETE FROM {requests} WHERE id IN ({picked})", params)  # noqa: S608
+        return cursor.rowcount

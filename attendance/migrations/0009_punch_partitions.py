@@ -4,7 +4,7 @@ renamed, a partitioned table with the same columns, ids, constraint names and gu
 partition per month found in the data (plus last month to a year ahead) and a default partition are created,
 every row is copied with its id, the identity continues after the highest id, and the old table is dropped —
 all in the migration's one transaction, under an exclusive lock (pulls and pushes wait; on a large table
-plan the upgrade for a quiet hour: copying 2 million punches takes about a minute on 2 cores).
+plan the upgrade for a quiet hour: copying takes about 5 s per million punches on 2 cores, measured).
 
 The unique key carries the time (``device_id, punched_at, pin``) as PostgreSQL requires of a key on a
 partitioned table, and so does the primary key (``id, punched_at``): ids still come from one identity and stay
