@@ -47,6 +47,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from portal.files import sha256_of
+
 log = logging.getLogger(__name__)
 
 FORMAT = "pantau-backup"
@@ -337,7 +339,7 @@ def _copy_archive(archive: Path, copy_dir: Path) -> Path:
         shutil.copyfile(archive, partial)
         partial.chmod(0o600)
         _fsync(partial)
-        if _sha256(partial) != _sha256(archive):
+        if sha256_of(partial) != sha256_of(archive):
             partial.unlink(missing_ok=True)
             raise OSError("salinan berbeda dari aslinya")
         target = copy_dir / archive.name
@@ -362,14 +364,6 @@ def _shell_quote(value: str) -> str:
     import shlex
 
     return shlex.quote(value)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _fsync(path: Path) -> None:
@@ -724,7 +718,7 @@ def _verify_restored(manifest: dict, connection, media_root: Path) -> RestoreRes
     media_files = {name for name in manifest["files"] if name.startswith(f"{MEDIA_PREFIX}/")}
     for name in sorted(media_files):
         path = media_root / PurePosixPath(name).relative_to(MEDIA_PREFIX)
-        if not path.is_file() or _sha256(path) != manifest["files"][name]["sha256"]:
+        if not path.is_file() or sha256_of(path) != manifest["files"][name]["sha256"]:
             problems.append(_("%(name)s berbeda dari manifest") % {"name": name})
     if problems:
         raise BackupError(

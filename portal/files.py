@@ -413,7 +413,7 @@ def store_upload(upload: Any, checked: CheckedUpload, *, subdir: str) -> str:
             os.fsync(out.fileno())
         # Hash what is on disk, not what we meant to write: catches an upload changed since check_upload
         # as well as a short write.
-        if _sha256_of(temp_path) != checked.sha256:
+        if sha256_of(temp_path) != checked.sha256:
             raise UploadRejected(
                 _("Berkas berubah atau gagal tersimpan utuh; silakan unggah ulang."), code="store_mismatch"
             )
@@ -437,7 +437,8 @@ def _copy_upload(upload: Any, out: IO[bytes], expected_size: int) -> None:
         upload.seek(0)
 
 
-def _sha256_of(path: Path) -> str:
+def sha256_of(path: Path) -> str:
+    """SHA-256 of a file read in chunks: stored uploads, backup archives and their members."""
     digest = hashlib.sha256()
     with path.open("rb") as stream:
         while chunk := stream.read(_CHUNK):

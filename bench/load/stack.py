@@ -40,18 +40,10 @@ def seed() -> None:
     from attendance.choices import Protocol
     from attendance.models import Device, DeviceUser
     from bench.load import scenario
-    from portal.choices import Role
+    from portal.choices import KECAMATAN_ROLES
     from portal.models import Desa, Kecamatan, Perangkat, User
 
-    roles = [
-        Role.CAMAT,
-        Role.SEKCAM,
-        Role.KASI_TAPEM,
-        Role.KASI_PMD,
-        Role.KASI_EKBANG,
-        Role.KASI_TRANTIBUM,
-        Role.STAF_KECAMATAN,
-    ]
+    roles = sorted(KECAMATAN_ROLES)
     kecamatan = Kecamatan.objects.get(kode="35.24.13")
     desas = list(Desa.objects.filter(kecamatan=kecamatan).order_by("kode"))
     with transaction.atomic():
