@@ -76,32 +76,17 @@ class ProbeMiddleware:
 # Status page --------------------------------------------------------------------------------------------------
 
 
-def _backup_last():
-    """The newest backup from ``portal.backup.backup_last()`` (time, path, size), or None; None also while that
-    module is not installed, or when it fails (the page must show the rest)."""
+def _backup_last() -> dict | None:
+    """The newest backup (time, path, size), or None; None also when reading it fails (the page must show the
+    rest)."""
+    from portal.backup import backup_last
+
     try:
-        from portal import backup
-    except ImportError:
-        return None
-    backup_last = getattr(backup, "backup_last", None)
-    if backup_last is None:
-        return None
-    try:
-        return backup_last()
+        found = backup_last()
     except Exception:
         health.log.exception("backup_last failed")
         return None
-
-
-def _backup_fields(found) -> dict | None:
-    if found is None:
-        return None
-
-    def field(name):
-        return found.get(name) if isinstance(found, dict) else getattr(found, name, None)
-
-    at = field("time") or field("at") or field("created_at")
-    return {"at": at, "path": field("path"), "size": field("size")}
+    return None if found is None else {"at": found.created_at, "path": found.path, "size": found.size}
 
 
 def _outbox(now: dt.datetime) -> dict:
@@ -136,7 +121,7 @@ def status(request):
         "report": report,
         "now": now,
         "outbox": _outbox(now),
-        "backup": _backup_fields(_backup_last()),
+        "backup": _backup_last(),
         "disks": health.disk_usage_rows(),
         "disk_limit": settings.HEALTH_DISK_MAX_PERCENT,
         "sections": _sections(request.user),
