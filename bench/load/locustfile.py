@@ -32,7 +32,7 @@ from pypdf import PdfWriter
 
 from attendance.emulator.device import Punch
 from attendance.emulator.push import LANGUAGE, PUSH_VERSION, USER_AGENT, attlog_line
-from bench.load.scenario import POLL_SECONDS, PUNCHES_PER_BATCH, UPLOAD_SECONDS, page_group
+from bench.load.scenario import POLL_SECONDS, PUNCHES_PER_BATCH, STAGGER_SECONDS, UPLOAD_SECONDS, page_group
 
 with open(os.environ["LOAD_SCENARIO"], encoding="utf-8") as _stream:
     SCENARIO = json.load(_stream)
@@ -159,7 +159,9 @@ class PushDevice(HttpUser):
         self.serial = self.me["serial"]
         self.stamp = 0
         self.client.headers.update({"User-Agent": USER_AGENT})
-        time.sleep(random.uniform(0, POLL_SECONDS))  # machines do not poll in step
+        # Machines do not poll in step; but every one greets within STAGGER_SECONDS of its start, so even a
+        # --quick run (35 s) sees each machine (a 30 s stagger left one asleep at the stop now and then).
+        time.sleep(random.uniform(0, STAGGER_SECONDS))
         self.handshake()
         now = time.monotonic()
         # Punches held since the connection came up go at once; after that every UPLOAD_SECONDS.

@@ -18,6 +18,8 @@ PUNCHES_PER_BATCH = 3
 # about every minute.
 POLL_SECONDS = 30
 UPLOAD_SECONDS = 60
+# Machines come up at different moments, within this many seconds of their start (bench/load/locustfile.py).
+STAGGER_SECONDS = 10
 # Load accounts and machines the seed creates (the full counts; --quick uses the first few of each).
 KECAMATAN_USERS = 50
 OPERATORS = 17
