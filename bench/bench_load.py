@@ -344,11 +344,13 @@ def _check_store(stats, verified: dict, counts: dict[str, int], duration: int) -
     problems = []
     if sent == 0:
         problems.append("no ATTLOG batch was posted")
-    if verified["attlog_requests"] != sent:
+    # A request still in flight when locust stops is stored by the server but missing from locust's figures: at
+    # most one per simulated user. Fewer stored than answered is a loss.
+    if not sent <= verified["attlog_requests"] <= sent + counts["LOAD_DEVICES"]:
         problems.append(f"{sent} ATTLOG posts answered, {verified['attlog_requests']} stored")
     if set(verified["outcomes"]) - {"processed"}:
         problems.append(f"uploads not processed: {verified['outcomes']}")
-    expected = sent * scenario.PUNCHES_PER_BATCH
+    expected = verified["attlog_requests"] * scenario.PUNCHES_PER_BATCH
     if not (verified["lines_ok"] == verified["lines_new"] == verified["punches"] == expected):
         problems.append(
             f"{expected} punches sent, {verified['lines_ok']} read, {verified['lines_new']} new, "
@@ -365,8 +367,9 @@ def _check_store(stats, verified: dict, counts: dict[str, int], duration: int) -
     # Beat sends the first heartbeat a minute after it starts: a --quick run is over before that.
     if duration >= 90 and not verified["heartbeat_fresh"]:
         problems.append(f"no heartbeat from beat and the worker during the run (last: {verified['heartbeat']})")
-    if uploads and verified["submissions"] != uploads.requests:
-        problems.append(f"{uploads.requests} documents accepted, {verified['submissions']} submissions stored")
+    accepted = uploads.requests if uploads else 0
+    if not accepted <= verified["submissions"] <= accepted + counts["LOAD_OPERATORS"]:
+        problems.append(f"{accepted} documents accepted, {verified['submissions']} submissions stored")
     return problems
 
 
@@ -436,12 +439,15 @@ def run() -> None:
         baseline_path = json.loads(scenario_file.read_text())["baseline"]
         _wait_http(f"{url}{baseline_path}", web, timeout=10)
         baseline_group = scenario.page_group("GET", baseline_path)
+        # The run's start is taken before the warm-up: the warm-up polls as the first machine, and a machine's
+        # last contact is written at most every 20 s (attendance.push.contact_record), so a start taken after
+        # it left that machine "not seen" whenever the run's own contact came within those 20 s.
+        since = dt.datetime.now(dt.UTC).isoformat()
         _warm_up(url, scenario_file, web_workers)
         print(
             f"stack: gunicorn ×{web_workers} and Celery worker + beat (the Procfile's lines), PostgreSQL "
             f"{database}, Redis {os.environ['REDIS_URL']}; {how}; baseline {baseline_path}"
         )
-        since = dt.datetime.now(dt.UTC).isoformat()
         _locust(url, scenario_file, run_dir, duration, counts)
         stats_file = run_dir / "locust_stats.csv"
         if not stats_file.exists():
