@@ -397,16 +397,21 @@ def backups_prune(directory: Path, *, keep_daily: int, keep_monthly: int) -> lis
     return removed
 
 
+def backups_prune_configured(directory: Path | None = None) -> None:
+    """Prune ``directory`` (default BACKUP_DIR) and BACKUP_COPY_DIR by the configured retention."""
+    folders = [directory or Path(settings.BACKUP_DIR)]
+    if settings.BACKUP_COPY_DIR:
+        folders.append(Path(settings.BACKUP_COPY_DIR))
+    for folder in folders:
+        backups_prune(folder, keep_daily=settings.BACKUP_KEEP_DAILY, keep_monthly=settings.BACKUP_KEEP_MONTHLY)
+
+
 def backup_scheduled() -> Path:
     """The beat task's work: an archive, its copy, pruning in both folders. A failure notifies the admins (once
     per day: the event key holds the date) and is raised again, so the task is recorded as failed."""
     try:
         path = backup_create()
-        folders = [Path(settings.BACKUP_DIR)]
-        if settings.BACKUP_COPY_DIR:
-            folders.append(Path(settings.BACKUP_COPY_DIR))
-        for folder in folders:
-            backups_prune(folder, keep_daily=settings.BACKUP_KEEP_DAILY, keep_monthly=settings.BACKUP_KEEP_MONTHLY)
+        backups_prune_configured()
     except Exception as exc:
         log.exception("daily backup failed")
         backup_failure_notify(error=str(exc))

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.backup import BackupError, backup_create, backups_prune
+from portal.backup import BackupError, backup_create, backups_prune_configured
 
 
 class Command(BaseCommand):
@@ -25,11 +25,7 @@ class Command(BaseCommand):
         try:
             path = backup_create(directory=directory)
             if prune:
-                folders = [directory] + ([Path(settings.BACKUP_COPY_DIR)] if settings.BACKUP_COPY_DIR else [])
-                for folder in folders:
-                    backups_prune(
-                        folder, keep_daily=settings.BACKUP_KEEP_DAILY, keep_monthly=settings.BACKUP_KEEP_MONTHLY
-                    )
+                backups_prune_configured(directory)
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(str(path))
