@@ -315,11 +315,13 @@ def statuses_recompute(
     rules = _rules(inputs, wanted)
     with transaction.atomic():
         if _set_based():
-            changed, gone = _write_sql(inputs, rules)
+            changed, gone, moved_from = _write_sql(inputs, rules)
         else:
-            changed, gone = _write_generic(inputs, _compute(inputs, _load_block(inputs), rules), wanted)
+            changed, gone, moved_from = _write_generic(inputs, _compute(inputs, _load_block(inputs), rules), wanted)
         if changed or gone:
-            rollup.months_refresh(desa_ids=desa_ids, date_from=date_from, date_to=date_to)
+            # With the desa a moved perangkat's statuses came from: they left its months, and its own recompute
+            # finds nothing to change and would not sum them again.
+            rollup.months_refresh(desa_ids=[*desa_ids, *moved_from], date_from=date_from, date_to=date_to)
     return changed
 
 
@@ -329,7 +331,7 @@ def _set_based() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _write_sql(inputs: _Desa, rules: dict[tuple[int, dt.date], DayRule | None]) -> tuple[int, int]:
+def _write_sql(inputs: _Desa, rules: dict[tuple[int, dt.date], DayRule | None]) -> tuple[int, int, set[int]]:
     start, end = inputs.punch_bounds()
     return status_sql.statuses_write(
         days=(
@@ -350,8 +352,11 @@ def _write_sql(inputs: _Desa, rules: dict[tuple[int, dt.date], DayRule | None]) 
     )
 
 
-def _write_generic(inputs: _Desa, rows: list[StatusRow], wanted: set[tuple[int, dt.date]] | None) -> tuple[int, int]:
-    """Compare with the stored rows in Python and write the difference (databases without the SQL path)."""
+def _write_generic(
+    inputs: _Desa, rows: list[StatusRow], wanted: set[tuple[int, dt.date]] | None
+) -> tuple[int, int, set[int]]:
+    """Compare with the stored rows in Python and write the difference (databases without the SQL path). Returns
+    as ``status_sql.statuses_write`` does."""
     existing = {
         (pid, day): (pk, tuple(compared))
         for pk, pid, day, *compared in DailyStatus.objects.filter(
@@ -364,6 +369,15 @@ def _write_generic(inputs: _Desa, rows: list[StatusRow], wanted: set[tuple[int, 
         for row in rows
         if existing.get((row.perangkat_id, row.date), (0, None))[1] != (row.desa_id, *row[3:])
     ]
+    # A new row here may be stored under another desa (a perangkat who moved): the write below takes it over.
+    moved_from = set()
+    if changed:
+        moved_from = set(
+            DailyStatus.objects.filter(perangkat__desa_id__in=inputs.desa_ids, date__range=(inputs.lo, inputs.hi))
+            .exclude(desa_id__in=inputs.desa_ids)
+            .values_list("desa_id", flat=True)
+            .distinct()
+        )
     DailyStatus.objects.bulk_create(
         changed, update_conflicts=True, unique_fields=["perangkat", "date"], update_fields=UPDATED, batch_size=2000
     )
@@ -376,7 +390,7 @@ def _write_generic(inputs: _Desa, rows: list[StatusRow], wanted: set[tuple[int, 
     ]
     if gone:
         DailyStatus.objects.filter(pk__in=gone).delete()
-    return len(changed), len(gone)
+    return len(changed), len(gone), moved_from
 
 
 UPDATED = ["desa", *(name for name in status_sql.COMPARED if name != "desa_id"), "computed_at"]

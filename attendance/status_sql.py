@@ -322,18 +322,27 @@ diff AS MATERIALIZED (
     WHERE c.perangkat_id IS NULL OR o.id IS NULL OR ({stored}) IS DISTINCT FROM ({fresh})
 ),
 -- A row stored under another desa (a perangkat who moved) meets its conflict here; the conflict's WHERE also keeps
--- an unchanged row untouched against a concurrent writer.
+-- an unchanged row untouched against a concurrent writer. ``updated``: the row existed (a conflict's update sets
+-- xmax; an inserted row has none), so only those are looked up below.
 written AS (
     INSERT INTO {status} (perangkat_id, date, {columns}, computed_at)
     SELECT c.perangkat_id, c.date, {fresh}, %(now)s FROM diff c WHERE c.perangkat_id IS NOT NULL
     ON CONFLICT (perangkat_id, date) DO UPDATE SET {updates}
     WHERE ({mine}) IS DISTINCT FROM ({excluded})
-    RETURNING 1
+    RETURNING perangkat_id, date, desa_id, xmax::text <> '0' AS updated
+),
+-- The desa a moved row was taken from: every part of one statement reads the table as it was before the
+-- statement, so ``o`` still holds the row under its old desa. That desa's monthly rollup must be summed again
+-- too, though its own recompute (whenever it runs) will find nothing to change.
+moved_from AS (
+    SELECT DISTINCT o.desa_id FROM written w
+    JOIN {status} o ON o.perangkat_id = w.perangkat_id AND o.date = w.date
+    WHERE w.updated AND o.desa_id <> w.desa_id
 ),
 gone AS (
     DELETE FROM {status} WHERE id IN (SELECT gone_id FROM diff WHERE perangkat_id IS NULL) RETURNING 1
 )
-SELECT (SELECT count(*) FROM written), (SELECT count(*) FROM gone)
+SELECT (SELECT count(*) FROM written), (SELECT count(*) FROM gone), ARRAY(SELECT desa_id FROM moved_from)
 """  # noqa: S608  (our table names and whole numbers, values bound)
 
 
@@ -348,8 +357,9 @@ def statuses_write(
     punches_to: dt.datetime,
     buckets: Sequence[int],
     now: dt.datetime,
-) -> tuple[int, int]:
-    """Compute and store the statuses of these (desa, day) pairs; returns (statuses written, statuses deleted).
+) -> tuple[int, int, set[int]]:
+    """Compute and store the statuses of these (desa, day) pairs; returns (statuses written, statuses deleted,
+    the other desa whose statuses were taken over by a perangkat who moved here).
     Punches are read from ``punches_from`` to ``punches_to``, which must hold every day's slice. Call inside a
     transaction (the day table lives until it ends)."""
     devices = list(devices)
@@ -381,6 +391,6 @@ def statuses_write(
                 "now": now,
             },
         )
-        written, gone = cursor.fetchone()
+        written, gone, moved_from = cursor.fetchone()
         cursor.execute("DROP TABLE status_day")  # a second recompute in the same transaction makes its own
-    return written, gone
+    return written, gone, set(moved_from)

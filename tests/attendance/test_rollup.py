@@ -277,6 +277,25 @@ def test_added_changed_and_deleted_statuses_through_the_incremental_recompute(wo
     assert_rollup_is_the_statuses(world)
 
 
+@pytest.mark.parametrize("set_based", [True, False], ids=["sql", "python"])
+def test_a_perangkat_who_moves_leaves_the_old_desa_months(world, tenancy, monkeypatch, set_based):
+    """A perangkat moves from desa A to desa B and B's days are recomputed first, in a batch of their own (as
+    the dirty queue may claim them): B's write takes the statuses over from A. A's months are summed again in that
+    same transaction, because A's own recompute, later, finds nothing left to change and writes nothing."""
+    if set_based and connection.vendor != "postgresql":
+        pytest.skip("the SQL path is PostgreSQL's")
+    monkeypatch.setattr(daily, "_set_based", lambda: set_based)
+    mover = world.a[2]
+    held = DailyStatus.objects.filter(perangkat=mover, desa=tenancy.desa_a).count()
+    assert held > 0
+    Perangkat.objects.filter(pk=mover.pk).update(desa=tenancy.desa_b)  # the move, without the signal's dirty marks
+    assert daily.statuses_recompute(desa_ids=[tenancy.desa_b.pk], date_from=JUNE, date_to=LAST) > 0
+    assert DailyStatus.objects.filter(perangkat=mover, desa=tenancy.desa_b).count() == held
+    assert stored() == aggregate()  # A's months no longer count the mover's days
+    assert daily.statuses_recompute(desa_ids=[tenancy.desa_a.pk], date_from=JUNE, date_to=LAST) == 0
+    assert_rollup_is_the_statuses(world)
+
+
 def test_a_full_recompute_of_a_range_that_changes_nothing_leaves_it_equal(world):
     before = stored()
     assert daily.statuses_rebuild(date_from=JUNE, date_to=LAST, desa_ids=world.desa_ids) == 0
