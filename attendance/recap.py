@@ -204,22 +204,34 @@ class DesaMonth:
 
 def desa_month(*, user, month: dt.date) -> list[DesaMonth]:
     """One row per desa in scope, ranked by attendance rate (then fewer late minutes, then fewer TK), each
-    counted under its kecamatan's missing-punch policy."""
+    counted under its kecamatan's missing-punch policy.
+
+    The totals are the month's row of the monthly rollup (``attendance.rollup``): the recompute sums it from
+    the statuses in the same transaction that writes them, so it is the aggregate of the statuses, read as one
+    row per desa instead of summing a kabupaten's month of statuses (some 141,000) on every page. Statuses
+    written past the recompute (a bulk load) need ``manage.py attendance_rollup``, as the trend always did.
+    The working days (for ``flags``) are read from the statuses themselves, one small aggregate."""
     first, last = month_bounds(month)
     desa = {d.pk: d for d in restrict(Desa.objects.select_related("kecamatan"), user)}
     policy_of = policies(d.kecamatan_id for d in desa.values())
-    rows = (
+    fields = list(Totals.__dataclass_fields__)
+    totals_of = {
+        desa_id: Totals(*values)
+        for desa_id, *values in restrict(DesaMonthRollup.objects.all(), user)
+        .filter(month=first)
+        .values_list("desa_id", *fields)
+    }
+    masks = dict(
         restrict(DailyStatus.objects.all(), user)
         .filter(date__range=(first, last))
         .values("desa_id")
-        # The working days ride along on the same scan, so the flags need not read the month's statuses again.
-        .annotate(**_aggregates(), working_mask=_DayMask("date", filter=~Q(status="L")))
+        .annotate(working_mask=_DayMask("date", filter=~Q(status="L")))
         .order_by()  # DailyStatus's default ordering would join perangkat and desa for nothing
+        .values_list("desa_id", "working_mask")
     )
-    by_desa = {row["desa_id"]: (_totals(row), row["working_mask"]) for row in rows}
     result = []
     for pk, d in desa.items():
-        totals, mask = by_desa.get(pk, (None, 0))
+        totals, mask = totals_of.get(pk), masks.get(pk, 0)
         policy = policy_of[d.kecamatan_id]
         result.append(
             DesaMonth(

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from attendance import rollup
 from attendance.models import AttendanceWarning, DailyStatus, Leave, ReviewNote, ScheduleDay, WorkSchedule
 from portal.choices import Jabatan
 from tests.factories import DesaFactory, PerangkatFactory
@@ -29,7 +30,7 @@ def day(offset: int) -> dt.date:
 
 
 def status_row(perangkat, date: dt.date, status: str, codes: str = "", late: int = 0, early: int = 0):
-    return DailyStatus.objects.create(
+    row = DailyStatus.objects.create(
         perangkat=perangkat,
         desa=perangkat.desa,
         date=date,
@@ -39,6 +40,9 @@ def status_row(perangkat, date: dt.date, status: str, codes: str = "", late: int
         early_minutes=early,
         computed_at=timezone.now(),
     )
+    # As the recompute does in the transaction that writes a status: its desa's month is summed again.
+    rollup.months_refresh(desa_ids=[row.desa_id], date_from=row.date, date_to=row.date)
+    return row
 
 
 # Working hours ----------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from attendance import rollup
 from attendance.models import DailyStatus
 from portal.models import Perangkat, SecurityEvent
 
@@ -32,6 +33,7 @@ def old_names(tenancy):
         DailyStatus.objects.create(
             perangkat=perangkat, desa=perangkat.desa, date=dt.date(2026, 8, 3), status="H", computed_at=timezone.now()
         )
+    rollup.rebuild()  # as the recompute keeps it
     Perangkat.objects.filter(pk=tenancy.perangkat_a.pk).update(nama=CONTROL)
     Perangkat.objects.filter(pk=tenancy.perangkat_b.pk).update(nama=FORMULA)
     return tenancy

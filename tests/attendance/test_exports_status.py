@@ -12,6 +12,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from attendance import rollup
 from attendance.exports import TOTALS_HEADER, recap_pdf, recap_workbook
 from attendance.models import DailyStatus
 from portal.choices import Jabatan, JenisDesa
@@ -26,7 +27,7 @@ def day(n: int) -> dt.date:
 
 
 def status(perangkat, n: int, st: str, codes: str = "", late: int = 0, early: int = 0) -> DailyStatus:
-    return DailyStatus.objects.create(
+    row = DailyStatus.objects.create(
         perangkat=perangkat,
         desa=perangkat.desa,
         date=day(n),
@@ -36,6 +37,9 @@ def status(perangkat, n: int, st: str, codes: str = "", late: int = 0, early: in
         early_minutes=early,
         computed_at=timezone.now(),
     )
+    # As the recompute does in the transaction that writes a status: its desa's month is summed again.
+    rollup.months_refresh(desa_ids=[row.desa_id], date_from=row.date, date_to=row.date)
+    return row
 
 
 @pytest.fixture

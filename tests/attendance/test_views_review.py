@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from attendance import rollup
 from attendance.models import AttendanceWarning, DailyStatus, Device, Leave, ReviewNote, ScheduleDay, WorkSchedule
 from monev.demo import demo_pdf
 from portal.choices import Jabatan
@@ -30,7 +31,7 @@ def status(perangkat, day: dt.date, code: str, late: int = 0, early: int = 0) ->
     """A DailyStatus as the recompute would store it: ``code`` is the grid label ("TL1/PSW1", "H", "L" …)."""
     codes = code.replace("/", " ") if code not in ("H", "L", "ND") else ""
     family = code.split("/")[0].rstrip("0123456789")
-    return DailyStatus.objects.create(
+    row = DailyStatus.objects.create(
         perangkat=perangkat,
         desa=perangkat.desa,
         date=day,
@@ -40,6 +41,9 @@ def status(perangkat, day: dt.date, code: str, late: int = 0, early: int = 0) ->
         early_minutes=early,
         computed_at=timezone.now(),
     )
+    # As the recompute does in the transaction that writes a status: its desa's month is summed again.
+    rollup.months_refresh(desa_ids=[row.desa_id], date_from=row.date, date_to=row.date)
+    return row
 
 
 def month_data(tenancy) -> None:

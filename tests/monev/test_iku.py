@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from attendance import rollup
 from attendance.models import DailyStatus
 from monev import selectors_iku, services_iku
 from monev.choices import State
@@ -269,6 +270,7 @@ def _status(perangkat, day, status):
     DailyStatus.objects.create(
         perangkat=perangkat, desa=perangkat.desa, date=day, status=status, computed_at=timezone.now()
     )
+    rollup.months_refresh(desa_ids=[perangkat.desa_id], date_from=day, date_to=day)  # as the recompute does
 
 
 def test_attendance_rate(tenancy):
