@@ -166,9 +166,18 @@ def upload_process(request_id: int) -> PushRequest:
     return request
 
 
+COMMAND_RESULTS = "devicecmd"  # the table name a kept ``/iclock/devicecmd`` body is stored under
+
+
 def _take_in(request: PushRequest) -> None:
     device = request.device
-    if request.table == "ATTLOG":
+    if request.table == COMMAND_RESULTS:
+        # Finishing a command is a conditional UPDATE on its sent state: taking the answers in again is harmless.
+        results, bad = adms.parse_command_results(request.body)
+        for result in results:
+            _command_finish(device, result, request.received_at)
+        ok, new, stamp_field, stamp = len(results), 0, "", ""
+    elif request.table == "ATTLOG":
         batch = adms.parse_attlog(request.body)
         stored = punches_insert(device=device, records=batch.records, source=PunchSource.PUSH)
         _mark_punch_days(device, stored.days)
@@ -375,15 +384,19 @@ def commands_deliver(device: Device, *, now: dt.datetime) -> list[tuple[int, str
 
 
 def command_results_receive(device: Device, body: str, *, now: dt.datetime) -> int:
+    """A machine's answers to its commands. A body with lines that do not parse is kept like any upload and
+    taken in from there (answers and bad lines together, ``_take_in``), so it ends processed, or failed and
+    replayable as command answers — never left waiting for a replay that would read it as another table."""
     results, bad = adms.parse_command_results(body)
-    with transaction.atomic():
-        for result in results:
-            _command_finish(device, result, now)
-        request = (
-            upload_store(Upload(device.serial_number, "devicecmd", "", body, None), device, now=now) if bad else None
-        )
-        if request is not None:
-            _keep_bad_lines(device, request, bad)
+    if not bad:
+        with transaction.atomic():
+            for result in results:
+                _command_finish(device, result, now)
+        return len(results)
+    request = upload_store(Upload(device.serial_number, COMMAND_RESULTS, "", body, None), device, now=now)
+    processed = upload_process(request.pk)
+    if processed.outcome == PushRequest.Outcome.FAILED:
+        raise RuntimeError(processed.error)
     return len(results)
 
 

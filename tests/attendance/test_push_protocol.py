@@ -171,6 +171,31 @@ def test_a_failed_command_says_so(client, machine, tenancy):
     assert (command.state, command.return_code) == ("failed", -1002)
 
 
+def test_command_answers_with_a_bad_line_are_kept_processed_and_never_replayed_as_another_table(
+    client, machine, tenancy
+):
+    """The good answer finishes its command; the bad line is kept beside it; the kept body is processed, so a
+    later replay (registering, or after a parser fix) has nothing to take in and does not read it as OPERLOG."""
+    command = push.device_command_queue(actor=tenancy.kasi_tapem, device=machine, kind=DeviceCommand.Kind.RELOAD_USERS)
+    client.get("/iclock/getrequest", {"SN": SN})
+    post(client, "/iclock/devicecmd", f"ID={command.pk}&Return=0&CMD=DATA\nID=x&Return=0&CMD=DATA\n")
+    command.refresh_from_db()
+    assert command.state == "done"
+    [request] = PushRequest.objects.filter(device=machine, table="devicecmd")
+    assert (request.outcome, request.lines_ok, request.lines_bad) == ("processed", 1, 1)
+    events = list(DeviceEvent.objects.filter(device=machine).values_list("kind", flat=True))
+    assert events.count(DeviceEvent.Kind.MALFORMED) == 1 and DeviceEvent.Kind.OPLOG not in events
+    assert push.push_replay(machine.pk) == 0
+    assert DeviceEvent.objects.filter(device=machine).count() == len(events)
+    # A body kept failed (say, before a parser fix) is replayed as command answers: harmless for a finished one.
+    PushRequest.objects.filter(pk=request.pk).update(outcome=PushRequest.Outcome.FAILED)
+    assert push.push_replay(machine.pk) == 1
+    request.refresh_from_db()
+    command.refresh_from_db()
+    assert request.outcome == "processed" and command.state == "done"
+    assert not DeviceEvent.objects.filter(device=machine, kind=DeviceEvent.Kind.OPLOG).exists()
+
+
 def test_commands_are_for_push_machines_and_for_staff_only(machine, tenancy):
     from django.core.exceptions import PermissionDenied, ValidationError
 
