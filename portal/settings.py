@@ -427,6 +427,9 @@ HEALTH_BEAT_STALE_SECONDS = env_int("HEALTH_BEAT_STALE_SECONDS", 300, minimum=60
 # admins hear of it (a deploy restarts the workers in seconds: that is no incident).
 HEALTH_WORKER_PING_SECONDS = env_int("HEALTH_WORKER_PING_SECONDS", 1, minimum=1)
 HEALTH_WORKER_GRACE_SECONDS = env_int("HEALTH_WORKER_GRACE_SECONDS", 120, minimum=0)
+# /readyz answers anyone: each web process makes its report (and pings the workers) at most once in this many
+# seconds and answers calls in between with it. 0: a new report every call.
+HEALTH_READY_CACHE_SECONDS = env_int("HEALTH_READY_CACHE_SECONDS", 5, minimum=0)
 # First: the probes answer before the host check (a healthcheck calls 127.0.0.1, not the public name), the HTTPS
 # redirect, sessions, CSRF and axes. portal/views_health.py says what they disclose (nothing secret).
 MIDDLEWARE = ["portal.views_health.ProbeMiddleware", *MIDDLEWARE]

@@ -9,6 +9,8 @@ ages; no host, path, address, version or error text (those go to the log). Both 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -46,12 +48,32 @@ def healthz(request) -> HttpResponse:
     return _answer(request, 200, {"status": "ok"}, "ok\n")
 
 
+# The last readiness report of this process and when it was made (``time.monotonic``).
+_ready: dict = {"at": 0.0, "report": None}
+_ready_lock = threading.Lock()
+
+
+def _readiness() -> tuple[health.Report, bool]:
+    """The readiness report, made at most once per ``HEALTH_READY_CACHE_SECONDS`` in this process: /readyz needs
+    no login, and each report pings the workers through the broker (up to a second when none answers), so a
+    flood of calls must not become a flood of pings. Callers in between wait for the one being made and share
+    it. Returns (report, whether it was made by this call)."""
+    ttl = settings.HEALTH_READY_CACHE_SECONDS
+    with _ready_lock:
+        if ttl and _ready["report"] is not None and time.monotonic() - _ready["at"] < ttl:
+            return _ready["report"], False
+        report = health.readiness()
+        _ready.update(at=time.monotonic(), report=report)
+        return report, True
+
+
 def readyz(request) -> HttpResponse:
     """Every dependency: 200 when all pass, 503 otherwise. Also the web side's watch: incidents that the worker
     side cannot see (beat or every worker down) are noticed here, at each compose healthcheck."""
-    report = health.readiness()
+    report, fresh = _readiness()
     try:
-        health.health_watch(report)
+        if fresh:  # a shared report was watched by the call that made it
+            health.health_watch(report)
     except Exception:  # the database being down is in the report already; the answer must still go out
         health.log.exception("health watch failed")
     status = 200 if report.ok else 503

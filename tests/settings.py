@@ -29,3 +29,5 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 AUTH_RATE = "1000/min"  # tests log in often; tests/portal/test_security.py lowers it
 ATTENDANCE_ALLOW_LOOPBACK = True  # the ZKTeco emulator of the tests listens on 127.0.0.1
+# Each /readyz test changes what the checks see between calls; tests/portal/test_health.py turns the cache on.
+HEALTH_READY_CACHE_SECONDS = 0

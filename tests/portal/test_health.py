@@ -130,6 +130,32 @@ def test_readyz_503_when_the_broker_is_down(client, settings, ticking, monkeypat
     assert "127.0.0.1:1" not in response.content.decode()
 
 
+def test_readyz_makes_one_report_per_interval_however_often_it_is_called(client, settings, ticking, monkeypatch):
+    """/readyz needs no login and each report pings the workers: a flood of calls is answered with the last
+    report (and watched once) until ``HEALTH_READY_CACHE_SECONDS`` have passed."""
+    from portal import views_health
+
+    settings.HEALTH_READY_CACHE_SECONDS = 30
+    monkeypatch.setattr(views_health, "_ready", {"at": 0.0, "report": None})
+    made, watched = [], []
+    real = health.readiness
+    monkeypatch.setattr(health, "readiness", lambda **kw: made.append(1) or real(ping_worker=False))
+    monkeypatch.setattr(health, "health_watch", lambda report, **kw: watched.append(report) or [])
+    clock = [1000.0]
+    monkeypatch.setattr(views_health.time, "monotonic", lambda: clock[0])
+    statuses = [client.get("/readyz").status_code for _ in range(20)]
+    assert statuses == [200] * 20 and len(made) == 1 and len(watched) == 1
+    clock[0] += 31
+    cache.clear()  # beat and the workers stopped meanwhile: the next report says so
+    assert client.get("/readyz").status_code == 503
+    assert client.get("/readyz").status_code == 503
+    assert len(made) == 2 and len(watched) == 2
+    settings.HEALTH_READY_CACHE_SECONDS = 0  # off: a report every call
+    client.get("/readyz")
+    client.get("/readyz")
+    assert len(made) == 4
+
+
 def test_readyz_503_when_migrations_are_missing(client, ticking, no_ping, monkeypatch):
     monkeypatch.setattr(health, "_expected_migrations", frozenset({("portal", "9999_not_yet")}))
     response = client.get("/readyz?format=json")
