@@ -344,7 +344,11 @@ class Delivery(models.Model):
     # ``desa`` has no index: nothing reads deliveries by desa (the log is scoped by kecamatan, the inbox reads
     # notifications), and deleting a desa, the one thing that would, is a rare admin act.
     recipient = models.ForeignKey(User, on_delete=models.PROTECT, related_name="deliveries", db_constraint=False)
-    kecamatan = models.ForeignKey(Kecamatan, on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    # The kecamatan whose delivery log shows it; none for an install-wide notice to the administrators (a
+    # backup that failed, a worker down): that is no kecamatan's business, and only administrators see it.
+    kecamatan = models.ForeignKey(
+        Kecamatan, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_constraint=False
+    )
     desa = models.ForeignKey(
         Desa, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_constraint=False, db_index=False
     )

@@ -215,7 +215,7 @@ class Outgoing(NamedTuple):
     kind: str
     channel: str
     recipient_id: int
-    kecamatan_id: int
+    kecamatan_id: int | None
     desa_id: int | None
     payload: dict | str
 
@@ -225,7 +225,7 @@ def deliveries_build(
     event_key: str,
     kind: str,
     recipients: Iterable[User],
-    kecamatan_id: int,
+    kecamatan_id: int | None,
     desa_id: int | None,
     payload: dict | str,
 ) -> list[Outgoing]:
@@ -333,15 +333,14 @@ def admins() -> QuerySet[User]:
 
 def admins_notify(*, event_key: str, payload: dict, send_here: bool = False) -> list[tuple[int, str]]:
     """One install-wide notice to every administrator, once per ``event_key`` (the delivery's unique key skips it
-    where it exists: calling again, from another process too, creates nothing). A delivery belongs to a kecamatan
-    (its log is scoped by one); an administrator's notice goes under their own, else the first one.
+    where it exists: calling again, from another process too, creates nothing). It belongs to no kecamatan: no
+    kecamatan's delivery log shows it, only the administrators' (portal 0009).
 
     ``send_here``: deliver in this process instead of handing over to the workers — for an incident that may be
     a dead worker or broker. A failed send stays pending for the sweeper. Returns the new (id, channel)."""
     recipients = list(admins())
-    fallback = Kecamatan.objects.order_by("pk").values_list("pk", flat=True).first()
-    if not recipients or fallback is None:
-        log.error("notice %s not sent: no active administrator or no kecamatan to file it under", event_key)
+    if not recipients:
+        log.error("notice %s not sent: no active administrator", event_key)
         return []
     rows = [
         row
@@ -350,7 +349,7 @@ def admins_notify(*, event_key: str, payload: dict, send_here: bool = False) -> 
             event_key=event_key,
             kind=Notification.Kind.SYSTEM,
             recipients=[user],
-            kecamatan_id=user.kecamatan_id or fallback,
+            kecamatan_id=None,
             desa_id=None,
             payload=payload,
         )
@@ -495,7 +494,7 @@ def _send_email(delivery: Delivery) -> None:
         raise TransientError(f"email: {exc}") from exc
 
 
-def webhook_for(kecamatan: Kecamatan) -> WebhookEndpoint | None:
+def webhook_for(kecamatan: Kecamatan | None) -> WebhookEndpoint | None:
     endpoints = WebhookEndpoint.objects.filter(Q(kecamatan=kecamatan) | Q(kecamatan__isnull=True), active=True)
     return sorted(endpoints, key=lambda e: e.kecamatan_id is None)[0] if endpoints else None
 

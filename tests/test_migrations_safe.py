@@ -42,6 +42,11 @@ REVIEWED: dict[tuple[str, str, str], str] = {
         "A partial index on monev_obligation (rows with a next alert only): one row per desa, document type and "
         "period, about 15,000 a year at 474 desa, built in well under a second."
     ),
+    ("portal", "0009_delivery_kecamatan_optional", "code"): (
+        "Replaces one trigger function (portal_delivery_addressees_exist) so an empty kecamatan passes: no scan, "
+        "a moment's lock. Going back files the empty kecamatan of install-wide notices as 0.2.0 did, one UPDATE "
+        "per recipient (administrators only, a handful of rows)."
+    ),
     ("portal", "0007_delivery_guards", "code"): (
         "Creates trigger functions and triggers (portal_delivery, portal_user, portal_kecamatan, portal_desa): "
         "no scan, each lock held for a moment. The rows were checked by the foreign keys being dropped."

@@ -126,3 +126,33 @@ def test_an_alert_pass_stores_the_payloads_message_builds(tenancy):
         audience = "kasi" if delivery.recipient.role == "kasi_tapem" else "desa"
         days = (timezone.localdate(now) - due).days
         assert delivery.payload == alerts.message(o, "late", days, audience=audience)
+
+
+def test_an_install_wide_notice_belongs_to_no_kecamatan_and_only_administrators_see_it(tenancy):
+    """portal 0009: a notice to the administrators (backup failed, worker down) is filed under no kecamatan, even
+    for an administrator who has one, so no kecamatan's staff find it in their delivery log; the database guard
+    takes an empty kecamatan as it takes an empty desa."""
+    from django.urls import reverse
+
+    from portal.choices import Role
+    from tests.factories import UserFactory
+
+    scoped_admin = UserFactory(username="admin-pucuk", role=Role.ADMIN, kecamatan=tenancy.kecamatan)
+    root = UserFactory(username="root", role=Role.ADMIN, kecamatan=None, is_staff=True, is_superuser=True)
+    new = notify.admins_notify(event_key="uji:system", payload=PAYLOAD)
+    notices = Delivery.objects.filter(event_key="uji:system")
+    assert len(new) == notices.count() >= 2
+    assert set(notices.values_list("recipient_id", flat=True)) == {scoped_admin.pk, root.pk}
+    assert set(notices.values_list("kecamatan_id", flat=True)) == {None}
+    ids = set(notices.values_list("id", flat=True))
+
+    kasi = tenancy.client(tenancy.kasi_tapem)
+    seen = {row["id"] for row in kasi.get(reverse("api:delivery-list"), {"page_size": 500}).json()["results"]}
+    assert not seen & ids
+    assert kasi.get(reverse("api:delivery-detail", args=[min(ids)])).status_code == 404
+    admin = tenancy.client(root)
+    seen = {row["id"] for row in admin.get(reverse("api:delivery-list"), {"page_size": 500}).json()["results"]}
+    assert ids <= seen
+    # The guard still refuses a kecamatan that does not exist.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _deliver(tenancy, kecamatan_id=10**12)
