@@ -443,7 +443,15 @@ def run() -> None:
 
     board = recap.desa_month(user=admin, month=MONTH)
     assert len(board) == len(desa) and board[0].totals.hari_kerja > 0
-    # The trend (read from the rollup) counts the month as the ranking (read from the statuses) does.
+    # The ranking and the trend read the rollup: it must be the month's statuses, summed here directly.
+    summed = {
+        row["desa_id"]: recap._totals(row).counted(recap.DEFAULT_POLICY)
+        for row in DailyStatus.objects.filter(date__range=(month_first, month_last))
+        .values("desa_id")
+        .annotate(**recap._aggregates())
+        .order_by()
+    }
+    assert all(row.totals == summed[row.desa.pk] for row in board), "the ranking is not the statuses"
     series = recap.trends(user=admin, months=12, until=MONTH)
     assert all(dict(series[row.desa.pk])[MONTH] == row.totals for row in board), "the rollup is not the statuses"
     trends_view = view_figures(lambda: recap.trends(user=admin, months=12, until=MONTH))
