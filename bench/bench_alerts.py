@@ -6,7 +6,8 @@ deadline, measured the way the workers meet it:
 * in-app dispatch of the notices it made: the in-app task's runs back to back (``dispatch_inapp``), against one
   COPY of the same notification rows into the inbox table.
 
-Two mornings: every desa's LPPD late (7,720 late obligations, a real morning), and ten of every desa's
+Two mornings: every desa's LPPD late (7,720 late obligations, a real morning; its detection and its baseline are
+each the median of three mornings), and ten of every desa's
 obligations late at once (77,200: ten document types due the same day — more than any real morning, there to
 show that the pass grows linearly and that a whole province's backlog fits inside the one-minute beat
 interval). Then the reminder/escalation stages: a week later, every desa's first escalation to the Camat due at
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import statistics
 import time
 from contextlib import contextmanager
 
@@ -26,6 +28,7 @@ from bench.common import sized
 
 DESA = sized(7720, 772)
 MORNINGS = (1, 10)  # late obligations per desa
+MORNING_REPEATS = 3
 
 
 @contextmanager
@@ -247,12 +250,19 @@ def run() -> None:
     try:
         warm_up()
         for per_desa in MORNINGS:
-            late = morning(per_desa)
-            base = baseline_update()
-            pass_time, longest, runs, queries, counts = detect()
-            assert counts["late"] == late, (counts, late)
-            deliveries = Delivery.objects.count()
-            assert deliveries == counts["deliveries"] == 2 * late, (deliveries, counts)
+            # The real morning's figures are the median of three mornings, as its baseline is the median of three
+            # UPDATEs: one pass of half a second moves by a third from run to run on a shared machine. (The
+            # ten-times morning is there for the minute, and is run once.)
+            passes, bases = [], []
+            for _ in range(MORNING_REPEATS if per_desa == min(MORNINGS) else 1):
+                late = morning(per_desa)
+                bases.append(baseline_update())
+                pass_time, longest, runs, queries, counts = detect()
+                passes.append(pass_time)
+                assert counts["late"] == late, (counts, late)
+                deliveries = Delivery.objects.count()
+                assert deliveries == counts["deliveries"] == 2 * late, (deliveries, counts)
+            base, pass_time = statistics.median(bases), statistics.median(passes)
             copy_time, copied = baseline_copy()
             dispatch_time, dispatch_runs, dispatch_queries, sent = dispatch()
             assert sent == copied == Notification.objects.count() == deliveries, (sent, copied, deliveries)
@@ -262,7 +272,8 @@ def run() -> None:
                 f"{label}: detection, minute-task runs back to back",
                 pass_time,
                 base,
-                note=f"{runs} runs, longest {longest:.2f} s, {queries} queries",
+                note=f"{runs} runs, longest {longest:.2f} s, {queries} queries"
+                + (f"; median of {len(passes)} mornings" if len(passes) > 1 else ""),
                 goal=5,
             )
             report(f"{label}: COPY of the {copied:,} notifications (baseline)", copy_time, copy_time)
