@@ -165,6 +165,7 @@ def run_case(label: str, *, records: int, users: int, record_size: int) -> None:
 
 
 def run() -> None:
+    from django.conf import settings
     from django.urls import reverse
 
     from bench.common import sized
@@ -185,7 +186,8 @@ def run() -> None:
         run_case("16-byte records", records=records, users=2_000, record_size=16)
     finally:
         with app.connection_for_write() as conn:
-            # The command's processes publish to the default queue of the benchmark's own broker database.
-            for queue in ("bench-unconsumed", "celery"):
+            # The command's processes publish to the default queue of the benchmark's own broker database, and
+            # the recompute a pull enqueues goes to its own queue (workers.routes).
+            for queue in ("bench-unconsumed", "celery", *settings.WORKER_QUEUES.values()):
                 conn.default_channel.queue_purge(queue)
         app.conf.task_always_eager = True

@@ -104,6 +104,35 @@ class Broker(HealthCheck):
             raise ServiceUnavailable("broker unreachable") from exc
 
 
+class QueuesUnserved(ServiceUnavailable):
+    """Workers answer, but no worker consumes these queues: their tasks wait for ever."""
+
+    def __init__(self, queues: list[str]):
+        super().__init__(f"no worker for the queues {', '.join(queues)}")
+        self.queues = queues
+
+
+@dataclasses.dataclass
+class WorkersServeQueues(Ping):
+    """django-health-check's ping, and every queue a task can be routed to (``CELERY_TASK_QUEUES``,
+    ``workers.routes``) consumed by some worker. Its own queue check asks only the workers that answered the
+    ping, which with ``limit=1`` is one: with a pool per queue (README "Scaling") that would fail a healthy
+    install. So the answering worker is asked first (a single worker serving everything, as in ``make run``,
+    answers at once), and only when a queue is left every worker within the timeout."""
+
+    def check_active_queues(self, *active_workers) -> None:
+        expected = {q.name for q in self.app.conf.task_queues or ()} or {self.app.conf.task_default_queue}
+        missing = expected - self._consumed(list(active_workers))
+        if missing:
+            missing -= self._consumed(None)
+        if missing:
+            raise QueuesUnserved(sorted(missing))
+
+    def _consumed(self, destination: list[str] | None) -> set[str]:
+        inspect = self.app.control.inspect(destination, timeout=self.timeout.total_seconds())
+        return {queue.get("name") for queues in (inspect.active_queues() or {}).values() for queue in queues}
+
+
 _expected_migrations: frozenset | None = None
 
 
@@ -201,6 +230,14 @@ def _run(check: HealthCheck) -> HealthCheckException | None:
     return None
 
 
+def _worker_trouble(error: HealthCheckException) -> str:
+    if isinstance(error, QueuesUnserved):
+        return _("Tidak ada worker yang melayani antrean tugas: %(queues)s. Tugas di antrean itu tidak akan jalan.") % {
+            "queues": ", ".join(error.queues)
+        }
+    return _("Tidak ada worker yang menjawab dalam %(n)d detik.") % {"n": settings.HEALTH_WORKER_PING_SECONDS}
+
+
 def _ago(last: dt.datetime | None) -> str:
     if last is None:
         return _("belum pernah")
@@ -251,9 +288,11 @@ def readiness(*, ping_worker: bool = True) -> Report:
     stale_minutes = settings.HEALTH_BEAT_STALE_SECONDS // 60
     results = []
 
-    def add(key: str, label: str, check: HealthCheck, good: str, bad: str, last: dt.datetime | None = None) -> bool:
+    def add(key: str, label: str, check: HealthCheck, good: str, bad, last: dt.datetime | None = None) -> bool:
+        """``bad``: the text of a failure, or a function of the error that words it."""
         error = _run(check)
-        results.append(Result(key, label, error is None, good if error is None else bad, last=last))
+        text = good if error is None else (bad(error) if callable(bad) else bad)
+        results.append(Result(key, label, error is None, text, last=last))
         return error is None
 
     add("database", _("Basis data"), Database(), _("Terhubung."), _("Basis data tidak dapat dihubungi."))
@@ -294,9 +333,9 @@ def readiness(*, ping_worker: bool = True) -> Report:
             "worker",
             _("Worker Celery"),
             # limit=1: one answer is enough, so a healthy ping returns at once instead of waiting out the timeout.
-            Ping(app=_celery_app(), timeout=timeout, limit=1),
-            _("Worker menjawab."),
-            _("Tidak ada worker yang menjawab dalam %(n)d detik.") % {"n": settings.HEALTH_WORKER_PING_SECONDS},
+            WorkersServeQueues(app=_celery_app(), timeout=timeout, limit=1),
+            _("Worker menjawab, dan setiap antrean tugas dilayani."),
+            _worker_trouble,
         )
     else:
         results.append(Result("worker", _("Worker Celery"), False, _("Tidak diperiksa: broker tidak terhubung.")))
@@ -315,10 +354,10 @@ NOTICES = {
         ),
     ),
     "worker": (
-        gettext_noop("Tidak ada worker yang menjawab"),
+        gettext_noop("Worker Celery tidak bekerja"),
         gettext_noop(
-            "Sejak %(since)s tidak ada worker Celery yang menjawab. Pemberitahuan, penarikan absensi dan "
-            "tugas latar lain tertahan. Periksa kontainer/proses worker."
+            "Sejak %(since)s: %(detail)s Pemberitahuan, penarikan absensi dan tugas latar lain tertahan. "
+            "Periksa kontainer/proses worker (dan opsi -Q-nya)."
         ),
     ),
     "disk": (
@@ -341,7 +380,7 @@ def _failing(report: Report) -> dict[str, str]:
     broker = report.get("broker")
     # A broker that is down is not the workers' fault; the worker check then says "not checked".
     if worker is not None and not worker.ok and (broker is None or broker.ok):
-        failing["worker"] = ""
+        failing["worker"] = worker.message  # none answers, or a queue has no worker
     full = [r for r in report.results if r.key.startswith("disk_") and r.percent is not None and not r.ok]
     if full:
         failing["disk"] = ", ".join(f"{r.label} {r.percent:.0f}%" for r in full)

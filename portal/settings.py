@@ -196,6 +196,23 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Queues by kind of work (``workers.routes``; README "Scaling"): the minute's alerts, notices and watch on the
+# default queue; what waits on a fingerprint machine on "devices"; recomputes, the daily jobs and the backup on
+# "bulk". A worker started without -Q consumes all three (make run, docker compose); a province gives each its
+# own pool with -Q, so a month's rebuild or a dead machine's timeout never holds the minute's alerts.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+WORKER_QUEUES = {"devices": "devices", "bulk": "bulk"}
+
+
+def celery_queues(default: str, named: dict[str, str]) -> list:
+    """What a worker started without -Q consumes: the default queue and every named one."""
+    from kombu import Queue
+
+    return [Queue(name) for name in (default, *named.values())]
+
+
+CELERY_TASK_QUEUES = celery_queues(CELERY_TASK_DEFAULT_QUEUE, WORKER_QUEUES)
+CELERY_TASK_ROUTES = ("workers.routes.route",)
 
 # Auth ------------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"

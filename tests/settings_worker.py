@@ -18,6 +18,9 @@ if os.environ.get("PANTAU_TEST_SMTP_PORT"):
     EMAIL_HOST = "127.0.0.1"
     EMAIL_PORT = int(os.environ["PANTAU_TEST_SMTP_PORT"])
     EMAIL_USE_TLS = EMAIL_USE_SSL = False
-# …and at a queue of its own, so tasks enqueued by its processes reach the worker the test started.
+# …and at queues of its own, so tasks enqueued by its processes, routed ones too, reach the worker the test
+# started (which, started without -Q, consumes all of them, as a production worker does).
 if os.environ.get("PANTAU_TEST_QUEUE"):
     CELERY_TASK_DEFAULT_QUEUE = os.environ["PANTAU_TEST_QUEUE"]
+    WORKER_QUEUES = {kind: f"{CELERY_TASK_DEFAULT_QUEUE}-{kind}" for kind in WORKER_QUEUES}  # noqa: F405
+    CELERY_TASK_QUEUES = celery_queues(CELERY_TASK_DEFAULT_QUEUE, WORKER_QUEUES)  # noqa: F405

@@ -240,6 +240,18 @@ def test_worker_not_answering_is_noticed_after_the_grace(settings, admin, tickin
     assert cache.get(health.INCIDENT_KEY % "worker") is None
 
 
+def test_the_worker_notice_says_what_the_check_found(settings, admin, ticking):
+    """No worker answering and a queue no worker consumes are both worker incidents; the notice says which."""
+    from portal.models import Notification
+
+    settings.HEALTH_WORKER_GRACE_SECONDS = 0
+    found = "Tidak ada worker yang melayani antrean tugas: bulk. Tugas di antrean itu tidak akan jalan."
+    report = health.Report([health.Result("broker", "b", True, ""), health.Result("worker", "w", False, found)])
+    assert len(health.health_watch(report)) == 1
+    notice = Notification.objects.get(recipient=admin)
+    assert found in notice.message and notice.message.startswith("Sejak ")
+
+
 def test_the_beat_tick_is_stamped_when_the_heartbeat_is_sent_to_the_broker(broker_kind, settings):
     """Beat's side: sending heartbeat_task through the real broker stamps the tick; other tasks do not."""
     import uuid

@@ -2,25 +2,38 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 from django.core.cache import cache
 
 from portal import health
+from portal.settings import celery_queues
 from tests.workers.conftest import celery_worker_process  # noqa: F401  (the real-worker fixture)
 
 pytestmark = pytest.mark.django_db
 
 
-def test_readyz_sees_a_real_worker_answer_and_then_not(client, celery_worker_process, settings):  # noqa: F811
+@contextmanager
+def queues_of(worker, *unserved: str):
+    """This process expects the queues the test worker consumes (its own, named after it), plus ``unserved``."""
     from workers.celery import app
 
+    default, queues = app.conf.task_default_queue, app.conf.task_queues
+    app.conf.task_default_queue = worker.queue
+    named = {kind: f"{worker.queue}-{kind}" for kind in ("devices", "bulk", *unserved)}
+    app.conf.task_queues = celery_queues(worker.queue, named)
+    try:
+        yield
+    finally:
+        app.conf.task_default_queue, app.conf.task_queues = default, queues
+
+
+def test_readyz_sees_a_real_worker_answer_and_then_not(client, celery_worker_process, settings):  # noqa: F811
     cache.clear()
     health.beat_tick_record()
     health.heartbeat_record()
-    # Celery's ping also wants a worker on the default queue: the test worker's own queue is that here.
-    default = app.conf.task_default_queue
-    app.conf.task_default_queue = celery_worker_process.queue
-    try:
+    with queues_of(celery_worker_process):
         settings.HEALTH_WORKER_PING_SECONDS = 5
         response = client.get("/readyz?format=json")
         assert response.json()["checks"]["worker"]["ok"] is True, response.content
@@ -30,5 +43,18 @@ def test_readyz_sees_a_real_worker_answer_and_then_not(client, celery_worker_pro
         response = client.get("/readyz?format=json")
         assert response.status_code == 503
         assert response.json()["checks"]["worker"]["ok"] is False
-    finally:
-        app.conf.task_default_queue = default
+
+
+def test_a_queue_no_worker_consumes_fails_readyz_and_names_it(admin_client, celery_worker_process, settings):  # noqa: F811
+    """A routed queue left without a worker (a pool started with the wrong -Q) would hold its tasks for ever."""
+    cache.clear()
+    health.beat_tick_record()
+    health.heartbeat_record()
+    settings.HEALTH_WORKER_PING_SECONDS = 2
+    with queues_of(celery_worker_process, "nobody"):
+        report = health.readiness()
+    worker = report.get("worker")
+    assert worker.ok is False
+    assert f"{celery_worker_process.queue}-nobody" in worker.message
+    assert "antrean" in worker.message
+    assert f"{celery_worker_process.queue}-bulk" not in worker.message  # the worker serves its other queues

@@ -1,6 +1,6 @@
 """A real Celery worker process for tests: on Redis when REDIS_URL is set (always under CI), otherwise on
-kombu's filesystem broker in this test run's VAR_DIR. It listens on a queue of its own, so a `make run`
-worker on the same Redis never steals the test's tasks."""
+kombu's filesystem broker in this test run's VAR_DIR. It listens on queues of its own (its default queue and
+the routed ones, named after it), so a `make run` worker on the same Redis never steals the test's tasks."""
 
 from __future__ import annotations
 
@@ -22,6 +22,9 @@ class WorkerProcess:
         env = dict(os.environ)
         env.update({"DJANGO_SETTINGS_MODULE": "tests.settings_worker", "PYTHONUNBUFFERED": "1"})
         env.update(extra_env or {})
+        # Its queues are named after ``queue`` (tests/settings_worker.py); no -Q: it consumes every one of them,
+        # as a production worker started without -Q consumes every queue.
+        env["PANTAU_TEST_QUEUE"] = queue
         self.log_path = Path(os.environ["VAR_DIR"]) / f"worker-{queue}.log"
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(
@@ -36,8 +39,6 @@ class WorkerProcess:
                 "solo",
                 "--loglevel",
                 "INFO",
-                "-Q",
-                queue,
                 "-n",
                 f"{queue}@%h",
                 "--without-gossip",
