@@ -104,25 +104,32 @@ class Broker(HealthCheck):
             raise ServiceUnavailable("broker unreachable") from exc
 
 
+@dataclasses.dataclass
+class WorkerAnswers(Ping):
+    """django-health-check's ping, for liveness alone. Its own queue check asks only the workers that answered,
+    which with ``limit=1`` is one: with a pool per queue (README, "Queues and worker pools") that would fail a
+    healthy install. ``QueuesServed`` asks the question properly, as a check of its own."""
+
+    def check_active_queues(self, *active_workers) -> None:
+        return None
+
+
 class QueuesUnserved(ServiceUnavailable):
     """Workers answer, but no worker consumes these queues: their tasks wait for ever."""
 
     def __init__(self, queues: list[str]):
-        super().__init__(f"no worker for the queues {', '.join(queues)}")
-        self.queues = queues
+        self.detail = ", ".join(queues)
+        super().__init__(f"no worker for the queues {self.detail}")
 
 
 @dataclasses.dataclass
-class WorkersServeQueues(Ping):
-    """django-health-check's ping, and every queue a task can be routed to (``CELERY_TASK_QUEUES``,
-    ``workers.routes``) consumed by some worker. Its own queue check asks only the workers that answered the
-    ping, which with ``limit=1`` is one: with a pool per queue (README "Scaling") that would fail a healthy
-    install. So the answering worker is asked first (a single worker serving everything, as in ``make run``,
-    answers at once), and only when a queue is left every worker within the timeout."""
+class QueuesServed(Ping):
+    """Every queue a task can be routed to (``CELERY_TASK_QUEUES``, ``workers.routes``) is consumed by some
+    worker. The worker that answers the ping first is asked first (a single worker serving everything, as in
+    ``make run``, answers at once); only when it leaves a queue is every worker asked, within the timeout."""
 
     def check_active_queues(self, *active_workers) -> None:
-        expected = {q.name for q in self.app.conf.task_queues or ()} or {self.app.conf.task_default_queue}
-        missing = expected - self._consumed(list(active_workers))
+        missing = queues_expected(self.app) - self._consumed(list(active_workers))
         if missing:
             missing -= self._consumed(None)
         if missing:
@@ -131,6 +138,10 @@ class WorkersServeQueues(Ping):
     def _consumed(self, destination: list[str] | None) -> set[str]:
         inspect = self.app.control.inspect(destination, timeout=self.timeout.total_seconds())
         return {queue.get("name") for queues in (inspect.active_queues() or {}).values() for queue in queues}
+
+
+def queues_expected(app) -> set[str]:
+    return {q.name for q in app.conf.task_queues or ()} or {app.conf.task_default_queue}
 
 
 _expected_migrations: frozenset | None = None
@@ -187,6 +198,7 @@ class Result:
     last: dt.datetime | None = None  # beat tick, heartbeat: when it last happened
     percent: float | None = None  # disk
     path: str = ""  # disk: shown on the staff-only status page, never in /readyz
+    detail: str = ""  # a failure's particulars for the administrators' notice (the queues without a worker)
 
     @property
     def age_seconds(self) -> int | None:
@@ -230,12 +242,12 @@ def _run(check: HealthCheck) -> HealthCheckException | None:
     return None
 
 
-def _worker_trouble(error: HealthCheckException) -> str:
+def _queues_unserved(error: HealthCheckException) -> str:
     if isinstance(error, QueuesUnserved):
-        return _("Tidak ada worker yang melayani antrean tugas: %(queues)s. Tugas di antrean itu tidak akan jalan.") % {
-            "queues": ", ".join(error.queues)
+        return _("Tidak ada worker yang melayani antrean %(queues)s: tugas di sana tidak akan jalan.") % {
+            "queues": error.detail
         }
-    return _("Tidak ada worker yang menjawab dalam %(n)d detik.") % {"n": settings.HEALTH_WORKER_PING_SECONDS}
+    return _("Antrean tugas tidak dapat diperiksa.")
 
 
 def _ago(last: dt.datetime | None) -> str:
@@ -292,7 +304,7 @@ def readiness(*, ping_worker: bool = True) -> Report:
         """``bad``: the text of a failure, or a function of the error that words it."""
         error = _run(check)
         text = good if error is None else (bad(error) if callable(bad) else bad)
-        results.append(Result(key, label, error is None, text, last=last))
+        results.append(Result(key, label, error is None, text, last=last, detail=getattr(error, "detail", "")))
         return error is None
 
     add("database", _("Basis data"), Database(), _("Terhubung."), _("Basis data tidak dapat dihubungi."))
@@ -329,14 +341,23 @@ def readiness(*, ping_worker: bool = True) -> Report:
         results.append(Result("worker", _("Worker Celery"), True, _("Tugas ini sedang dijalankan oleh worker.")))
     elif broker:
         timeout = dt.timedelta(seconds=settings.HEALTH_WORKER_PING_SECONDS)
-        add(
+        answered = add(
             "worker",
             _("Worker Celery"),
             # limit=1: one answer is enough, so a healthy ping returns at once instead of waiting out the timeout.
-            WorkersServeQueues(app=_celery_app(), timeout=timeout, limit=1),
-            _("Worker menjawab, dan setiap antrean tugas dilayani."),
-            _worker_trouble,
+            WorkerAnswers(app=_celery_app(), timeout=timeout, limit=1),
+            _("Worker menjawab."),
+            _("Tidak ada worker yang menjawab dalam %(n)d detik.") % {"n": settings.HEALTH_WORKER_PING_SECONDS},
         )
+        if answered:
+            add(
+                "queues",
+                _("Antrean tugas"),
+                QueuesServed(app=_celery_app(), timeout=timeout, limit=1),
+                _("Setiap antrean (%(queues)s) dilayani worker.")
+                % {"queues": ", ".join(sorted(queues_expected(_celery_app())))},
+                _queues_unserved,
+            )
     else:
         results.append(Result("worker", _("Worker Celery"), False, _("Tidak diperiksa: broker tidak terhubung.")))
     return Report(results)
@@ -354,10 +375,17 @@ NOTICES = {
         ),
     ),
     "worker": (
-        gettext_noop("Worker Celery tidak bekerja"),
+        gettext_noop("Tidak ada worker yang menjawab"),
         gettext_noop(
-            "Sejak %(since)s: %(detail)s Pemberitahuan, penarikan absensi dan tugas latar lain tertahan. "
-            "Periksa kontainer/proses worker (dan opsi -Q-nya)."
+            "Sejak %(since)s tidak ada worker Celery yang menjawab. Pemberitahuan, penarikan absensi dan "
+            "tugas latar lain tertahan. Periksa kontainer/proses worker."
+        ),
+    ),
+    "queues": (
+        gettext_noop("Antrean tugas tanpa worker"),
+        gettext_noop(
+            "Sejak %(since)s tidak ada worker yang melayani antrean %(detail)s: tugas di sana tertahan. Periksa "
+            "opsi -Q worker (README, Queues and worker pools)."
         ),
     ),
     "disk": (
@@ -380,7 +408,10 @@ def _failing(report: Report) -> dict[str, str]:
     broker = report.get("broker")
     # A broker that is down is not the workers' fault; the worker check then says "not checked".
     if worker is not None and not worker.ok and (broker is None or broker.ok):
-        failing["worker"] = worker.message  # none answers, or a queue has no worker
+        failing["worker"] = ""
+    queues = report.get("queues")
+    if queues is not None and not queues.ok:
+        failing["queues"] = queues.detail
     full = [r for r in report.results if r.key.startswith("disk_") and r.percent is not None and not r.ok]
     if full:
         failing["disk"] = ", ".join(f"{r.label} {r.percent:.0f}%" for r in full)
@@ -406,12 +437,15 @@ def health_watch(report: Report, *, now: dt.datetime | None = None) -> list[str]
     now = now or timezone.now()
     failing = _failing(report)
     for name in NOTICES:
-        if name not in failing:
+        # The queues are checked only where a worker is pinged (the web side): the worker side's report, which
+        # has no such check, neither starts nor ends that incident.
+        observed = name != "queues" or report.get("queues") is not None
+        if name not in failing and observed:
             cache.delete(INCIDENT_KEY % name)
     sent = []
     for name, detail in failing.items():
         since = _since(name, report, now)
-        if name == "worker" and now - since < dt.timedelta(seconds=settings.HEALTH_WORKER_GRACE_SECONDS):
+        if name in ("worker", "queues") and now - since < dt.timedelta(seconds=settings.HEALTH_WORKER_GRACE_SECONDS):
             continue  # a restart is no incident yet
         event_key = f"health:{name}:{since:%Y%m%d%H%M%S}"
         if _notify_admins(event_key, name, since, detail):

@@ -240,16 +240,26 @@ def test_worker_not_answering_is_noticed_after_the_grace(settings, admin, tickin
     assert cache.get(health.INCIDENT_KEY % "worker") is None
 
 
-def test_the_worker_notice_says_what_the_check_found(settings, admin, ticking):
-    """No worker answering and a queue no worker consumes are both worker incidents; the notice says which."""
+def test_a_queue_without_worker_is_noticed_naming_it_and_the_worker_side_leaves_it_be(settings, admin, ticking):
+    """A queue no worker consumes (a pool started with the wrong -Q) is an incident of its own. Only the web side
+    checks it: the worker side's report, which has no such check, must neither end it nor restart its clock."""
     from portal.models import Notification
 
-    settings.HEALTH_WORKER_GRACE_SECONDS = 0
-    found = "Tidak ada worker yang melayani antrean tugas: bulk. Tugas di antrean itu tidak akan jalan."
-    report = health.Report([health.Result("broker", "b", True, ""), health.Result("worker", "w", False, found)])
-    assert len(health.health_watch(report)) == 1
+    settings.HEALTH_WORKER_GRACE_SECONDS = 120
+    broker = health.Result("broker", "b", True, "")
+    unserved = health.Report([broker, health.Result("queues", "q", False, "-", detail="bulk")])
+    worker_side = health.Report([broker, health.Result("worker", "w", True, "")])  # no "queues" check
+    with time_machine.travel(NOW, tick=False):
+        assert health.health_watch(unserved) == []  # workers restarting one pool after another: not yet
+    with time_machine.travel(NOW + dt.timedelta(minutes=1), tick=False):
+        assert health.health_watch(worker_side) == []
+    with time_machine.travel(NOW + dt.timedelta(minutes=3), tick=False):
+        assert health.health_watch(unserved) == [f"health:queues:{NOW.astimezone(dt.UTC):%Y%m%d%H%M%S}"]
     notice = Notification.objects.get(recipient=admin)
-    assert found in notice.message and notice.message.startswith("Sejak ")
+    assert "antrean bulk" in notice.message and notice.title == "Antrean tugas tanpa worker"
+    served = health.Report([broker, health.Result("queues", "q", True, "")])
+    health.health_watch(served)
+    assert cache.get(health.INCIDENT_KEY % "queues") is None
 
 
 def test_the_beat_tick_is_stamped_when_the_heartbeat_is_sent_to_the_broker(broker_kind, settings):

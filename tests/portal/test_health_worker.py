@@ -37,6 +37,7 @@ def test_readyz_sees_a_real_worker_answer_and_then_not(client, celery_worker_pro
         settings.HEALTH_WORKER_PING_SECONDS = 5
         response = client.get("/readyz?format=json")
         assert response.json()["checks"]["worker"]["ok"] is True, response.content
+        assert response.json()["checks"]["queues"]["ok"] is True, response.content
         assert response.status_code == 200
         celery_worker_process.kill()
         settings.HEALTH_WORKER_PING_SECONDS = 1
@@ -53,8 +54,9 @@ def test_a_queue_no_worker_consumes_fails_readyz_and_names_it(admin_client, cele
     settings.HEALTH_WORKER_PING_SECONDS = 2
     with queues_of(celery_worker_process, "nobody"):
         report = health.readiness()
-    worker = report.get("worker")
-    assert worker.ok is False
-    assert f"{celery_worker_process.queue}-nobody" in worker.message
-    assert "antrean" in worker.message
-    assert f"{celery_worker_process.queue}-bulk" not in worker.message  # the worker serves its other queues
+    assert report.get("worker").ok is True  # the worker answers…
+    queues = report.get("queues")
+    assert queues.ok is False  # …but one queue has nobody
+    assert f"{celery_worker_process.queue}-nobody" in queues.message and "antrean" in queues.message
+    assert f"{celery_worker_process.queue}-bulk" not in queues.message  # the worker serves its other queues
+    assert queues.detail == f"{celery_worker_process.queue}-nobody"
