@@ -205,10 +205,12 @@ WORKER_QUEUES = {"devices": "devices", "bulk": "bulk"}
 
 
 def celery_queues(default: str, named: dict[str, str]) -> list:
-    """What a worker started without -Q consumes: the default queue and every named one."""
-    from kombu import Queue
+    """What a worker started without -Q consumes: the default queue and every named one. Each with an exchange
+    and routing key of its own, as Celery makes a queue it creates on the fly: bare ``Queue(name)``s would all be
+    bound to the one default exchange and key, and a send naming that key would land in all three."""
+    from kombu import Exchange, Queue
 
-    return [Queue(name) for name in (default, *named.values())]
+    return [Queue(name, Exchange(name), routing_key=name) for name in (default, *named.values())]
 
 
 CELERY_TASK_QUEUES = celery_queues(CELERY_TASK_DEFAULT_QUEUE, WORKER_QUEUES)

@@ -3,10 +3,13 @@
 Tasks not named here go to the default queue: the minute's alerts, the notices and their delivery, the watch
 and the heartbeat — short work whose lateness users notice. The rest is kept out of its way:
 
-* ``devices``: work that waits on a fingerprint machine. A pull takes 0.2–1.5 s, one of a machine that does
-  not answer waits for its timeout; at a province's thousands of machines this is a pool of its own.
-* ``bulk``: work that runs long over many rows — the status recompute, the daily jobs, the backup. A month's
-  rebuild of a kabupaten takes seconds, a backup minutes.
+* ``devices``: the fingerprint machines' logs — a pull (0.2–1.5 s, or a machine that does not answer waits
+  for its timeout; at a province's thousands of machines this is a pool of its own) and the replay of push
+  uploads already stored.
+* ``bulk``: work that runs long over many rows — the status recompute, the nightly jobs (closing the day, the
+  punch partitions, the year's obligations, the backup, pruning). A month's rebuild of a kabupaten takes
+  seconds, a backup minutes. The morning notices (Musrenbang, recommendations, the weekly digest) stay on the
+  default queue with the other notices.
 
 A worker started without -Q consumes every queue (``settings.CELERY_TASK_QUEUES``), so one worker is still
 enough for a kecamatan. The queue names are read at each send (not fixed at import), so a test can give its
