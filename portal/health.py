@@ -200,7 +200,8 @@ class Result:
     last: dt.datetime | None = None  # beat tick, heartbeat: when it last happened
     percent: float | None = None  # disk
     path: str = ""  # disk: shown on the staff-only status page, never in /readyz
-    detail: str = ""  # a failure's particulars for the administrators' notice (the queues without a worker)
+    detail: str = ""  # a failure's particulars (the queues without a worker): the notice and the staff-only
+    # status page show them, /readyz never
 
     @property
     def age_seconds(self) -> int | None:

@@ -197,8 +197,8 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Queues by kind of work (``workers.routes``; README "Scaling"): the minute's alerts, notices and watch on the
-# default queue; what waits on a fingerprint machine on "devices"; recomputes, the daily jobs and the backup on
-# "bulk". A worker started without -Q consumes all three (make run, docker compose); a province gives each its
+# default queue; the fingerprint machines' logs (pulls, push replays) on "devices"; recomputes, the nightly jobs
+# and the backup on "bulk". A worker started without -Q consumes all three (make run, docker compose); a province gives each its
 # own pool with -Q, so a month's rebuild or a dead machine's timeout never holds the minute's alerts.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 WORKER_QUEUES = {"devices": "devices", "bulk": "bulk"}

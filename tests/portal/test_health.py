@@ -305,6 +305,15 @@ def test_status_page_shows_the_last_backup_when_there_is_one(client, admin, tick
     assert "15/07/2026 09:00" in page and "pantau-x.tar" in page and "Belum ada cadangan" not in page
 
 
+def test_status_page_names_the_queues_without_a_worker(client, admin, ticking, monkeypatch):
+    """The public /readyz does not say which queue has no worker; the administrators' status page does."""
+    unserved = health.Result("queues", "Antrean tugas", False, "Ada antrean tugas tanpa worker.", detail="bulk")
+    monkeypatch.setattr(health, "readiness", lambda **kw: health.Report([unserved]))
+    login(client, admin)
+    page = client.get("/status/").content.decode()
+    assert "Ada antrean tugas tanpa worker." in page and "<code>bulk</code>" in page
+
+
 def test_status_page_without_a_backup(client, admin, ticking, no_ping, monkeypatch):
     from portal import backup
 

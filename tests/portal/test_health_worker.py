@@ -21,7 +21,7 @@ def queues_of(worker, *unserved: str):
 
     default, queues = app.conf.task_default_queue, app.conf.task_queues
     app.conf.task_default_queue = worker.queue
-    named = {kind: f"{worker.queue}-{kind}" for kind in ("devices", "bulk", *unserved)}
+    named = worker.routed | {kind: f"{worker.queue}-{kind}" for kind in unserved}
     app.conf.task_queues = celery_queues(worker.queue, named)
     try:
         yield

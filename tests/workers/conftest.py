@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,6 +26,8 @@ class WorkerProcess:
         # Its queues are named after ``queue`` (tests/settings_worker.py); no -Q: it consumes every one of them,
         # as a production worker started without -Q consumes every queue.
         env["PANTAU_TEST_QUEUE"] = queue
+        # Its routed queues, named as tests/settings_worker.py names them (for a test that sends to them).
+        self.routed = {kind: f"{queue}-{kind}" for kind in django_settings.WORKER_QUEUES}
         self.log_path = Path(os.environ["VAR_DIR"]) / f"worker-{queue}.log"
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(

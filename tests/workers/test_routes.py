@@ -45,7 +45,7 @@ def test_the_queue_names_are_read_at_each_send(settings):
 def test_a_routed_task_runs_on_a_worker_started_without_q(celery_worker_process, broker_kind, settings, monkeypatch):
     """The sender routes by the table; the worker, started like `make run`'s and compose's without -Q, consumes
     the routed queue too (its queues are named after it: tests/settings_worker.py)."""
-    settings.WORKER_QUEUES = {kind: f"{celery_worker_process.queue}-{kind}" for kind in settings.WORKER_QUEUES}
+    settings.WORKER_QUEUES = celery_worker_process.routed
     monkeypatch.setitem(routes.ROUTES, "workers.tasks.ping_task", "bulk")  # a routed task with no side effect
     assert routed_queue("workers.tasks.ping_task") == f"{celery_worker_process.queue}-bulk"
     payload = uuid.uuid4().hex
